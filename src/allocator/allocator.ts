@@ -1,0 +1,469 @@
+/**
+ * The per-CPU allocator: hands out offsets that are valid, and zero, in every CPU's area.
+ *
+ *   every possible CPU's area has the same layout:
+ *
+ *        chunk 0                         chunk 1          chunk 2
+ *   c0 | static | reserved | dynamic | | u1 of chunk 1 | | ...
+ *   c1 | static | reserved | dynamic | | u1 of chunk 1 | | ...
+ *   ...
+ *
+ * A chunk is one unit (unitSize bytes) at the same offset in every CPU's area: chunk k covers
+ * offsets [k * unitSize, (k + 1) * unitSize). The first chunk starts with the static variables
+ * (declared before start) and the reserved region; both use the same offsets as dynamic areas.
+ * An allocation is found once, in the chunk's bitmaps, and stands for every CPU.
+ *
+ * Search: chunks sit in slots by their largest free run (slots.ts). A request of `bits` aligned
+ * to `alignBits` tries at most MAX_UNSURE_TRIES chunks whose run is long enough for the size but
+ * maybe not for the alignment, fullest first; then it takes the first chunk of the lowest slot
+ * whose every chunk must fit (run >= bits + alignBits - 1); then it creates a chunk. So the cost
+ * of one alloc or free is bounded by one chunk's size, never by the number of chunks or areas.
+ *
+ * Context: single-threaded, on the coordinator. Workers allocate by asking the coordinator.
+ */
+import { InvalidArgumentError, InvalidFreeError, VerifyError } from '../errors.js';
+import {
+  MAX_ALIGN,
+  MAX_AREA_SIZE,
+  MAX_UNIT_SIZE,
+  MIN_ALLOC_SHIFT,
+  MIN_ALLOC_SIZE,
+  MIN_UNIT_SIZE,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  isPowerOfTwo,
+  roundUp,
+} from '../memory/layout.js';
+import { Chunk } from './chunk.js';
+import { type AreaZeroer, PageMap } from './page-map.js';
+import { Slots, sureSlotFor } from './slots.js';
+import { type AllocatorStats, type ChunkStats, chunkStats } from './stats.js';
+import { verifyAllocator } from './verify.js';
+
+/** How many chunks that may not fit an alignment one search tries before taking a sure one. */
+export const MAX_UNSURE_TRIES = 8;
+
+/** Linux caps its "allocation failed" warnings at 10; so do we. */
+export const MAX_FAILURE_WARNINGS = 10;
+
+export interface AllocatorOptions {
+  /** Bytes per unit (per chunk per CPU): a power of two, 8 KiB .. 64 MiB. */
+  readonly unitSize: number;
+  /** Bytes of address space per CPU: a multiple of unitSize, at most 4 GiB - 8 KiB. */
+  readonly areaSize: number;
+  /** Bytes of static variables at the start of the first chunk (rounded up to 4). Default 0. */
+  readonly staticSize?: number;
+  /** Bytes of the reserved region after the static one (rounded up to 4). Default 0. */
+  readonly reservedSize?: number;
+  /** Zeroes a range in every CPU's area; omit for an allocator with no memory behind it. */
+  readonly zeroer?: AreaZeroer;
+  /** Receives "allocation failed" warnings (at most MAX_FAILURE_WARNINGS). */
+  readonly warn?: (fields: AllocFailure, message: string) => void;
+}
+
+export interface AllocOptions {
+  /** Allocate from the reserved region of the first chunk instead of the dynamic chunks. */
+  readonly reserved?: boolean;
+}
+
+/** Why an allocation returned null. */
+export interface AllocFailure {
+  readonly size: number;
+  readonly align: number;
+  readonly reserved: boolean;
+  readonly reason: string;
+}
+
+const NO_ZEROER: AreaZeroer = { zero() {} };
+
+function checkSizeOption(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !isPowerOfTwo(value) || value < min || value > max) {
+    throw new InvalidArgumentError(name, value, `a power of two from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function checkByteCount(name: string, value: unknown, max: number): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new InvalidArgumentError(name, value, `an integer from 0 to ${max}`);
+  }
+  return roundUp(value, MIN_ALLOC_SIZE);
+}
+
+export class PercpuAllocator {
+  readonly unitSize: number;
+  readonly areaSize: number;
+  readonly unitBits: number;
+  readonly maxChunks: number;
+  /** Static region: offsets [0, staticSize). Reserved region: [staticSize, dynamicStart). */
+  readonly staticSize: number;
+  readonly reservedSize: number;
+  readonly dynamicStart: number;
+
+  /** @internal Chunks by index; undefined where no chunk lives. */
+  readonly chunks: (Chunk | undefined)[];
+  /** @internal The first chunk's dynamic part (index 0), never destroyed. */
+  readonly firstChunk: Chunk;
+  /** @internal Serves the reserved region of chunk 0's memory; null without one. */
+  readonly reservedChunk: Chunk | null;
+  /** @internal */
+  readonly slots: Slots;
+  /** @internal */
+  readonly pages: PageMap;
+  /** @internal Chunks with no live area (the first chunk too); at most one besides the first. */
+  readonly emptyChunks = new Set<Chunk>();
+
+  private readonly zeroer: AreaZeroer;
+  private readonly warn: ((fields: AllocFailure, message: string) => void) | undefined;
+  private readonly freeIndices: number[] = [];
+  private nextNewIndex = 1;
+  private warningsLeft = MAX_FAILURE_WARNINGS;
+  /** Result slot of findChunk: the bit where the request fits in the chunk it returned. */
+  private foundBit = -1;
+
+  // percpu_stats counters.
+  private nrAlloc = 0;
+  private nrDealloc = 0;
+  private nrCurAlloc = 0;
+  private nrMaxAlloc = 0;
+  private nrChunks = 1;
+  private nrMaxChunks = 1;
+  private nrFailed = 0;
+  private minAllocSize = Infinity;
+  private maxAllocSize = 0;
+  private liveBytes = 0;
+
+  constructor(options: AllocatorOptions) {
+    this.unitSize = checkSizeOption('unitSize', options.unitSize, MIN_UNIT_SIZE, MAX_UNIT_SIZE);
+    const areaSize = options.areaSize;
+    if (
+      typeof areaSize !== 'number' ||
+      !Number.isInteger(areaSize) ||
+      areaSize < this.unitSize ||
+      areaSize > MAX_AREA_SIZE ||
+      areaSize % this.unitSize !== 0
+    ) {
+      throw new InvalidArgumentError(
+        'areaSize',
+        areaSize,
+        `a multiple of unitSize (${this.unitSize}) from ${this.unitSize} to ${MAX_AREA_SIZE}`,
+      );
+    }
+    this.areaSize = areaSize;
+    this.unitBits = this.unitSize >>> MIN_ALLOC_SHIFT;
+    this.maxChunks = areaSize / this.unitSize;
+    // The first chunk needs at least one page of dynamic space after static + reserved.
+    const maxFixed = this.unitSize - PAGE_SIZE;
+    this.staticSize = checkByteCount('staticSize', options.staticSize, maxFixed);
+    this.reservedSize = checkByteCount('reservedSize', options.reservedSize, maxFixed);
+    this.dynamicStart = this.staticSize + this.reservedSize;
+    if (this.dynamicStart > maxFixed) {
+      throw new InvalidArgumentError(
+        'staticSize + reservedSize',
+        this.dynamicStart,
+        `at most unitSize - ${PAGE_SIZE} (${maxFixed}), leaving the first chunk a page of dynamic space`,
+      );
+    }
+    this.zeroer = options.zeroer ?? NO_ZEROER;
+    this.warn = options.warn;
+    this.pages = new PageMap(areaSize, this.unitSize);
+    this.slots = new Slots(this.unitBits);
+    this.chunks = new Array<Chunk | undefined>(this.maxChunks).fill(undefined);
+
+    const dynamicStartBit = this.dynamicStart >>> MIN_ALLOC_SHIFT;
+    this.firstChunk = new Chunk(0, this.unitBits, dynamicStartBit);
+    this.chunks[0] = this.firstChunk;
+    this.slots.place(this.firstChunk);
+    this.emptyChunks.add(this.firstChunk);
+    this.reservedChunk =
+      this.reservedSize > 0
+        ? new Chunk(0, this.unitBits, this.staticSize >>> MIN_ALLOC_SHIFT, dynamicStartBit)
+        : null;
+    // Static variables are in use from the start: their pages count as populated. They are
+    // still zero, and nothing allocates over them.
+    for (let page = 0; page < this.staticSize >>> PAGE_SHIFT; page++) this.pages.populate(page);
+    if (this.staticSize % PAGE_SIZE !== 0) this.pages.populate(this.staticSize >>> PAGE_SHIFT);
+  }
+
+  /**
+   * Allocates `size` bytes aligned to `align` in every CPU's area and returns the offset, zero on
+   * every CPU; null when the area has no room (a warning says why). Throws InvalidArgumentError
+   * on bad input, changing nothing.
+   */
+  alloc(size: number, align = MIN_ALLOC_SIZE, options?: AllocOptions): number | null {
+    this.checkAllocArgs(size, align);
+    const reserved = options?.reserved === true;
+    const bits = (size + MIN_ALLOC_SIZE - 1) >>> MIN_ALLOC_SHIFT;
+    const alignBits = align <= MIN_ALLOC_SIZE ? 1 : align >>> MIN_ALLOC_SHIFT;
+
+    let chunk: Chunk;
+    let bitOff: number;
+    if (reserved) {
+      const reservedChunk = this.reservedChunk;
+      bitOff = reservedChunk === null ? -1 : reservedChunk.findFit(bits, alignBits);
+      if (reservedChunk === null || bitOff < 0) {
+        return this.fail(size, align, true, reservedChunk === null ? 'no reserved region' : 'reserved region full');
+      }
+      chunk = reservedChunk;
+    } else {
+      const found = this.findChunk(bits, alignBits) ?? this.createChunk();
+      if (found === null) {
+        return this.fail(size, align, false, `per-CPU area full: all ${this.maxChunks} chunks in use`);
+      }
+      chunk = found;
+      bitOff = this.foundBit >= 0 ? this.foundBit : chunk.findFit(bits, alignBits);
+      if (bitOff < 0) {
+        // Only a brand-new chunk can get here, and an empty chunk fits any legal request.
+        return this.fail(size, align, false, 'no fit in a new chunk');
+      }
+    }
+
+    if (chunk.isEmpty()) this.emptyChunks.delete(chunk);
+    chunk.allocArea(bitOff, bits);
+    if (chunk !== this.reservedChunk) this.slots.place(chunk);
+    const offset = chunk.index * this.unitSize + (bitOff << MIN_ALLOC_SHIFT);
+    const bytes = bits << MIN_ALLOC_SHIFT;
+    this.pages.populateAndZero(offset, bytes, this.zeroer);
+
+    this.nrAlloc++;
+    this.nrCurAlloc++;
+    if (this.nrCurAlloc > this.nrMaxAlloc) this.nrMaxAlloc = this.nrCurAlloc;
+    if (size < this.minAllocSize) this.minAllocSize = size;
+    if (size > this.maxAllocSize) this.maxAllocSize = size;
+    this.liveBytes += bytes;
+    return offset;
+  }
+
+  /**
+   * Frees the live area that starts at `offset`. Throws InvalidFreeError, changing nothing, for
+   * anything else: an offset outside the area, inside the static region, in free space (never
+   * allocated or already freed) or inside an area.
+   */
+  free(offset: number): void {
+    const { chunk, bitOff } = this.locateLiveArea(offset);
+    const bits = chunk.freeArea(bitOff);
+    this.nrDealloc++;
+    this.nrCurAlloc--;
+    this.liveBytes -= bits << MIN_ALLOC_SHIFT;
+    if (chunk === this.reservedChunk) return;
+
+    this.depopulateEmptyPages(chunk, offset, bits << MIN_ALLOC_SHIFT);
+    this.slots.place(chunk);
+    if (chunk.isEmpty()) {
+      this.emptyChunks.add(chunk);
+      this.releaseSpareEmptyChunk();
+    }
+  }
+
+  /** Size in bytes of the live area starting at `offset` (as rounded); throws like free(). */
+  sizeOf(offset: number): number {
+    const { chunk, bitOff } = this.locateLiveArea(offset);
+    const state = chunk.stateAt(bitOff);
+    return state.kind === 'area-start' ? state.bits << MIN_ALLOC_SHIFT : 0;
+  }
+
+  /** True when `offset` is the start of a live area. */
+  isLive(offset: number): boolean {
+    try {
+      this.locateLiveArea(offset);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Global percpu_stats. */
+  stats(): AllocatorStats {
+    return {
+      unitSize: this.unitSize,
+      areaSize: this.areaSize,
+      staticSize: this.staticSize,
+      reservedSize: this.reservedSize,
+      nrAlloc: this.nrAlloc,
+      nrDealloc: this.nrDealloc,
+      nrCurAlloc: this.nrCurAlloc,
+      nrMaxAlloc: this.nrMaxAlloc,
+      nrFailed: this.nrFailed,
+      nrChunks: this.nrChunks,
+      nrMaxChunks: this.nrMaxChunks,
+      minAllocSize: this.nrAlloc === 0 ? 0 : this.minAllocSize,
+      maxAllocSize: this.maxAllocSize,
+      liveBytes: this.liveBytes,
+      populatedPages: this.pages.nrPopulated,
+      populatedBytes: this.pages.nrPopulated * PAGE_SIZE,
+      emptyPopPages: this.countEmptyPopulatedPages(),
+    };
+  }
+
+  /** Per-chunk percpu_stats, in chunk order, the reserved chunk first when there is one. */
+  chunkStats(): ChunkStats[] {
+    const result: ChunkStats[] = [];
+    if (this.reservedChunk !== null) result.push(chunkStats(this.reservedChunk, this.pages, true));
+    for (const chunk of this.chunks) if (chunk !== undefined) result.push(chunkStats(chunk, this.pages, false));
+    return result;
+  }
+
+  /** Checks every invariant against a brute-force scan; throws VerifyError listing what broke. */
+  verify(): void {
+    const problems = verifyAllocator(this);
+    if (problems.length > 0) throw new VerifyError(problems);
+  }
+
+  private checkAllocArgs(size: number, align: number): void {
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > this.unitSize) {
+      throw new InvalidArgumentError('size', size, `an integer from 1 to ${this.unitSize} (the unit size)`);
+    }
+    if (typeof align !== 'number' || !isPowerOfTwo(align) || align > MAX_ALIGN) {
+      throw new InvalidArgumentError('align', align, `a power of two from 1 to ${MAX_ALIGN}`);
+    }
+  }
+
+  /**
+   * The chunk to allocate from, or null when only a new chunk would do. Sets foundBit to the
+   * position found in it (or -1 when it returns null).
+   */
+  private findChunk(bits: number, alignBits: number): Chunk | null {
+    this.foundBit = -1;
+    const lists = this.slots.lists;
+    const sureSlot = sureSlotFor(bits + alignBits - 1);
+    let tries = 0;
+    let failed: Chunk[] | null = null;
+    let found: Chunk | null = null;
+    // Slots whose chunks may or may not fit: try a few, fullest first.
+    search: for (let slot = sureSlotFor(bits); slot < sureSlot && slot < lists.length; slot++) {
+      for (const chunk of lists[slot]!) {
+        if (tries++ === MAX_UNSURE_TRIES) break search;
+        const bit = chunk.findFit(bits, alignBits);
+        if (bit >= 0) {
+          found = chunk;
+          this.foundBit = bit;
+          break search;
+        }
+        (failed ??= []).push(chunk);
+      }
+    }
+    if (failed !== null) for (const chunk of failed) this.slots.demote(chunk);
+    if (found !== null) return found;
+    // Slots whose every chunk fits: the first chunk of the lowest such slot.
+    for (let slot = sureSlot; slot < lists.length; slot++) {
+      for (const chunk of lists[slot]!) {
+        this.foundBit = chunk.findFit(bits, alignBits);
+        return chunk;
+      }
+    }
+    return null;
+  }
+
+  private createChunk(): Chunk | null {
+    let index = this.freeIndices.pop();
+    if (index === undefined) {
+      if (this.nextNewIndex >= this.maxChunks) return null;
+      index = this.nextNewIndex++;
+    }
+    const chunk = new Chunk(index, this.unitBits);
+    this.chunks[index] = chunk;
+    this.slots.place(chunk);
+    this.emptyChunks.add(chunk);
+    this.nrChunks++;
+    if (this.nrChunks > this.nrMaxChunks) this.nrMaxChunks = this.nrChunks;
+    return chunk;
+  }
+
+  /**
+   * Keeps at most one fully free chunk: when a second exists, releases the one with the highest
+   * index (never the first chunk, which is kept, empty or not).
+   */
+  private releaseSpareEmptyChunk(): void {
+    while (this.emptyChunks.size > 1) {
+      let victim: Chunk | null = null;
+      for (const chunk of this.emptyChunks) {
+        if (chunk !== this.firstChunk && (victim === null || chunk.index > victim.index)) victim = chunk;
+      }
+      if (victim === null) return;
+      this.destroyChunk(victim);
+    }
+  }
+
+  private destroyChunk(chunk: Chunk): void {
+    this.slots.remove(chunk);
+    this.emptyChunks.delete(chunk);
+    this.chunks[chunk.index] = undefined;
+    this.freeIndices.push(chunk.index);
+    this.nrChunks--;
+    const firstPage = chunk.index * this.pages.pagesPerUnit;
+    for (let page = firstPage; page < firstPage + this.pages.pagesPerUnit; page++) this.pages.depopulate(page);
+  }
+
+  /** Pages of [offset, offset + size) left with no allocated bit stop counting as populated. */
+  private depopulateEmptyPages(chunk: Chunk, offset: number, size: number): void {
+    const unitStart = chunk.index * this.unitSize;
+    const firstBlock = (offset - unitStart) >>> PAGE_SHIFT;
+    const lastBlock = (offset + size - 1 - unitStart) >>> PAGE_SHIFT;
+    for (let block = firstBlock; block <= lastBlock; block++) {
+      if (chunk.blocks.isFree(block)) this.pages.depopulate((unitStart >>> PAGE_SHIFT) + block);
+    }
+  }
+
+  private countEmptyPopulatedPages(): number {
+    let n = 0;
+    const counted = this.reservedChunk === null ? this.chunks : [this.reservedChunk, ...this.chunks];
+    for (const chunk of counted) {
+      if (chunk === undefined) continue;
+      const firstPage = chunk.index * this.pages.pagesPerUnit;
+      for (let block = 0; block < chunk.nrBlocks; block++) {
+        if (chunk.blocks.isFree(block) && this.pages.isPopulated(firstPage + block)) n++;
+      }
+    }
+    return n;
+  }
+
+  private locateLiveArea(offset: number): { chunk: Chunk; bitOff: number } {
+    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset >= this.areaSize) {
+      throw new InvalidFreeError(
+        offset,
+        'outside-area',
+        `expected an integer offset from 0 to ${this.areaSize - 1} returned by alloc()`,
+      );
+    }
+    if (offset % MIN_ALLOC_SIZE !== 0) {
+      throw new InvalidFreeError(offset, 'unaligned', `allocations start at multiples of ${MIN_ALLOC_SIZE}`);
+    }
+    const index = Math.floor(offset / this.unitSize);
+    const bitOff = (offset - index * this.unitSize) >>> MIN_ALLOC_SHIFT;
+    let chunk = this.chunks[index];
+    if (chunk === undefined) {
+      throw new InvalidFreeError(offset, 'no-chunk', `chunk ${index} holds no allocations`);
+    }
+    if (index === 0 && this.reservedChunk !== null && offset >= this.staticSize && offset < this.dynamicStart) {
+      chunk = this.reservedChunk;
+    }
+    const state = chunk.stateAt(bitOff);
+    switch (state.kind) {
+      case 'area-start':
+        return { chunk, bitOff };
+      case 'hidden':
+        throw new InvalidFreeError(offset, 'hidden', 'it lies in the static region, which is never freed');
+      case 'free':
+        throw new InvalidFreeError(
+          offset,
+          'not-allocated',
+          'it is free space: never allocated, or already freed (a double free)',
+        );
+      case 'interior': {
+        const start = chunk.index * this.unitSize + (state.areaStart << MIN_ALLOC_SHIFT);
+        throw new InvalidFreeError(offset, 'interior', `it lies inside the allocation that starts at ${start}`);
+      }
+    }
+  }
+
+  private fail(size: number, align: number, reserved: boolean, reason: string): null {
+    this.nrFailed++;
+    if (this.warn !== undefined && this.warningsLeft > 0) {
+      this.warningsLeft--;
+      const suffix = this.warningsLeft === 0 ? ' (limit reached, further failures are not logged)' : '';
+      this.warn({ size, align, reserved, reason }, `allocation failed${suffix}`);
+    }
+    return null;
+  }
+}

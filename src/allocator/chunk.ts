@@ -1,0 +1,299 @@
+/**
+ * One chunk: a range of `unitSize` bytes at the same offset in every CPU's area. The allocation
+ * state lives here once and stands for every CPU: an area "of 512 bytes at 6k in chunk 1"
+ * occupies 512 bytes at 6k in every CPU's unit of chunk 1.
+ *
+ * All positions in this file are in bits (one bit = MIN_ALLOC_SIZE = 4 bytes) relative to the
+ * chunk's first byte unless a name says bytes. Ranges are half-open, [start, end).
+ *
+ * Bitmaps:
+ * - allocMap: bit set = the 4 bytes are allocated (or hidden: see startBit / endBit).
+ * - boundMap (nrBits + 1 bits): for every live area [s, e), bit s and bit e are set and the bits
+ *   in between are clear. So free() needs only s: e is the next set bit after s. Bits over free
+ *   space carry no meaning.
+ *
+ * Chunk-level hints (exact after every alloc and free):
+ * - contigBits / contigStart: the largest free run in the chunk, possibly across blocks.
+ * - freeBits: number of free bits. firstFreeBlock: first block with a free bit.
+ */
+import { BLOCK_BITS } from '../memory/layout.js';
+import { clearRange, findNextSet, findNextZero, findPrevSet, setBit, setRange, testBit } from './bitmap.js';
+import { BlockHints } from './block-hints.js';
+
+/** What lies at a bit of a chunk, for error messages and verification. */
+export type BitState =
+  | { readonly kind: 'hidden' }
+  | { readonly kind: 'free' }
+  | { readonly kind: 'area-start'; readonly bits: number }
+  | { readonly kind: 'interior'; readonly areaStart: number };
+
+export class Chunk {
+  /** Which unit-sized slice of every CPU's area this chunk is: offsets [index*unit, (index+1)*unit). */
+  readonly index: number;
+  readonly nrBits: number;
+  readonly nrBlocks: number;
+  /** Bits [0, startBit) and [endBit, nrBits) are hidden: allocated for good, never handed out. */
+  readonly startBit: number;
+  readonly endBit: number;
+  readonly allocMap: Uint32Array;
+  readonly boundMap: Uint32Array;
+  readonly blocks: BlockHints;
+  /** populated[b] = 1 when block (page) b is backed; see the allocator's population rules. */
+  readonly populated: Uint8Array;
+
+  contigBits = 0;
+  contigStart = 0;
+  freeBits = 0;
+  firstFreeBlock = 0;
+  nrPopulated = 0;
+  /** Live areas in this chunk (hidden regions excluded). */
+  nrAreas = 0;
+  /** Which slot list the allocator keeps this chunk in; -1 while in none. */
+  slot = -1;
+
+  constructor(index: number, nrBits: number, startBit = 0, endBit = nrBits) {
+    this.index = index;
+    this.nrBits = nrBits;
+    this.nrBlocks = nrBits / BLOCK_BITS;
+    this.startBit = startBit;
+    this.endBit = endBit;
+    this.allocMap = new Uint32Array(nrBits / 32);
+    this.boundMap = new Uint32Array(nrBits / 32 + 1);
+    this.blocks = new BlockHints(this.nrBlocks);
+    this.populated = new Uint8Array(this.nrBlocks);
+    this.freeBits = nrBits;
+    this.contigBits = nrBits;
+    // Hidden regions are allocated bits that no area owns; their pages count as populated
+    // (they are in use: the static region holds variables).
+    if (startBit > 0) this.markHidden(0, startBit);
+    if (endBit < nrBits) this.markHidden(endBit, nrBits);
+  }
+
+  private markHidden(start: number, end: number): void {
+    setRange(this.allocMap, start, end);
+    this.freeBits -= end - start;
+    this.updateBlocksAfterAlloc(start, end);
+    this.refreshContig();
+  }
+
+  /** True when no area is live: every bit outside the hidden regions is free. */
+  isEmpty(): boolean {
+    return this.freeBits === this.endBit - this.startBit;
+  }
+
+  /**
+   * The first bit where `bits` bits aligned to `alignBits` (a power of two) fit, or -1.
+   * Visits blocks from the first non-full one; inside a block it scans only when the block's
+   * contig hint says a fit is possible, starting past the scan hint when the request is larger
+   * than it. Cost is bounded by the chunk's size, whatever else is allocated.
+   */
+  findFit(bits: number, alignBits: number): number {
+    if (this.contigBits < bits) return -1;
+    const blocks = this.blocks;
+    const map = this.allocMap;
+    const alignMask = alignBits - 1;
+    // Start of a free run that reaches the current block's first bit from earlier blocks, or -1.
+    let carryStart = -1;
+    for (let b = this.firstFreeBlock; b < this.nrBlocks; b++) {
+      const blockStart = b * BLOCK_BITS;
+      const left = blocks.leftFree[b]!;
+      if (carryStart >= 0) {
+        const aligned = (carryStart + alignMask) & ~alignMask;
+        if (aligned + bits <= blockStart + left) return aligned;
+        if (left === BLOCK_BITS) continue; // the run goes on through this whole block
+        carryStart = -1;
+      }
+      if (blocks.contig[b]! >= bits) {
+        const skipTo = bits > blocks.scanHint[b]! ? blocks.scanHintStart[b]! + blocks.scanHint[b]! : 0;
+        const from = blockStart + Math.max(blocks.firstFree[b]!, skipTo);
+        const fit = findFitInRange(map, from, blockStart + BLOCK_BITS, bits, alignMask);
+        if (fit >= 0) return fit;
+      }
+      const right = blocks.rightFree[b]!;
+      if (right > 0) carryStart = blockStart + BLOCK_BITS - right;
+    }
+    return -1;
+  }
+
+  /** Marks [bitOff, bitOff + bits) as one live area. The caller found it with findFit. */
+  allocArea(bitOff: number, bits: number): void {
+    const end = bitOff + bits;
+    setRange(this.allocMap, bitOff, end);
+    setBit(this.boundMap, bitOff);
+    clearRange(this.boundMap, bitOff + 1, end);
+    setBit(this.boundMap, end);
+    this.freeBits -= bits;
+    this.nrAreas++;
+    this.updateBlocksAfterAlloc(bitOff, end);
+    // The chunk's largest run only changes if this area took bits from it.
+    if (bitOff < this.contigStart + this.contigBits && end > this.contigStart) this.refreshContig();
+  }
+
+  /** What is at `bit`: the start of a live area (and its length), its interior, free or hidden. */
+  stateAt(bit: number): BitState {
+    if (bit < this.startBit || bit >= this.endBit) return { kind: 'hidden' };
+    if (!testBit(this.allocMap, bit)) return { kind: 'free' };
+    if (testBit(this.boundMap, bit)) {
+      return { kind: 'area-start', bits: findNextSet(this.boundMap, bit + 1, this.nrBits + 1) - bit };
+    }
+    // Inside an area: its start is the last boundary bit before `bit`. A boundary bit that
+    // closes the previous area is also the next area's start when the two touch, so the last
+    // set bit is the start as long as the bit there is allocated (it is: we are inside).
+    return { kind: 'interior', areaStart: findPrevSet(this.boundMap, this.startBit, bit) };
+  }
+
+  /** Frees the live area starting at `bitOff` (checked with stateAt first); returns its bits. */
+  freeArea(bitOff: number): number {
+    const end = findNextSet(this.boundMap, bitOff + 1, this.nrBits + 1);
+    const bits = end - bitOff;
+    clearRange(this.allocMap, bitOff, end);
+    // Bit `end` stays set: it may be the next area's start. Bit bitOff now lies in free space.
+    this.freeBits += bits;
+    this.nrAreas--;
+    this.updateBlocksAfterFree(bitOff, end);
+    return bits;
+  }
+
+  /**
+   * The free run [start, end) that contains the freed range [from, to), across blocks. Scans the
+   * bitmap only inside the blocks of `from` and `to`; beyond them it follows the neighbours'
+   * rightFree / leftFree hints (those blocks are not touched by the free, so their hints hold).
+   */
+  private freeRunAround(from: number, to: number): [number, number] {
+    const blocks = this.blocks;
+    const fromBlock = Math.floor(from / BLOCK_BITS);
+    let start = findPrevSet(this.allocMap, fromBlock * BLOCK_BITS, from) + 1;
+    if (start === fromBlock * BLOCK_BITS) {
+      let b = fromBlock - 1;
+      while (b >= 0 && blocks.isFree(b)) b--;
+      start = b < 0 ? 0 : (b + 1) * BLOCK_BITS - blocks.rightFree[b]!;
+    }
+    const toBlockEnd = (Math.floor((to - 1) / BLOCK_BITS) + 1) * BLOCK_BITS;
+    let end = findNextSet(this.allocMap, to, toBlockEnd);
+    if (end === toBlockEnd) {
+      let b = toBlockEnd / BLOCK_BITS;
+      while (b < this.nrBlocks && blocks.isFree(b)) b++;
+      end = b >= this.nrBlocks ? this.nrBits : b * BLOCK_BITS + blocks.leftFree[b]!;
+    }
+    return [start, end];
+  }
+
+  private updateBlocksAfterAlloc(start: number, end: number): void {
+    const blocks = this.blocks;
+    const firstBlock = Math.floor(start / BLOCK_BITS);
+    const lastBlock = Math.floor((end - 1) / BLOCK_BITS);
+    for (let b = firstBlock; b <= lastBlock; b++) {
+      const blockStart = b * BLOCK_BITS;
+      const lo = Math.max(start, blockStart) - blockStart;
+      const hi = Math.min(end, blockStart + BLOCK_BITS) - blockStart;
+      if (lo === 0 && hi === BLOCK_BITS) {
+        blocks.markFull(b);
+        continue;
+      }
+      const contigStart = blocks.contigStart[b]!;
+      if (lo < contigStart + blocks.contig[b]! && hi > contigStart) {
+        // The area broke the block's largest run: rescan the block (32 words).
+        blocks.refresh(b, this.allocMap);
+        continue;
+      }
+      // The largest run is intact; only runs it did not belong to shrank. The scan hint stays
+      // valid: allocating only makes runs inside [0, S) smaller and bit S stays allocated.
+      if (lo < blocks.leftFree[b]!) blocks.leftFree[b] = lo;
+      if (hi > BLOCK_BITS - blocks.rightFree[b]!) blocks.rightFree[b] = BLOCK_BITS - hi;
+      if (lo === blocks.firstFree[b]!) {
+        const next = findNextZero(this.allocMap, blockStart + hi, blockStart + BLOCK_BITS);
+        blocks.firstFree[b] = next - blockStart;
+      }
+    }
+    if (firstBlock === this.firstFreeBlock) {
+      let b = firstBlock;
+      while (b < this.nrBlocks && blocks.isFull(b)) b++;
+      this.firstFreeBlock = b;
+    }
+  }
+
+  private updateBlocksAfterFree(start: number, end: number): void {
+    const blocks = this.blocks;
+    const firstBlock = Math.floor(start / BLOCK_BITS);
+    const lastBlock = Math.floor((end - 1) / BLOCK_BITS);
+    const [runStart, runEnd] = this.freeRunAround(start, end);
+    for (let b = firstBlock; b <= lastBlock; b++) {
+      const blockStart = b * BLOCK_BITS;
+      // The free run as seen inside this block.
+      const lo = Math.max(runStart, blockStart) - blockStart;
+      const hi = Math.min(runEnd, blockStart + BLOCK_BITS) - blockStart;
+      if (lo === 0 && hi === BLOCK_BITS) {
+        blocks.markFree(b);
+        continue;
+      }
+      const len = hi - lo;
+      if (len > blocks.contig[b]!) {
+        blocks.contig[b] = len;
+        blocks.contigStart[b] = lo;
+      }
+      if (lo === 0) blocks.leftFree[b] = hi;
+      if (hi === BLOCK_BITS) blocks.rightFree[b] = len;
+      if (lo < blocks.firstFree[b]!) blocks.firstFree[b] = lo;
+      // A run that reaches below the skip point may now be longer than the scan hint.
+      if (lo < blocks.scanHintStart[b]! + blocks.scanHint[b]!) {
+        blocks.scanHint[b] = 0;
+        blocks.scanHintStart[b] = 0;
+      }
+    }
+    if (firstBlock < this.firstFreeBlock) this.firstFreeBlock = firstBlock;
+    if (runEnd - runStart > this.contigBits) {
+      this.contigBits = runEnd - runStart;
+      this.contigStart = runStart;
+    }
+  }
+
+  /** Recomputes the chunk's largest free run from the block hints: O(blocks). */
+  refreshContig(): void {
+    const blocks = this.blocks;
+    let best = 0;
+    let bestStart = 0;
+    let carryStart = -1; // start of a run reaching the current block from earlier blocks
+    for (let b = 0; b < this.nrBlocks; b++) {
+      const blockStart = b * BLOCK_BITS;
+      const left = blocks.leftFree[b]!;
+      if (carryStart >= 0) {
+        if (left === BLOCK_BITS) continue;
+        const len = blockStart + left - carryStart;
+        if (len > best) {
+          best = len;
+          bestStart = carryStart;
+        }
+        carryStart = -1;
+      }
+      const contig = blocks.contig[b]!;
+      if (contig > best) {
+        best = contig;
+        bestStart = blockStart + blocks.contigStart[b]!;
+      }
+      const right = blocks.rightFree[b]!;
+      if (right > 0) carryStart = blockStart + BLOCK_BITS - right;
+    }
+    if (carryStart >= 0 && this.nrBits - carryStart > best) {
+      best = this.nrBits - carryStart;
+      bestStart = carryStart;
+    }
+    this.contigBits = best;
+    this.contigStart = bestStart;
+  }
+}
+
+/**
+ * First position p in [from, end) with bits [p, p + bits) clear and p aligned (p & alignMask = 0),
+ * looking only at free runs that end inside [from, end]; -1 if none.
+ */
+function findFitInRange(map: Uint32Array, from: number, end: number, bits: number, alignMask: number): number {
+  let runStart = findNextZero(map, from, end);
+  while (runStart + bits <= end) {
+    const aligned = (runStart + alignMask) & ~alignMask;
+    const runEnd = findNextSet(map, runStart, end);
+    if (aligned + bits <= runEnd) return aligned;
+    if (runEnd >= end) return -1;
+    runStart = findNextZero(map, runEnd, end);
+  }
+  return -1;
+}
