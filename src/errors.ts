@@ -12,7 +12,13 @@ export type PercpuErrorCode =
   | 'PERCPU_INVALID_FREE'
   | 'PERCPU_UNALIGNED_ACCESS'
   | 'PERCPU_OUT_OF_SPACE'
-  | 'PERCPU_VERIFY_FAILED';
+  | 'PERCPU_VERIFY_FAILED'
+  | 'PERCPU_TASK_FAILED'
+  | 'PERCPU_CPU_DIED'
+  | 'PERCPU_CPU_OFFLINE'
+  | 'PERCPU_CLOSED'
+  | 'PERCPU_NOT_ON_CPU'
+  | 'PERCPU_TASKS_LOAD_FAILED';
 
 export class PercpuError extends Error {
   readonly code: PercpuErrorCode;
@@ -98,5 +104,81 @@ export class VerifyError extends PercpuError {
     super('PERCPU_VERIFY_FAILED', `percpu invariants broken:\n- ${problems.join('\n- ')}`);
     this.name = 'VerifyError';
     this.problems = problems;
+  }
+}
+
+/** What a task threw on its CPU, carried back to the coordinator. */
+export interface RemoteErrorInfo {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly stack?: string;
+}
+
+/** A task threw (or rejected) on its CPU; the CPU is fine. */
+export class TaskFailedError extends PercpuError {
+  readonly cpu: number;
+  readonly task: string;
+  readonly remote: RemoteErrorInfo;
+
+  constructor(cpu: number, task: string, remote: RemoteErrorInfo) {
+    super('PERCPU_TASK_FAILED', `Task '${task}' failed on CPU ${cpu}: ${remote.name}: ${remote.message}`);
+    this.name = 'TaskFailedError';
+    this.cpu = cpu;
+    this.task = task;
+    this.remote = remote;
+  }
+}
+
+/** The CPU's worker died while running (or before running) a task; a new worker replaces it. */
+export class CpuDiedError extends PercpuError {
+  readonly cpu: number;
+  readonly task: string;
+
+  constructor(cpu: number, task: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'PERCPU_CPU_DIED',
+      `Task '${task}' on CPU ${cpu} did not finish: the CPU's worker died (${why}); everything it counted before is kept and a new worker takes over CPU ${cpu}`,
+    );
+    this.name = 'CpuDiedError';
+    this.cpu = cpu;
+    this.task = task;
+    this.cause = cause;
+  }
+}
+
+/** A task was sent to a CPU that is offline. */
+export class CpuOfflineError extends PercpuError {
+  readonly cpu: number;
+
+  constructor(cpu: number) {
+    super('PERCPU_CPU_OFFLINE', `CPU ${cpu} is offline: bring it online with online(${cpu}) first`);
+    this.name = 'CpuOfflineError';
+    this.cpu = cpu;
+  }
+}
+
+/** The runtime was closed; nothing more can run on it. */
+export class ClosedError extends PercpuError {
+  constructor(what: string) {
+    super('PERCPU_CLOSED', `Cannot ${what}: the runtime is closed`);
+    this.name = 'ClosedError';
+  }
+}
+
+/** A CPU-side API was used outside a percpu worker. */
+export class NotOnCpuError extends PercpuError {
+  constructor(what: string) {
+    super('PERCPU_NOT_ON_CPU', `Cannot ${what}: this thread is not a percpu CPU (use it inside a task)`);
+    this.name = 'NotOnCpuError';
+  }
+}
+
+/** The tasks module could not be loaded on a CPU. */
+export class TasksLoadError extends PercpuError {
+  constructor(tasks: string, message: string) {
+    super('PERCPU_TASKS_LOAD_FAILED', `The tasks module ${tasks} failed to load: ${message}`);
+    this.name = 'TasksLoadError';
   }
 }

@@ -8,9 +8,10 @@
  *
  * Context: the coordinator. A CPU's own worker gets only its own buffer (see the CPU side).
  */
-import { InvalidArgumentError, UnalignedAccessError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
+import { elementIndex } from './pointer.js';
 import { AREA_BASE, AREA_GUARD } from './layout.js';
-import { type PerCpuType, TYPE_WIDTH, type ValueOf, checkType, checkValue } from './types.js';
+import { type PerCpuType, type ValueOf, checkType, checkValue } from './types.js';
 
 /** Typed views over one CPU's area, all starting at AREA_BASE. */
 export interface CpuViews {
@@ -116,12 +117,7 @@ export class PerCpuMemory {
 
   /** The element index of `ptr` in the views of `type`, after checking bounds and alignment. */
   indexOf(ptr: number, type: PerCpuType): number {
-    const width = TYPE_WIDTH[type];
-    if (typeof ptr !== 'number' || !Number.isInteger(ptr) || ptr < 0 || ptr + width > this.areaSize) {
-      throw new InvalidArgumentError('ptr', ptr, `an integer offset from 0 to ${this.areaSize - width}`);
-    }
-    if (ptr % width !== 0) throw new UnalignedAccessError(ptr, type, width);
-    return ptr / width;
+    return elementIndex(ptr, type, this.areaSize);
   }
 }
 

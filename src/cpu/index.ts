@@ -1,0 +1,13 @@
+/**
+ * percpu/cpu: what a task uses on the CPU it runs on.
+ *
+ *   import { thisCpu } from 'percpu/cpu';
+ *   export function count(ptr: number) { const hits = thisCpu.ref(ptr, 's32'); hits.inc(); }
+ */
+export { thisCpu, ThisCpu } from './this-cpu.js';
+export type { CpuAllocOptions } from './this-cpu.js';
+export type { CpuRef } from './ref.js';
+export type { CpuCounter } from './cpu-counter.js';
+export type { CounterHandle } from '../counter/handle.js';
+export type { PerCpuType, ValueOf } from '../memory/types.js';
+export * from '../errors.js';

@@ -1,0 +1,160 @@
+/**
+ * thisCpu: the per-CPU operations of the CPU a task runs on, like the kernel's this_cpu_*().
+ *
+ * Generic path: `thisCpu.add(ptr, 's32', 5)` checks its arguments on every call. Fast path:
+ * `thisCpu.ref(ptr, 's32')` checks once and returns an accessor whose inc()/add() are plain
+ * typed-array updates (see ref.ts). Either way: no lock, no atomic instruction, because only this
+ * CPU writes its area.
+ */
+import type { Logger } from 'pino';
+import { InvalidArgumentError } from '../errors.js';
+import { negate, opAddReturn, opCmpxchg, opRead, opWrite, opXchg } from '../memory/ops.js';
+import { elementIndex } from '../memory/pointer.js';
+import { type PerCpuType, type ValueOf, checkDelta, checkType, checkValue } from '../memory/types.js';
+import { AllocClient } from './alloc-client.js';
+import { type CpuBinding, requireBinding } from './binding.js';
+import { type CpuCounter, makeCpuCounter } from './cpu-counter.js';
+import { type CpuRef, makeRef } from './ref.js';
+
+export interface CpuAllocOptions {
+  readonly reserved?: boolean;
+}
+
+export class ThisCpu {
+  private allocClient: AllocClient | null = null;
+  private logger: Logger | null = null;
+
+  /** This CPU's id, 0 .. cpus - 1. */
+  get id(): number {
+    return requireBinding('read thisCpu.id').cpu;
+  }
+
+  /** Number of possible CPUs of the runtime. */
+  get cpus(): number {
+    return requireBinding('read thisCpu.cpus').cpus;
+  }
+
+  /** A pino logger whose lines carry `{ cpu }` and reach the runtime's root logger. */
+  get log(): Logger {
+    requireBinding('log');
+    if (this.logger === null) throw new Error('percpu: the CPU logger is not set up');
+    return this.logger;
+  }
+
+  /** @internal Set by the CPU worker at start. */
+  setLogger(logger: Logger): void {
+    this.logger = logger;
+  }
+
+  read<T extends PerCpuType>(ptr: number, type: T): ValueOf<T> {
+    const [b, index] = this.at(ptr, type, 'read');
+    return opRead(b.views, type, index);
+  }
+
+  write<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): void {
+    const [b, index] = this.at(ptr, type, 'write');
+    opWrite(b.views, type, index, checkValue('value', type, value));
+  }
+
+  add<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
+    const [b, index] = this.at(ptr, type, 'add');
+    opAddReturn(b.views, type, index, checkDelta('delta', type, delta));
+  }
+
+  sub<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
+    const [b, index] = this.at(ptr, type, 'sub');
+    opAddReturn(b.views, type, index, negate(checkDelta('delta', type, delta)));
+  }
+
+  inc(ptr: number, type: PerCpuType): void {
+    const [b, index] = this.at(ptr, type, 'inc');
+    opAddReturn(b.views, type, index, one(type));
+  }
+
+  dec(ptr: number, type: PerCpuType): void {
+    const [b, index] = this.at(ptr, type, 'dec');
+    opAddReturn(b.views, type, index, negate(one(type)));
+  }
+
+  addReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
+    const [b, index] = this.at(ptr, type, 'addReturn');
+    return opAddReturn(b.views, type, index, checkDelta('delta', type, delta));
+  }
+
+  subReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
+    const [b, index] = this.at(ptr, type, 'subReturn');
+    return opAddReturn(b.views, type, index, negate(checkDelta('delta', type, delta)));
+  }
+
+  xchg<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): ValueOf<T> {
+    const [b, index] = this.at(ptr, type, 'xchg');
+    return opXchg(b.views, type, index, checkValue('value', type, value));
+  }
+
+  cmpxchg<T extends PerCpuType>(ptr: number, type: T, expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T> {
+    const [b, index] = this.at(ptr, type, 'cmpxchg');
+    return opCmpxchg(b.views, type, index, expected, checkValue('value', type, value));
+  }
+
+  /** The fast path: an accessor checked once, for loops. */
+  ref<T extends PerCpuType>(ptr: number, type: T): CpuRef<T> {
+    const [b, index] = this.at(ptr, type, 'make a ref');
+    return makeRef(b.views, type, index, ptr);
+  }
+
+  /** This CPU's side of a percpu_counter (pass `counter.handle` to the task). */
+  counter(handle: unknown): CpuCounter {
+    return makeCpuCounter(requireBinding('use a counter'), handle);
+  }
+
+  /** Offset of a static per-CPU variable declared at start. */
+  staticPtr(name: string): number {
+    const statics = requireBinding('look up a static variable').statics;
+    const ptr = statics[name];
+    if (ptr === undefined || !Object.hasOwn(statics, name)) {
+      const names = Object.keys(statics);
+      throw new InvalidArgumentError('name', name, names.length === 0 ? 'a declared static (none are declared)' : `one of ${names.map((n) => `'${n}'`).join(', ')}`);
+    }
+    return ptr;
+  }
+
+  /**
+   * Asks the coordinator for `size` bytes in every CPU's area; resolves to the offset (zero on
+   * every CPU) or null when the area is full.
+   */
+  alloc(size: number, align = 4, options?: CpuAllocOptions): Promise<number | null> {
+    try {
+      return this.client('alloc').alloc(size, align, options?.reserved === true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Asks the coordinator to free an offset; rejects with InvalidFreeError like rt.free(). */
+  free(ptr: number): Promise<void> {
+    try {
+      return this.client('free').free(ptr);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private client(what: string): AllocClient {
+    const b = requireBinding(what);
+    this.allocClient ??= new AllocClient(b);
+    return this.allocClient;
+  }
+
+  private at(ptr: number, type: PerCpuType, what: string): [CpuBinding, number] {
+    const b = requireBinding(what);
+    return [b, elementIndex(ptr, checkType('type', type), b.areaSize)];
+  }
+}
+
+function one<T extends PerCpuType>(type: T): ValueOf<T> {
+  return (type === 'u64' || type === 's64' ? 1n : 1) as ValueOf<T>;
+}
+
+/** The CPU this thread plays; usable inside tasks (it throws NotOnCpuError elsewhere). */
+export const thisCpu = new ThisCpu();
+

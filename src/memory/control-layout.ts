@@ -1,0 +1,81 @@
+/**
+ * The control buffer: one SharedArrayBuffer shared by the coordinator and every CPU, for what is
+ * not per-CPU data: the allocation mailboxes and the global counts of percpu_counters. Per-CPU
+ * data never lives here, and nothing here is touched on the thisCpu update path.
+ *
+ *   | header (128) | mailbox cpu 0 (128) | mailbox cpu 1 | ... | counter slot 0 (16) | slot 1 | ...
+ *
+ * All indexes below are Int32Array indexes (4-byte words) unless the name says otherwise.
+ */
+
+/** Bytes per mailbox and for the header: two 64-byte cache lines, so CPUs never share one. */
+export const CONTROL_LINE = 128;
+export const CONTROL_LINE_WORDS = CONTROL_LINE / 4;
+
+/**
+ * Header word 0: the doorbell. A CPU that posts a request increments it (Atomics.add) and
+ * notifies; the coordinator waits on it with Atomics.waitAsync, so no request is missed between
+ * two waits.
+ */
+export const DOORBELL = 0;
+/** Header word 1: set to 1 when the runtime closes, so CPUs stop posting requests. */
+export const CLOSING = 1;
+
+/** Word index of CPU `cpu`'s mailbox. */
+export function mailboxIndex(cpu: number): number {
+  return CONTROL_LINE_WORDS * (1 + cpu);
+}
+
+/** Mailbox words, relative to mailboxIndex(cpu). */
+export const MB_STATE = 0;
+export const MB_OP = 1;
+/** Request: size or ptr. */
+export const MB_ARG0 = 2;
+/** Request: align. */
+export const MB_ARG1 = 3;
+/** Request: flags (bit 0: reserved). */
+export const MB_ARG2 = 4;
+/** Response: a MailboxStatus. */
+export const MB_STATUS = 5;
+/** Response: the offset (as an unsigned 32-bit value), or a reason index for a bad free. */
+export const MB_RESULT = 6;
+/**
+ * Written only by the CPU: slot + 1 of the percpu_counter it is folding into its global count,
+ * 0 otherwise. Readers of an exact sum wait while a fold is in flight; the coordinator clears it
+ * if the CPU's worker dies mid-fold.
+ */
+export const MB_FOLDING = 7;
+
+/** MB_STATE values. Only the CPU moves IDLE→REQUESTED and RESPONDED→IDLE; only the coordinator moves REQUESTED→RESPONDED. */
+export const STATE_IDLE = 0;
+export const STATE_REQUESTED = 1;
+export const STATE_RESPONDED = 2;
+
+/** MB_OP values. */
+export const OP_ALLOC = 1;
+export const OP_FREE = 2;
+
+/** MB_STATUS values. */
+export const STATUS_OK = 0;
+export const STATUS_OUT_OF_SPACE = 1;
+export const STATUS_INVALID_FREE = 2;
+export const STATUS_INVALID_ARGUMENT = 3;
+export const STATUS_CLOSED = 4;
+
+/**
+ * Bytes per percpu_counter slot: the global count (s64, at the slot's start) and the number of
+ * folds completed (s32 at byte 8), which an exact sum compares before and after reading.
+ */
+export const COUNTER_SLOT = 16;
+/** Byte offset of the folds-completed word within a slot. */
+export const SLOT_FOLDS_BYTE = 8;
+
+/** Byte offset of counter slot `slot` in a control buffer for `cpus` CPUs. */
+export function counterSlotByte(cpus: number, slot: number): number {
+  return CONTROL_LINE * (1 + cpus) + COUNTER_SLOT * slot;
+}
+
+/** Bytes of the control buffer. */
+export function controlBufferSize(cpus: number, maxCounters: number): number {
+  return counterSlotByte(cpus, maxCounters);
+}

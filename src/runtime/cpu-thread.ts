@@ -1,0 +1,97 @@
+/**
+ * One online CPU: a piscina pool of exactly one thread whose workerData binds it to this CPU.
+ * When the thread dies, piscina starts a replacement with the same workerData, so the new thread
+ * is bound to the same CPU and unit. A pool per CPU is what makes the binding permanent: piscina
+ * has no pinning of tasks to threads of one pool.
+ *
+ * Context: the coordinator.
+ */
+import { Piscina } from 'piscina';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { isForwardedLog, type CpuWorkerData, type TaskEnvelope, type TaskMessage } from './messages.js';
+import { writeForwardedLine } from './logging.js';
+
+export interface CpuThreadEvents {
+  /** A worker of this CPU died while the CPU was meant to be online. */
+  onDeath(cpu: number, threadId: number): void;
+}
+
+export class CpuThread {
+  readonly cpu: number;
+  private readonly pool: Piscina<TaskMessage, TaskEnvelope>;
+  private readonly logger: Logger;
+  private stopping = false;
+  /** threadId of the live worker (captured at workerCreate: workerDestroy may report -1). */
+  private threadId = -1;
+  tasksRun = 0;
+  tasksFailed = 0;
+  deaths = 0;
+  pending = 0;
+
+  constructor(
+    workerUrl: URL,
+    data: CpuWorkerData,
+    logger: Logger,
+    events: CpuThreadEvents,
+    resourceLimits: ResourceLimits | undefined,
+  ) {
+    this.cpu = data.cpu;
+    this.logger = logger;
+    this.pool = new Piscina<TaskMessage, TaskEnvelope>({
+      filename: workerUrl.href,
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+      // 'async': the worker's event loop keeps running between tasks, so its timers and
+      // Atomics.waitAsync replies are serviced even while the CPU is idle.
+      atomics: 'async',
+      workerData: data,
+      ...(resourceLimits !== undefined ? { resourceLimits } : {}),
+    });
+    this.pool.on('workerCreate', (worker: { id: number }) => {
+      const replaced = this.threadId !== -1;
+      this.threadId = worker.id;
+      if (replaced) this.logger.warn({ threadId: worker.id }, 'CPU worker replaced');
+      else this.logger.info({ threadId: worker.id }, 'CPU online');
+    });
+    this.pool.on('workerDestroy', () => {
+      if (this.stopping) return;
+      this.deaths++;
+      this.logger.error({ threadId: this.threadId, deaths: this.deaths }, 'CPU worker died');
+      events.onDeath(this.cpu, this.threadId);
+    });
+    // An error with no task to fail (an exception in a timer between tasks) is emitted here;
+    // the death itself is handled by workerDestroy.
+    this.pool.on('error', (error: unknown) => {
+      this.logger.error({ err: error }, 'CPU worker error');
+    });
+    this.pool.on('message', (message: unknown) => {
+      if (isForwardedLog(message)) writeForwardedLine(this.logger, message.percpuLog);
+    });
+  }
+
+  /** Runs one task; resolves to the worker's envelope, rejects only if the worker died. */
+  async run(message: TaskMessage): Promise<TaskEnvelope> {
+    this.pending++;
+    try {
+      const envelope = await this.pool.run(message);
+      this.tasksRun++;
+      if (!envelope.ok) this.tasksFailed++;
+      return envelope;
+    } catch (error) {
+      this.tasksFailed++;
+      throw error;
+    } finally {
+      this.pending--;
+    }
+  }
+
+  /** Finishes queued and running tasks, then stops the thread (taking the CPU offline). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.pool.close();
+    this.logger.info({ tasksRun: this.tasksRun, tasksFailed: this.tasksFailed, deaths: this.deaths }, 'CPU offline');
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Runtime.start() options: their types, defaults and checks. Every check names the option, the
+ * value received and what is allowed.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { InvalidArgumentError } from '../errors.js';
+import { DEFAULT_AREA_SIZE, DEFAULT_UNIT_SIZE } from '../memory/layout.js';
+import type { StaticDeclaration } from './statics.js';
+
+export interface RuntimeOptions {
+  /** Possible CPUs: 1 .. MAX_CPUS. Memory exists for these only. */
+  readonly cpus: number;
+  /** CPUs online at start: a count (CPUs 0 .. n-1) or a list of CPU ids. Default: all. */
+  readonly online?: number | readonly number[];
+  /** The tasks module: a path (relative to the working directory) or a file: URL. */
+  readonly tasks?: string | URL;
+  /** The root logger. Default: pino at level 'warn' to stderr. */
+  readonly logger?: Logger;
+  /** Bytes per unit (the largest allocation). Default 64 KiB. */
+  readonly unitSize?: number;
+  /** Bytes of address space reserved per CPU. Default 64 MiB (committed only where written). */
+  readonly areaSize?: number;
+  /** Bytes of the first chunk's reserved region. Default 8 KiB, as Linux. */
+  readonly reservedSize?: number;
+  /** Static per-CPU variables, by name. */
+  readonly statics?: Readonly<Record<string, StaticDeclaration>>;
+  /** Most percpu_counters alive at once. Default 1024. */
+  readonly maxCounters?: number;
+  /** Limits for each CPU's worker thread (heap sizes), passed to worker_threads. */
+  readonly workerResourceLimits?: ResourceLimits;
+}
+
+export const MAX_CPUS = 1024;
+export const DEFAULT_RESERVED_SIZE = 8 * 1024;
+export const DEFAULT_MAX_COUNTERS = 1024;
+export const MAX_COUNTERS = 1 << 20;
+
+export interface ResolvedOptions {
+  readonly cpus: number;
+  readonly online: readonly number[];
+  readonly tasksUrl: string | null;
+  readonly unitSize: number;
+  readonly areaSize: number;
+  readonly reservedSize: number;
+  readonly maxCounters: number;
+}
+
+function integerIn(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(name, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function checkCpuId(name: string, value: unknown, cpus: number): number {
+  return integerIn(name, value, 0, cpus - 1);
+}
+
+function resolveTasks(value: string | URL | undefined): string | null {
+  if (value === undefined) return null;
+  let url: URL;
+  if (value instanceof URL) url = value;
+  else if (typeof value === 'string' && value.length > 0) {
+    url = value.startsWith('file:') ? new URL(value) : pathToFileURL(resolve(value));
+  } else {
+    throw new InvalidArgumentError('tasks', value, 'a path or a file: URL of a module');
+  }
+  if (url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) {
+    throw new InvalidArgumentError('tasks', value instanceof URL ? value.href : value, 'a path or a file: URL of an existing module');
+  }
+  return url.href;
+}
+
+export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', options, 'an object with at least { cpus }');
+  }
+  const cpus = integerIn('cpus', options.cpus, 1, MAX_CPUS);
+  let online: number[];
+  if (options.online === undefined) online = Array.from({ length: cpus }, (_, cpu) => cpu);
+  else if (typeof options.online === 'number') {
+    online = Array.from({ length: integerIn('online', options.online, 1, cpus) }, (_, cpu) => cpu);
+  } else if (Array.isArray(options.online)) {
+    const list: readonly unknown[] = options.online;
+    online = list.map((cpu, i) => checkCpuId(`online[${i}]`, cpu, cpus));
+    if (online.length === 0 || new Set(online).size !== online.length) {
+      throw new InvalidArgumentError('online', options.online, `a non-empty list of distinct CPU ids from 0 to ${cpus - 1}`);
+    }
+  } else {
+    throw new InvalidArgumentError('online', options.online, `a count from 1 to ${cpus} or a list of CPU ids`);
+  }
+  return {
+    cpus,
+    online: [...online].sort((a, b) => a - b),
+    tasksUrl: resolveTasks(options.tasks),
+    unitSize: options.unitSize ?? DEFAULT_UNIT_SIZE,
+    areaSize: options.areaSize ?? DEFAULT_AREA_SIZE,
+    reservedSize: options.reservedSize ?? DEFAULT_RESERVED_SIZE,
+    maxCounters: integerIn('maxCounters', options.maxCounters ?? DEFAULT_MAX_COUNTERS, 1, MAX_COUNTERS),
+  };
+}

@@ -1,0 +1,497 @@
+/**
+ * The runtime: the coordinator (this thread) and one worker thread per online CPU.
+ *
+ *   coordinator (main thread)                    CPU c (worker thread, one per online CPU)
+ *   ├─ PercpuAllocator: all offsets              ├─ its own area only (one SharedArrayBuffer)
+ *   ├─ every CPU's area: read, write, sum        ├─ thisCpu ops: plain loads and stores
+ *   ├─ AllocService: serves CPUs' alloc/free     ├─ alloc/free: a request in its mailbox
+ *   └─ counters' global counts (Atomics)         └─ counter folds: one Atomics.add per batch
+ *
+ * Context: every method runs on the coordinator's thread.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { PercpuAllocator, type AllocOptions } from '../allocator/allocator.js';
+import type { AllocatorStats, ChunkStats } from '../allocator/stats.js';
+import { FREE_REASONS } from '../cpu/alloc-client.js';
+import { type CounterHandle, checkBatch } from '../counter/handle.js';
+import { type CounterHost, PercpuCounter } from '../counter/percpu-counter.js';
+import {
+  ClosedError,
+  CpuDiedError,
+  CpuOfflineError,
+  InvalidArgumentError,
+  InvalidFreeError,
+  OutOfSpaceError,
+  PercpuError,
+  TaskFailedError,
+  TasksLoadError,
+} from '../errors.js';
+import {
+  MB_FOLDING,
+  OP_ALLOC,
+  OP_FREE,
+  STATUS_INVALID_ARGUMENT,
+  STATUS_INVALID_FREE,
+  STATUS_OK,
+  STATUS_OUT_OF_SPACE,
+  controlBufferSize,
+  counterSlotByte,
+  mailboxIndex,
+} from '../memory/control-layout.js';
+import { PerCpuMemory } from '../memory/percpu-memory.js';
+import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } from '../memory/types.js';
+import { AllocService, type MailboxReply, type MailboxRequest, isOrphanedAllocation } from './alloc-service.js';
+import { CpuThread } from './cpu-thread.js';
+import { defaultRootLogger } from './logging.js';
+import { type CpuWorkerData, type HelloReply, INTERNAL_TASK_PREFIX, TASK_HELLO } from './messages.js';
+import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
+import { layoutStatics } from './statics.js';
+
+/** A tasks module's type: its exported functions, each (arg, cpu) => result. */
+export type TaskModule = Record<string, unknown>;
+
+/** The names of a tasks module's exported functions. */
+export type TaskName<Tasks extends TaskModule> = {
+  [K in keyof Tasks & string]: Tasks[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof Tasks & string];
+
+/** The argument of task K (its first parameter), or unknown for an untyped module. */
+export type TaskArg<Tasks extends TaskModule, K extends string> = K extends keyof Tasks
+  ? Tasks[K] extends (arg: infer A, ...rest: never[]) => unknown
+    ? A
+    : never
+  : unknown;
+
+/** The resolved result of task K, or unknown for an untyped module. */
+export type TaskResult<Tasks extends TaskModule, K extends string> = K extends keyof Tasks
+  ? Tasks[K] extends (...args: never[]) => infer R
+    ? Awaited<R>
+    : never
+  : unknown;
+
+export interface CounterOptions {
+  /** Fold threshold. Default max(32, 2 × online CPUs), as Linux's percpu_counter_batch. */
+  readonly batch?: number;
+}
+
+export interface SumOptions {
+  /** Wrap the sum at the type's width (two's complement), as a C sum of that type would. */
+  readonly wrap?: boolean;
+}
+
+export interface CpuActivity {
+  readonly cpu: number;
+  readonly online: boolean;
+  readonly tasksRun: number;
+  readonly tasksFailed: number;
+  readonly deaths: number;
+  readonly allocs: number;
+  readonly frees: number;
+}
+
+export interface RuntimeStats {
+  readonly allocator: AllocatorStats;
+  readonly cpus: readonly CpuActivity[];
+  readonly counters: number;
+}
+
+const WORKER_URL = new URL('../../workers/cpu-worker.js', import.meta.url);
+
+export class Runtime<Tasks extends TaskModule = TaskModule> {
+  /** Number of possible CPUs. */
+  readonly cpus: number;
+  readonly logger: Logger;
+  /** @internal */
+  readonly memory: PerCpuMemory;
+  /** @internal */
+  readonly allocator: PercpuAllocator;
+  private readonly options: ResolvedOptions;
+  private readonly control: SharedArrayBuffer;
+  private readonly control32: Int32Array;
+  private readonly control64: BigInt64Array;
+  private readonly statics: Readonly<Record<string, number>>;
+  private readonly threads: (CpuThread | null)[];
+  private readonly cpuLoggers: Logger[];
+  private readonly service: AllocService;
+  private readonly workerData: (cpu: number) => CpuWorkerData;
+  private readonly resourceLimits: RuntimeOptions['workerResourceLimits'];
+  private readonly counters = new Set<PercpuCounter>();
+  private readonly freeCounterSlots: number[];
+  private readonly allocsByCpu: number[];
+  private readonly freesByCpu: number[];
+  private taskNames: ReadonlySet<string> = new Set();
+  private nextCpu = 0;
+  private closing: Promise<void> | null = null;
+
+  private constructor(options: RuntimeOptions, resolved: ResolvedOptions) {
+    this.options = resolved;
+    this.cpus = resolved.cpus;
+    this.logger = options.logger ?? defaultRootLogger();
+    const statics = layoutStatics(options.statics);
+    this.statics = statics.offsets;
+    this.allocator = new PercpuAllocator({
+      unitSize: resolved.unitSize,
+      areaSize: resolved.areaSize,
+      staticSize: statics.size,
+      reservedSize: resolved.reservedSize,
+      zeroer: { zero: (offset, size) => this.memory.zero(offset, size) },
+      warn: (fields, message) => this.logger.warn(fields, message),
+    });
+    this.memory = new PerCpuMemory(resolved.cpus, resolved.areaSize);
+    this.control = new SharedArrayBuffer(controlBufferSize(resolved.cpus, resolved.maxCounters));
+    this.control32 = new Int32Array(this.control);
+    this.control64 = new BigInt64Array(this.control);
+    this.freeCounterSlots = Array.from({ length: resolved.maxCounters }, (_, i) => resolved.maxCounters - 1 - i);
+    this.threads = new Array<CpuThread | null>(resolved.cpus).fill(null);
+    this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
+    this.allocsByCpu = new Array<number>(resolved.cpus).fill(0);
+    this.freesByCpu = new Array<number>(resolved.cpus).fill(0);
+    this.resourceLimits = options.workerResourceLimits;
+    this.service = new AllocService(this.control32, resolved.cpus, (cpu, request) => this.serve(cpu, request));
+    this.workerData = (cpu) => ({
+      cpu,
+      area: this.memory.buffers[cpu]!,
+      areaSize: resolved.areaSize,
+      unitSize: resolved.unitSize,
+      control: this.control,
+      cpus: resolved.cpus,
+      statics: this.statics,
+      tasksUrl: resolved.tasksUrl,
+      logLevel: this.logger.level,
+    });
+  }
+
+  /**
+   * Starts a runtime: reserves every possible CPU's area, starts a worker per online CPU and
+   * loads the tasks module on each. Rejects (with everything started stopped again) if the tasks
+   * module fails to load.
+   */
+  static async start<Tasks extends TaskModule = TaskModule>(options: RuntimeOptions): Promise<Runtime<Tasks>> {
+    const rt = new Runtime<Tasks>(options, resolveOptions(options));
+    rt.service.start();
+    try {
+      const hellos = await Promise.all(rt.options.online.map((cpu) => rt.bringUp(cpu)));
+      const failed = hellos.find((hello) => hello.loadError !== null);
+      if (failed !== undefined) throw new TasksLoadError(String(rt.options.tasksUrl), failed.loadError ?? '');
+      rt.taskNames = new Set(hellos[0]?.tasks ?? []);
+    } catch (error) {
+      await rt.close();
+      throw error;
+    }
+    rt.logger.info({ cpus: rt.cpus, online: rt.onlineCpus(), tasks: [...rt.taskNames] }, 'runtime started');
+    return rt;
+  }
+
+  /** Ids of the online CPUs, ascending. */
+  onlineCpus(): number[] {
+    const online: number[] = [];
+    for (let cpu = 0; cpu < this.cpus; cpu++) if (this.threads[cpu] !== null) online.push(cpu);
+    return online;
+  }
+
+  isOnline(cpu: number): boolean {
+    return this.threads[checkCpuId('cpu', cpu, this.cpus)] !== null;
+  }
+
+  /** Offset of `size` bytes, zero on every CPU; null when the per-CPU area is full. */
+  alloc(size: number, align = 4, options?: AllocOptions): number | null {
+    this.assertUsable('alloc');
+    return this.allocator.alloc(size, align, options);
+  }
+
+  free(ptr: number): void {
+    this.assertUsable('free');
+    this.allocator.free(ptr);
+  }
+
+  /** CPU `cpu`'s value at `ptr` (64-bit values with an atomic load: they may not tear). */
+  read<T extends PerCpuType>(ptr: number, cpu: number, type: T): ValueOf<T> {
+    return this.memory.read(ptr, cpu, type);
+  }
+
+  /** Sets CPU `cpu`'s value at `ptr`. Racing with that CPU's own updates loses one of them. */
+  write<T extends PerCpuType>(ptr: number, cpu: number, type: T, value: ValueOf<T>): void {
+    this.assertUsable('write');
+    this.memory.write(ptr, cpu, type, value);
+  }
+
+  /**
+   * The sum of `ptr` over every possible CPU, online or not. Exact (bigint for 64-bit types);
+   * with { wrap: true } it wraps at the type's width, as a modular per-CPU count needs.
+   */
+  sum<T extends PerCpuType>(ptr: number, type: T, options?: SumOptions): ValueOf<T> {
+    const checked = checkType('type', type);
+    const index = this.memory.indexOf(ptr, checked);
+    const wrap = options?.wrap === true;
+    if (isBigIntType(checked)) {
+      let total = 0n;
+      // Atomics.load: 64-bit values written by their CPUs may tear on a plain read.
+      for (const views of this.memory.views) total += Atomics.load(views[checked], index);
+      return (wrap ? wrapBigInt(total, checked) : total) as ValueOf<T>;
+    }
+    let total = 0;
+    for (const views of this.memory.views) total += views[checked][index] as number;
+    if (!wrap || checked === 'f64') return total as ValueOf<T>;
+    return Number(wrapBigInt(BigInt(total), checked)) as ValueOf<T>;
+  }
+
+  /** Offset of a static per-CPU variable declared in the start options. */
+  staticPtr(name: string): number {
+    const ptr = this.statics[name];
+    if (ptr === undefined || !Object.hasOwn(this.statics, name)) {
+      const names = Object.keys(this.statics);
+      throw new InvalidArgumentError('name', name, names.length === 0 ? 'a declared static (none are declared)' : `one of ${names.map((n) => `'${n}'`).join(', ')}`);
+    }
+    return ptr;
+  }
+
+  /** Runs task `name` on CPU `cpu` (like smp_call_function_single). */
+  async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, arg?: TaskArg<Tasks, K>): Promise<TaskResult<Tasks, K>> {
+    this.assertUsable('run a task');
+    const thread = this.threads[checkCpuId('cpu', cpu, this.cpus)] ?? null;
+    if (thread === null) throw new CpuOfflineError(cpu);
+    this.checkTaskName(name);
+    return (await this.dispatch(thread, name, arg)) as TaskResult<Tasks, K>;
+  }
+
+  /** Runs task `name` on every online CPU at once (like on_each_cpu); results by CPU. */
+  async runOnEach<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>): Promise<Map<number, TaskResult<Tasks, K>>> {
+    this.assertUsable('run a task');
+    this.checkTaskName(name);
+    const online = this.onlineCpus();
+    const results = await Promise.all(online.map((cpu) => this.dispatch(this.threads[cpu]!, name, arg)));
+    return new Map(online.map((cpu, i) => [cpu, results[i] as TaskResult<Tasks, K>]));
+  }
+
+  /** Runs task `name` on the online CPU with the fewest pending tasks. */
+  async run<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>): Promise<TaskResult<Tasks, K>> {
+    this.assertUsable('run a task');
+    this.checkTaskName(name);
+    let best: CpuThread | null = null;
+    for (let i = 0; i < this.cpus; i++) {
+      const thread = this.threads[(this.nextCpu + i) % this.cpus] ?? null;
+      if (thread !== null && (best === null || thread.pending < best.pending)) best = thread;
+    }
+    if (best === null) throw new CpuOfflineError(-1);
+    this.nextCpu = (best.cpu + 1) % this.cpus;
+    return (await this.dispatch(best, name, arg)) as TaskResult<Tasks, K>;
+  }
+
+  /**
+   * Takes CPU `cpu` offline: its queued and running tasks finish, its worker stops, its data
+   * stays; each counter's local part on it is folded into the global count (as Linux does).
+   */
+  async offline(cpu: number): Promise<void> {
+    this.assertUsable('take a CPU offline');
+    const thread = this.threads[checkCpuId('cpu', cpu, this.cpus)] ?? null;
+    if (thread === null) throw new CpuOfflineError(cpu);
+    if (this.onlineCpus().length === 1) {
+      throw new InvalidArgumentError('cpu', cpu, 'a CPU other than the last online one');
+    }
+    this.threads[cpu] = null;
+    await thread.stop();
+    this.afterWorkerGone(cpu);
+    for (const counter of this.counters) counter.foldOfflineCpu(cpu);
+  }
+
+  /** Brings CPU `cpu` online: a new worker bound to its unit, which kept its data. */
+  async online(cpu: number): Promise<void> {
+    this.assertUsable('bring a CPU online');
+    if (this.threads[checkCpuId('cpu', cpu, this.cpus)] !== null) {
+      throw new InvalidArgumentError('cpu', cpu, 'an offline CPU');
+    }
+    const hello = await this.bringUp(cpu);
+    if (hello.loadError !== null) {
+      const thread = this.threads[cpu];
+      this.threads[cpu] = null;
+      await thread?.stop();
+      throw new TasksLoadError(String(this.options.tasksUrl), hello.loadError);
+    }
+  }
+
+  /** A percpu_counter: an s32 per CPU plus an s64 global count. */
+  counter(options?: CounterOptions): PercpuCounter {
+    this.assertUsable('create a counter');
+    const batch = options?.batch === undefined ? Math.max(32, 2 * this.onlineCpus().length) : checkBatch(options.batch);
+    const slot = this.freeCounterSlots.pop();
+    if (slot === undefined) throw new OutOfSpaceError(`All ${this.options.maxCounters} counter slots are in use (option maxCounters)`);
+    const ptr = this.allocator.alloc(4, 4);
+    if (ptr === null) {
+      this.freeCounterSlots.push(slot);
+      throw new OutOfSpaceError('No per-CPU space left for a counter');
+    }
+    const byte = counterSlotByte(this.cpus, slot);
+    // Atomics.store: reset the slot's global count and folds word (a reused slot has old ones).
+    Atomics.store(this.control64, byte / 8, 0n);
+    Atomics.store(this.control32, byte / 4 + 2, 0);
+    const handle: CounterHandle = { ptr, slot, batch };
+    const counter = new PercpuCounter(this.counterHost, handle);
+    this.counters.add(counter);
+    return counter;
+  }
+
+  stats(): RuntimeStats {
+    return {
+      allocator: this.allocator.stats(),
+      cpus: Array.from({ length: this.cpus }, (_, cpu) => {
+        const thread = this.threads[cpu] ?? null;
+        return {
+          cpu,
+          online: thread !== null,
+          tasksRun: thread?.tasksRun ?? 0,
+          tasksFailed: thread?.tasksFailed ?? 0,
+          deaths: thread?.deaths ?? 0,
+          allocs: this.allocsByCpu[cpu]!,
+          frees: this.freesByCpu[cpu]!,
+        };
+      }),
+      counters: this.counters.size,
+    };
+  }
+
+  chunkStats(): ChunkStats[] {
+    return this.allocator.chunkStats();
+  }
+
+  verify(): void {
+    this.allocator.verify();
+  }
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  /**
+   * Closes the runtime: running and queued tasks finish, every worker stops, a per-CPU summary is
+   * logged. Calling it again returns the same promise. Afterwards every method that would run,
+   * allocate or write throws ClosedError; reads still work (the memory stays until collected).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const threads = this.threads.filter((thread): thread is CpuThread => thread !== null);
+    await Promise.all(threads.map((thread) => thread.stop()));
+    this.service.stop();
+    for (const [cpu, activity] of this.stats().cpus.entries()) {
+      this.cpuLoggers[cpu]!.info(
+        { tasksRun: activity.tasksRun, tasksFailed: activity.tasksFailed, deaths: activity.deaths, allocs: activity.allocs, frees: activity.frees },
+        'CPU summary',
+      );
+    }
+    this.threads.fill(null);
+    this.logger.info({ allocator: this.allocator.stats() }, 'runtime closed');
+  }
+
+  private async bringUp(cpu: number): Promise<HelloReply> {
+    const thread = new CpuThread(
+      new URL(WORKER_URL.href),
+      this.workerData(cpu),
+      this.cpuLoggers[cpu]!,
+      { onDeath: (dead) => this.afterWorkerGone(dead) },
+      this.resourceLimits,
+    );
+    this.threads[cpu] = thread;
+    const envelope = await thread.run({ name: TASK_HELLO, arg: null });
+    if (!envelope.ok) throw new PercpuError('PERCPU_TASK_FAILED', `CPU ${cpu} failed to start: ${envelope.error.message}`);
+    return envelope.value as HelloReply;
+  }
+
+  /** After a worker stopped or died: settle its mailbox and any fold it left half done. */
+  private afterWorkerGone(cpu: number): void {
+    const log = this.cpuLoggers[cpu]!;
+    const abandoned = this.service.abandon(cpu);
+    if (isOrphanedAllocation(abandoned)) {
+      // The allocation was made but never reached the task: undo it, so nothing leaks.
+      this.allocator.free(abandoned.result);
+      log.warn({ ptr: abandoned.result }, 'allocation undone: the CPU died before receiving it');
+    } else if (abandoned.kind === 'dropped') {
+      log.warn({ op: abandoned.op === OP_ALLOC ? 'alloc' : 'free' }, 'request dropped: the CPU died before it was served');
+    }
+    const folding = mailboxIndex(cpu) + MB_FOLDING;
+    // Atomics.exchange: clear a fold announcement the dead worker can no longer clear.
+    const slotTag = Atomics.exchange(this.control32, folding, 0);
+    if (slotTag !== 0) log.error({ counterSlot: slotTag - 1 }, 'CPU died while folding a counter; its count may be off by one fold');
+  }
+
+  private serve(cpu: number, request: MailboxRequest): MailboxReply {
+    const log = this.cpuLoggers[cpu]!;
+    try {
+      if (request.op === OP_ALLOC) {
+        const ptr = this.allocator.alloc(request.arg0, request.align, { reserved: (request.flags & 1) === 1 });
+        log.debug({ size: request.arg0, align: request.align, ptr }, 'alloc requested by CPU');
+        if (ptr === null) return { status: STATUS_OUT_OF_SPACE, result: 0 };
+        this.allocsByCpu[cpu]!++;
+        return { status: STATUS_OK, result: ptr };
+      }
+      if (request.op === OP_FREE) {
+        this.allocator.free(request.arg0);
+        log.debug({ ptr: request.arg0 }, 'free requested by CPU');
+        this.freesByCpu[cpu]!++;
+        return { status: STATUS_OK, result: 0 };
+      }
+    } catch (error) {
+      if (error instanceof InvalidFreeError) {
+        log.debug({ ptr: request.arg0, reason: error.reason }, 'free by CPU rejected');
+        return { status: STATUS_INVALID_FREE, result: FREE_REASONS.indexOf(error.reason) };
+      }
+      log.debug({ err: error }, 'request by CPU rejected');
+    }
+    return { status: STATUS_INVALID_ARGUMENT, result: 0 };
+  }
+
+  private async dispatch(thread: CpuThread, name: string, arg: unknown): Promise<unknown> {
+    let envelope;
+    try {
+      envelope = await thread.run({ name, arg });
+    } catch (error) {
+      throw new CpuDiedError(thread.cpu, name, error);
+    }
+    if (envelope.ok) return envelope.value;
+    this.cpuLoggers[thread.cpu]!.warn({ task: name, err: envelope.error }, 'task failed');
+    throw new TaskFailedError(thread.cpu, name, envelope.error);
+  }
+
+  private checkTaskName(name: unknown): void {
+    if (typeof name !== 'string' || name.startsWith(INTERNAL_TASK_PREFIX) || !this.taskNames.has(name)) {
+      const names = [...this.taskNames];
+      throw new InvalidArgumentError(
+        'name',
+        name,
+        names.length === 0 ? 'a task name, but no tasks module with exported functions was given' : `one of the tasks module's exports: ${names.map((n) => `'${n}'`).join(', ')}`,
+      );
+    }
+  }
+
+  /** @internal */
+  assertUsable(what: string): void {
+    if (this.closing !== null) throw new ClosedError(what);
+  }
+
+  private get counterHost(): CounterHost {
+    return {
+      cpus: this.cpus,
+      views: this.memory.views,
+      control32: this.control32,
+      control64: this.control64,
+      onlineCount: () => this.onlineCpus().length,
+      release: (counter) => {
+        this.counters.delete(counter);
+        this.allocator.free(counter.handle.ptr);
+        this.freeCounterSlots.push(counter.handle.slot);
+      },
+      assertUsable: (what) => this.assertUsable(what),
+    };
+  }
+}
+
+function wrapBigInt(value: bigint, type: PerCpuType): bigint {
+  const bits = TYPE_WIDTH[type] * 8;
+  return type.startsWith('s') ? BigInt.asIntN(bits, value) : BigInt.asUintN(bits, value);
+}
+
+/** For error messages and tests: where the worker script lives. */
+export const CPU_WORKER_PATH = fileURLToPath(WORKER_URL);

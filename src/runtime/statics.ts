@@ -1,0 +1,49 @@
+/**
+ * Static per-CPU variables: declared by name before start, laid out in the first chunk's static
+ * region (offsets from 0), and reachable by name on the coordinator and on every CPU at the same
+ * offset, like DEFINE_PER_CPU variables.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { MAX_ALIGN, MIN_ALLOC_SIZE, isPowerOfTwo, roundUp } from '../memory/layout.js';
+import { type PerCpuType, TYPE_WIDTH, isPerCpuType } from '../memory/types.js';
+
+/** A static variable: one value of a type, or `size` bytes aligned to `align` (default 4). */
+export type StaticDeclaration = PerCpuType | { readonly size: number; readonly align?: number };
+
+export interface StaticLayout {
+  readonly offsets: Readonly<Record<string, number>>;
+  /** Bytes of the static region (a multiple of 4). */
+  readonly size: number;
+}
+
+export function layoutStatics(declarations: Readonly<Record<string, StaticDeclaration>> | undefined): StaticLayout {
+  const offsets: Record<string, number> = {};
+  let end = 0;
+  if (declarations === undefined) return { offsets, size: 0 };
+  if (typeof declarations !== 'object' || declarations === null) {
+    throw new InvalidArgumentError('statics', declarations, 'an object mapping names to a type or { size, align }');
+  }
+  for (const [name, declaration] of Object.entries(declarations)) {
+    let size: number;
+    let align: number;
+    if (isPerCpuType(declaration)) {
+      size = TYPE_WIDTH[declaration];
+      align = Math.max(size, MIN_ALLOC_SIZE);
+    } else if (typeof declaration === 'object' && declaration !== null) {
+      size = declaration.size;
+      align = declaration.align ?? MIN_ALLOC_SIZE;
+      if (!Number.isInteger(size) || size < 1) {
+        throw new InvalidArgumentError(`statics.${name}.size`, size, 'an integer from 1 up');
+      }
+      if (!isPowerOfTwo(align) || align > MAX_ALIGN) {
+        throw new InvalidArgumentError(`statics.${name}.align`, align, `a power of two from 1 to ${MAX_ALIGN}`);
+      }
+    } else {
+      throw new InvalidArgumentError(`statics.${name}`, declaration, "a type ('u8' … 'f64') or { size, align }");
+    }
+    const offset = roundUp(end, Math.max(align, MIN_ALLOC_SIZE));
+    offsets[name] = offset;
+    end = roundUp(offset + size, MIN_ALLOC_SIZE);
+  }
+  return { offsets, size: end };
+}

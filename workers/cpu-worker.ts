@@ -1,0 +1,83 @@
+/**
+ * The CPU side of a runtime: piscina runs this file in each CPU's worker thread. It binds the
+ * thread to the CPU named in its workerData (for its whole life), loads the user's tasks module
+ * and runs tasks by name. A task that throws is returned as an error envelope, so a rejection
+ * from piscina always means the worker itself died.
+ */
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import { bindCpu } from '../src/cpu/binding.js';
+import { type ThisCpu, thisCpu } from '../src/cpu/this-cpu.js';
+import type { RemoteErrorInfo } from '../src/errors.js';
+import {
+  type CpuWorkerData,
+  type ForwardedLog,
+  type HelloReply,
+  INTERNAL_TASK_PREFIX,
+  TASK_HELLO,
+  type TaskEnvelope,
+  type TaskMessage,
+} from '../src/runtime/messages.js';
+
+type TaskFunction = (arg: unknown, cpu: ThisCpu) => unknown;
+
+const data = workerData as CpuWorkerData;
+bindCpu(data);
+
+// Lines go to the coordinator as messages (written synchronously into the port), so a line
+// logged just before the worker exits is already on its way; the coordinator writes it through
+// the CPU's child logger, which adds { cpu }.
+thisCpu.setLogger(
+  pino(
+    { level: data.logLevel, base: null, timestamp: false },
+    {
+      write(line: string): void {
+        const message: ForwardedLog = { percpuLog: line };
+        parentPort?.postMessage(message);
+      },
+    },
+  ),
+);
+
+const tasks = new Map<string, TaskFunction>();
+let loadError: string | null = null;
+if (data.tasksUrl !== null) {
+  try {
+    const module = (await import(data.tasksUrl)) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(module)) {
+      if (typeof value === 'function' && !name.startsWith(INTERNAL_TASK_PREFIX)) tasks.set(name, value as TaskFunction);
+    }
+  } catch (error) {
+    loadError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+}
+
+function toRemoteError(error: unknown): RemoteErrorInfo {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(error.stack !== undefined ? { stack: error.stack } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+export default async function runTask(message: TaskMessage): Promise<TaskEnvelope> {
+  if (message.name === TASK_HELLO) {
+    const hello: HelloReply = { cpu: data.cpu, threadId, tasks: [...tasks.keys()], loadError };
+    return { ok: true, value: hello };
+  }
+  const task = tasks.get(message.name);
+  if (task === undefined) {
+    const why = loadError !== null ? `the tasks module failed to load (${loadError})` : `no task named '${message.name}'`;
+    return { ok: false, error: { name: 'Error', message: why }, unknownTask: true };
+  }
+  try {
+    return { ok: true, value: await task(message.arg, thisCpu) };
+  } catch (error) {
+    return { ok: false, error: toRemoteError(error) };
+  }
+}
