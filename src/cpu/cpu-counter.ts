@@ -25,51 +25,69 @@ export interface CpuCounter {
   local(): number;
 }
 
-export function makeCpuCounter(binding: CpuBinding, value: unknown): CpuCounter {
-  const handle = checkCounterHandle(value);
-  const local = binding.views.s32;
-  const index = elementIndex(handle.ptr, 's32', binding.areaSize);
-  const control32 = binding.control32;
-  const control64 = binding.control64;
-  const slotByte = counterSlotByte(binding.cpus, handle.slot);
-  const countIdx = slotByte / 8;
-  const foldsIdx = (slotByte + SLOT_FOLDS_BYTE) / 4;
-  const foldingIdx = mailboxIndex(binding.cpu) + MB_FOLDING;
-  const batch = handle.batch;
-  const slotTag = handle.slot + 1;
+/** A class (not closures) so that add()/inc() call sites stay monomorphic and inline. */
+class CpuCounterImpl implements CpuCounter {
+  readonly handle: CounterHandle;
+  private readonly locals: Int32Array;
+  private readonly index: number;
+  private readonly control32: Int32Array;
+  private readonly control64: BigInt64Array;
+  private readonly countIdx: number;
+  private readonly foldsIdx: number;
+  private readonly foldingIdx: number;
+  private readonly batch: number;
+  private readonly slotTag: number;
 
-  const fold = (value: number): void => {
-    // Atomics.store: announce the fold before the global count changes (seq-cst).
-    Atomics.store(control32, foldingIdx, slotTag);
-    // Atomics.add: the global count is shared by all CPUs.
-    Atomics.add(control64, countIdx, BigInt(value));
-    local[index] = 0;
-    // Atomics.add: readers compare this before and after reading, and retry if it moved.
-    Atomics.add(control32, foldsIdx, 1);
-    // Atomics.store: the fold is over; ordered after the local reset above.
-    Atomics.store(control32, foldingIdx, 0);
-  };
+  constructor(binding: CpuBinding, handle: CounterHandle) {
+    this.handle = handle;
+    this.locals = binding.views.s32;
+    this.index = elementIndex(handle.ptr, 's32', binding.areaSize);
+    this.control32 = binding.control32;
+    this.control64 = binding.control64;
+    const slotByte = counterSlotByte(binding.cpus, handle.slot);
+    this.countIdx = slotByte / 8;
+    this.foldsIdx = (slotByte + SLOT_FOLDS_BYTE) / 4;
+    this.foldingIdx = mailboxIndex(binding.cpu) + MB_FOLDING;
+    this.batch = handle.batch;
+    this.slotTag = handle.slot + 1;
+  }
 
-  const add = (amount: number): void => {
+  add(amount: number): void {
     if (!Number.isSafeInteger(amount)) throw new InvalidArgumentError('amount', amount, 'a safe integer');
-    const value = local[index]! + amount;
-    if (value >= batch || value <= -batch) fold(value);
-    else local[index] = value;
-  };
+    const value = this.locals[this.index]! + amount;
+    if (value >= this.batch || value <= -this.batch) this.fold(value);
+    else this.locals[this.index] = value;
+  }
 
-  return {
-    handle,
-    add,
-    inc: () => {
-      const value = local[index]! + 1;
-      if (value >= batch) fold(value);
-      else local[index] = value;
-    },
-    dec: () => {
-      const value = local[index]! - 1;
-      if (value <= -batch) fold(value);
-      else local[index] = value;
-    },
-    local: () => local[index]!,
-  };
+  inc(): void {
+    const value = this.locals[this.index]! + 1;
+    if (value >= this.batch) this.fold(value);
+    else this.locals[this.index] = value;
+  }
+
+  dec(): void {
+    const value = this.locals[this.index]! - 1;
+    if (value <= -this.batch) this.fold(value);
+    else this.locals[this.index] = value;
+  }
+
+  local(): number {
+    return this.locals[this.index]!;
+  }
+
+  private fold(value: number): void {
+    // Atomics.store: announce the fold before the global count changes (seq-cst).
+    Atomics.store(this.control32, this.foldingIdx, this.slotTag);
+    // Atomics.add: the global count is shared by all CPUs.
+    Atomics.add(this.control64, this.countIdx, BigInt(value));
+    this.locals[this.index] = 0;
+    // Atomics.add: readers compare this before and after reading, and retry if it moved.
+    Atomics.add(this.control32, this.foldsIdx, 1);
+    // Atomics.store: the fold is over; ordered after the local reset above.
+    Atomics.store(this.control32, this.foldingIdx, 0);
+  }
+}
+
+export function makeCpuCounter(binding: CpuBinding, value: unknown): CpuCounter {
+  return new CpuCounterImpl(binding, checkCounterHandle(value));
 }

@@ -6,7 +6,7 @@
  */
 export { thisCpu, ThisCpu } from './this-cpu.js';
 export type { CpuAllocOptions } from './this-cpu.js';
-export type { CpuRef } from './ref.js';
+export type { CpuCell, CpuRef } from './ref.js';
 export type { CpuCounter } from './cpu-counter.js';
 export type { CounterHandle } from '../counter/handle.js';
 export type { PerCpuType, ValueOf } from '../memory/types.js';

@@ -26,104 +26,160 @@ export interface CpuRef<T extends PerCpuType> {
   cmpxchg(expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T>;
 }
 
-/** A ref over a number-valued element (every type but u64 / s64). */
-function numberRef<T extends PerCpuType>(
-  view: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float64Array,
-  index: number,
-  ptr: number,
-  type: T,
-): CpuRef<T> {
-  const isFloat = type === 'f64';
-  const checkAddend = (delta: number): number =>
-    isFloat || Number.isSafeInteger(delta) ? delta : (checkDelta('delta', type, delta) as number);
-  return {
-    ptr,
-    type,
-    read: () => view[index] as ValueOf<T>,
-    write: (value) => {
-      view[index] = checkValue('value', type, value) as number;
-    },
-    inc: () => {
-      view[index]!++;
-    },
-    dec: () => {
-      view[index]!--;
-    },
-    add: (delta) => {
-      view[index]! += checkAddend(delta as number);
-    },
-    sub: (delta) => {
-      view[index]! -= checkAddend(delta as number);
-    },
-    addReturn: (delta) => {
-      view[index]! += checkAddend(delta as number);
-      return view[index] as ValueOf<T>;
-    },
-    subReturn: (delta) => {
-      view[index]! -= checkAddend(delta as number);
-      return view[index] as ValueOf<T>;
-    },
-    xchg: (value) => {
-      const old = view[index]!;
-      view[index] = checkValue('value', type, value) as number;
-      return old as ValueOf<T>;
-    },
-    cmpxchg: (expected, value) => {
-      const checked = checkValue('value', type, value) as number;
-      const old = view[index]!;
-      if (old === expected) view[index] = checked;
-      return old as ValueOf<T>;
-    },
-  };
+type NumberArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float64Array;
+type BigIntArray = BigUint64Array | BigInt64Array;
+
+/**
+ * A ref over a number-valued element (every type but u64 / s64). A class, not closures: its
+ * methods are the same functions for every ref, so a call site stays monomorphic and V8 inlines
+ * `inc()` into the caller's loop (closures made per ref defeat that once a second ref exists).
+ */
+class NumberRef<T extends PerCpuType> implements CpuRef<T> {
+  readonly ptr: number;
+  readonly type: T;
+  private readonly view: NumberArray;
+  private readonly index: number;
+
+  constructor(view: NumberArray, index: number, ptr: number, type: T) {
+    this.view = view;
+    this.index = index;
+    this.ptr = ptr;
+    this.type = type;
+  }
+
+  read(): ValueOf<T> {
+    return this.view[this.index] as ValueOf<T>;
+  }
+
+  write(value: ValueOf<T>): void {
+    this.view[this.index] = checkValue('value', this.type, value) as number;
+  }
+
+  inc(): void {
+    this.view[this.index]!++;
+  }
+
+  dec(): void {
+    this.view[this.index]!--;
+  }
+
+  add(delta: ValueOf<T>): void {
+    this.view[this.index]! += this.addend(delta);
+  }
+
+  sub(delta: ValueOf<T>): void {
+    this.view[this.index]! -= this.addend(delta);
+  }
+
+  addReturn(delta: ValueOf<T>): ValueOf<T> {
+    this.view[this.index]! += this.addend(delta);
+    return this.view[this.index] as ValueOf<T>;
+  }
+
+  subReturn(delta: ValueOf<T>): ValueOf<T> {
+    this.view[this.index]! -= this.addend(delta);
+    return this.view[this.index] as ValueOf<T>;
+  }
+
+  xchg(value: ValueOf<T>): ValueOf<T> {
+    const checked = checkValue('value', this.type, value) as number;
+    const old = this.view[this.index]!;
+    this.view[this.index] = checked;
+    return old as ValueOf<T>;
+  }
+
+  cmpxchg(expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T> {
+    const checked = checkValue('value', this.type, value) as number;
+    const old = this.view[this.index]!;
+    if (old === expected) this.view[this.index] = checked;
+    return old as ValueOf<T>;
+  }
+
+  /** Integer types take safe integers (the store wraps); f64 takes any number. */
+  private addend(delta: ValueOf<T>): number {
+    if (typeof delta === 'number' && (Number.isSafeInteger(delta) || this.type === 'f64')) return delta;
+    return checkDelta('delta', this.type, delta) as number;
+  }
 }
 
 /** A ref over a bigint-valued element (u64 / s64). Stores wrap modulo 2^64. */
-function bigintRef<T extends PerCpuType>(view: BigUint64Array | BigInt64Array, index: number, ptr: number, type: T): CpuRef<T> {
-  const checkAddend = (delta: bigint): bigint =>
-    typeof delta === 'bigint' ? delta : (checkDelta('delta', type, delta) as bigint);
-  return {
-    ptr,
-    type,
-    read: () => view[index] as ValueOf<T>,
-    write: (value) => {
-      view[index] = checkValue('value', type, value) as bigint;
-    },
-    inc: () => {
-      view[index]! += 1n;
-    },
-    dec: () => {
-      view[index]! -= 1n;
-    },
-    add: (delta) => {
-      view[index]! += checkAddend(delta as bigint);
-    },
-    sub: (delta) => {
-      view[index]! -= checkAddend(delta as bigint);
-    },
-    addReturn: (delta) => {
-      view[index]! += checkAddend(delta as bigint);
-      return view[index] as ValueOf<T>;
-    },
-    subReturn: (delta) => {
-      view[index]! -= checkAddend(delta as bigint);
-      return view[index] as ValueOf<T>;
-    },
-    xchg: (value) => {
-      const old = view[index]!;
-      view[index] = checkValue('value', type, value) as bigint;
-      return old as ValueOf<T>;
-    },
-    cmpxchg: (expected, value) => {
-      const checked = checkValue('value', type, value) as bigint;
-      const old = view[index]!;
-      if (old === expected) view[index] = checked;
-      return old as ValueOf<T>;
-    },
-  };
+class BigIntRef<T extends PerCpuType> implements CpuRef<T> {
+  readonly ptr: number;
+  readonly type: T;
+  private readonly view: BigIntArray;
+  private readonly index: number;
+
+  constructor(view: BigIntArray, index: number, ptr: number, type: T) {
+    this.view = view;
+    this.index = index;
+    this.ptr = ptr;
+    this.type = type;
+  }
+
+  read(): ValueOf<T> {
+    return this.view[this.index] as ValueOf<T>;
+  }
+
+  write(value: ValueOf<T>): void {
+    this.view[this.index] = checkValue('value', this.type, value) as bigint;
+  }
+
+  inc(): void {
+    this.view[this.index]! += 1n;
+  }
+
+  dec(): void {
+    this.view[this.index]! -= 1n;
+  }
+
+  add(delta: ValueOf<T>): void {
+    this.view[this.index]! += this.addend(delta);
+  }
+
+  sub(delta: ValueOf<T>): void {
+    this.view[this.index]! -= this.addend(delta);
+  }
+
+  addReturn(delta: ValueOf<T>): ValueOf<T> {
+    this.view[this.index]! += this.addend(delta);
+    return this.view[this.index] as ValueOf<T>;
+  }
+
+  subReturn(delta: ValueOf<T>): ValueOf<T> {
+    this.view[this.index]! -= this.addend(delta);
+    return this.view[this.index] as ValueOf<T>;
+  }
+
+  xchg(value: ValueOf<T>): ValueOf<T> {
+    const checked = checkValue('value', this.type, value) as bigint;
+    const old = this.view[this.index]!;
+    this.view[this.index] = checked;
+    return old as ValueOf<T>;
+  }
+
+  cmpxchg(expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T> {
+    const checked = checkValue('value', this.type, value) as bigint;
+    const old = this.view[this.index]!;
+    if (old === expected) this.view[this.index] = checked;
+    return old as ValueOf<T>;
+  }
+
+  private addend(delta: ValueOf<T>): bigint {
+    return typeof delta === 'bigint' ? delta : (checkDelta('delta', this.type, delta) as bigint);
+  }
 }
 
 /** Makes the accessor; `index` is the element index already checked by the caller. */
 export function makeRef<T extends PerCpuType>(views: CpuViews, type: T, index: number, ptr: number): CpuRef<T> {
-  if (isBigIntType(type)) return bigintRef(views[type], index, ptr, type);
-  return numberRef(views[type as Exclude<PerCpuType, 'u64' | 's64'>], index, ptr, type);
+  if (isBigIntType(type)) return new BigIntRef(views[type], index, ptr, type);
+  return new NumberRef(views[type as Exclude<PerCpuType, 'u64' | 's64'>], index, ptr, type);
+}
+
+/**
+ * The rawest fast path: the CPU's own typed array over its area and the element index of `ptr`.
+ * `array[index]++` is exactly base + offset; typed-array stores wrap at the type's width.
+ */
+export interface CpuCell<T extends PerCpuType> {
+  readonly array: CpuViews[T];
+  readonly index: number;
 }

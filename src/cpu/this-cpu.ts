@@ -14,7 +14,7 @@ import { type PerCpuType, type ValueOf, checkDelta, checkType, checkValue } from
 import { AllocClient } from './alloc-client.js';
 import { type CpuBinding, requireBinding } from './binding.js';
 import { type CpuCounter, makeCpuCounter } from './cpu-counter.js';
-import { type CpuRef, makeRef } from './ref.js';
+import { type CpuCell, type CpuRef, makeRef } from './ref.js';
 
 export interface CpuAllocOptions {
   readonly reserved?: boolean;
@@ -100,6 +100,15 @@ export class ThisCpu {
   ref<T extends PerCpuType>(ptr: number, type: T): CpuRef<T> {
     const [b, index] = this.at(ptr, type, 'make a ref');
     return makeRef(b.views, type, index, ptr);
+  }
+
+  /**
+   * The rawest fast path: this CPU's typed array and the element index of `ptr`, so a loop can
+   * do `array[index]++` itself. Checked once; stores wrap at the type's width.
+   */
+  cell<T extends PerCpuType>(ptr: number, type: T): CpuCell<T> {
+    const [b, index] = this.at(ptr, type, 'make a cell');
+    return { array: b.views[type], index };
   }
 
   /** This CPU's side of a percpu_counter (pass `counter.handle` to the task). */
