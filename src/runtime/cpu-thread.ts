@@ -88,6 +88,12 @@ export class CpuThread {
     }
   }
 
+  /** Terminates the worker thread from outside (fault injection); piscina replaces it. */
+  async kill(): Promise<void> {
+    const worker = this.pool.threads[0];
+    if (worker !== undefined) await worker.terminate();
+  }
+
   /** Finishes queued and running tasks, then stops the thread (taking the CPU offline). */
   async stop(): Promise<void> {
     this.stopping = true;

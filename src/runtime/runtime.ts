@@ -310,6 +310,17 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     }
   }
 
+  /**
+   * Fault injection: terminates CPU `cpu`'s worker thread from outside, as a crash would. Its
+   * running task rejects with CpuDiedError and a new worker takes the CPU over.
+   */
+  async killCpu(cpu: number): Promise<void> {
+    this.assertUsable('kill a CPU');
+    const thread = this.threads[checkCpuId('cpu', cpu, this.cpus)] ?? null;
+    if (thread === null) throw new CpuOfflineError(cpu);
+    await thread.kill();
+  }
+
   /** A percpu_counter: an s32 per CPU plus an s64 global count. */
   counter(options?: CounterOptions): PercpuCounter {
     this.assertUsable('create a counter');
@@ -407,6 +418,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     if (isOrphanedAllocation(abandoned)) {
       // The allocation was made but never reached the task: undo it, so nothing leaks.
       this.allocator.free(abandoned.result);
+      this.freesByCpu[cpu]!++;
       log.warn({ ptr: abandoned.result }, 'allocation undone: the CPU died before receiving it');
     } else if (abandoned.kind === 'dropped') {
       log.warn({ op: abandoned.op === OP_ALLOC ? 'alloc' : 'free' }, 'request dropped: the CPU died before it was served');

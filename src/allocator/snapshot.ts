@@ -1,0 +1,59 @@
+/**
+ * A picture of the allocator's state, for `percpu map`: per chunk, which byte ranges are
+ * allocated, which pages are populated, where the static and reserved regions are, and the
+ * chunk's percpu_stats. Walks every bitmap: a report, not a hot path.
+ */
+import { MIN_ALLOC_SHIFT, PAGE_SHIFT } from '../memory/layout.js';
+import type { PercpuAllocator } from './allocator.js';
+import { findNextSet, findNextZero } from './bitmap.js';
+import type { Chunk } from './chunk.js';
+import { type ChunkStats, chunkStats } from './stats.js';
+
+/** A byte range [start, end) within a unit. */
+export type ByteRange = readonly [number, number];
+
+export interface ChunkPicture {
+  readonly index: number;
+  readonly unitSize: number;
+  /** Static region of the first chunk (empty elsewhere). */
+  readonly staticRange: ByteRange | null;
+  /** Reserved region of the first chunk (empty elsewhere). */
+  readonly reservedRange: ByteRange | null;
+  /** Allocated runs, merged: dynamic areas, and for chunk 0 also reserved-region areas. */
+  readonly allocated: readonly ByteRange[];
+  /** One flag per page. */
+  readonly populated: readonly boolean[];
+  readonly stats: ChunkStats;
+}
+
+function allocatedRuns(chunk: Chunk): ByteRange[] {
+  const runs: ByteRange[] = [];
+  let bit = findNextSet(chunk.allocMap, chunk.startBit, chunk.endBit);
+  while (bit < chunk.endBit) {
+    const end = findNextZero(chunk.allocMap, bit, chunk.endBit);
+    runs.push([bit << MIN_ALLOC_SHIFT, end << MIN_ALLOC_SHIFT]);
+    bit = findNextSet(chunk.allocMap, end, chunk.endBit);
+  }
+  return runs;
+}
+
+export function snapshotChunks(allocator: PercpuAllocator): ChunkPicture[] {
+  const pictures: ChunkPicture[] = [];
+  for (const chunk of allocator.chunks) {
+    if (chunk === undefined) continue;
+    const first = chunk.index === 0;
+    const allocated = allocatedRuns(chunk);
+    if (first && allocator.reservedChunk !== null) allocated.unshift(...allocatedRuns(allocator.reservedChunk));
+    const firstPage = (chunk.index * allocator.unitSize) >>> PAGE_SHIFT;
+    pictures.push({
+      index: chunk.index,
+      unitSize: allocator.unitSize,
+      staticRange: first && allocator.staticSize > 0 ? [0, allocator.staticSize] : null,
+      reservedRange: first && allocator.reservedSize > 0 ? [allocator.staticSize, allocator.dynamicStart] : null,
+      allocated,
+      populated: Array.from({ length: chunk.nrBlocks }, (_, page) => allocator.pages.isPopulated(firstPage + page)),
+      stats: chunkStats(chunk, allocator.pages, false),
+    });
+  }
+  return pictures;
+}

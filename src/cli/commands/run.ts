@@ -1,0 +1,112 @@
+/** `percpu run`: options, the report on a terminal, and --json. */
+import type { Command } from 'commander';
+import { bytes, int, pct } from '../../util/format.js';
+import { renderConsoleTable } from '../../util/table.js';
+import { countLines } from '../log-lines.js';
+import { defaultLogPath, openLogFile } from '../log-file.js';
+import { startProgress } from '../progress.js';
+import { type RunReport, runWorkload } from '../run-workload.js';
+import { EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED, cpusFlag, defaultCpus, integerIn, logLevel, secondsUpTo } from '../usage.js';
+
+export interface RunFlags {
+  readonly cpus: number;
+  readonly online?: number;
+  readonly counters: number;
+  readonly ops: number;
+  readonly seconds?: number;
+  readonly seed: number;
+  readonly log?: string;
+  readonly logLevel: string;
+  readonly json?: boolean;
+}
+
+/** Default operations per CPU: about five seconds of counting on this kind of machine. */
+export const DEFAULT_RUN_OPS = 60_000_000;
+
+export function addRunOptions(command: Command): Command {
+  return command
+    .option('--cpus <n>', 'possible CPUs (default: the machine\'s parallelism, at least 2)', cpusFlag, defaultCpus())
+    .option('--online <n>', 'CPUs online (default: all possible CPUs)', integerIn(1, 1024))
+    .option('--counters <n>', 'counter objects the coordinator allocates (a third are 32-field MIBs)', integerIn(1, 100_000), 64)
+    .option('--ops <n>', 'operations per CPU', integerIn(1, 1e12), DEFAULT_RUN_OPS)
+    .option('--seconds <s>', 'run for this long instead of --ops', secondsUpTo(86_400))
+    .option('--seed <n>', 'seed of the pseudo-random choices', integerIn(0, 2 ** 32 - 1), 1)
+    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
+    .option('--json', 'print one JSON document instead of tables');
+}
+
+/** Checks flag combinations commander cannot; returns an error message or null. */
+export function checkRunFlags(flags: RunFlags): string | null {
+  if (flags.online !== undefined && flags.online > flags.cpus) {
+    return `error: option '--online <n>' argument '${flags.online}' is invalid. Expected at most --cpus (${flags.cpus}).`;
+  }
+  return null;
+}
+
+function printRunReport(report: RunReport, logPath: string, logLines: number): void {
+  const mode = report.opsPerCpu !== null ? `${int(report.opsPerCpu)} ops per CPU` : `${report.seconds} s`;
+  console.log(`percpu run: ${report.cpus} possible CPUs, ${report.online} online, ${mode}, seed ${report.seed}\n`);
+  console.log(
+    renderConsoleTable({
+      title: 'Per CPU',
+      headers: ['CPU', 'operations', 'seconds', 'ops/s', 'share'],
+      rows: report.perCpu.map((c) => [String(c.cpu), int(c.ops), c.seconds.toFixed(2), int(c.opsPerSecond), pct(c.share, 1)]),
+    }),
+  );
+  console.log(`total: ${int(report.totalOps)} operations in ${report.wallSeconds.toFixed(2)} s (${int(report.totalOps / report.wallSeconds)} ops/s)\n`);
+  console.log(
+    renderConsoleTable({
+      title: 'Counters (expected = what the CPUs did, actual = the sum over CPUs)',
+      headers: ['ptr', 'fields', 'allocated by', 'expected', 'actual', ''],
+      rows: report.counters.map((c) => {
+        const expected = c.expected.reduce((s, v) => s + BigInt(v), 0n);
+        const actual = c.actual.reduce((s, v) => s + BigInt(v), 0n);
+        return [String(c.ptr), String(c.fields), c.allocatedBy === null ? 'coordinator' : `CPU ${c.allocatedBy}`, expected.toLocaleString('en-US'), actual.toLocaleString('en-US'), c.exact ? 'exact' : 'MISMATCH'];
+      }),
+    }),
+  );
+  console.log(
+    `\nall counters: expected ${BigInt(report.expected).toLocaleString('en-US')}, actual ${BigInt(report.actual).toLocaleString('en-US')}: ${report.exact ? 'EXACT' : `${report.mismatches} MISMATCHES`}`,
+  );
+  const a = report.allocator;
+  console.log(
+    `allocator: ${int(a.nrAlloc)} allocations, ${int(a.nrDealloc)} frees, peak ${int(a.nrMaxAlloc)} live, ${a.nrMaxChunks} chunks at most, ${a.populatedPages} pages populated (${bytes(a.populatedBytes)}), leaks ${report.leaks}, verify ${report.verified ? 'OK' : 'FAILED'}`,
+  );
+  console.log(`log: ${logPath} (${logLines} lines; read it with: npx pino-pretty < ${logPath})`);
+}
+
+export async function runCommand(flags: RunFlags): Promise<number> {
+  const problem = checkRunFlags(flags);
+  if (problem !== null) {
+    console.error(problem);
+    return EXIT_USAGE;
+  }
+  const log = openLogFile(flags.log ?? defaultLogPath('run'), flags.logLevel);
+  const online = flags.online ?? flags.cpus;
+  const byTime = flags.seconds !== undefined;
+  const progress = byTime
+    ? startProgress(Math.round((flags.seconds ?? 0) * 10) / 10, 's', flags.json !== true)
+    : startProgress(flags.ops * online, 'ops', flags.json !== true);
+  const started = performance.now();
+  let report: RunReport;
+  try {
+    report = await runWorkload({
+      cpus: flags.cpus,
+      online,
+      counters: flags.counters,
+      ops: byTime ? 0 : flags.ops,
+      seconds: flags.seconds ?? 0,
+      seed: flags.seed,
+      logger: log.logger,
+      onProgress: (done) => progress.update(byTime ? Math.round((performance.now() - started) / 100) / 10 : done),
+    });
+  } finally {
+    progress.stop();
+    log.close();
+  }
+  const logLines = countLines(log.path);
+  if (flags.json === true) console.log(JSON.stringify({ ...report, log: log.path, logLines }, null, 2));
+  else printRunReport(report, log.path, logLines);
+  return report.exact && report.leaks === 0 && report.verified ? EXIT_OK : EXIT_VERIFY_FAILED;
+}

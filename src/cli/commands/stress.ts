@@ -1,0 +1,73 @@
+/** `percpu stress`: options, the report on a terminal, and --json. */
+import type { Command } from 'commander';
+import { DEFAULT_UNIT_SIZE } from '../../memory/layout.js';
+import { bytes, int } from '../../util/format.js';
+import { countLines } from '../log-lines.js';
+import { defaultLogPath, openLogFile } from '../log-file.js';
+import { startProgress } from '../progress.js';
+import { type StressReport, runStress } from '../stress-workload.js';
+import { EXIT_OK, EXIT_VERIFY_FAILED, cpusFlag, defaultCpus, integerIn, logLevel } from '../usage.js';
+
+export interface StressFlags {
+  readonly cpus: number;
+  readonly ops: number;
+  readonly seed: number;
+  readonly maxSize: number;
+  readonly faults: number;
+  readonly log?: string;
+  readonly logLevel: string;
+  readonly json?: boolean;
+}
+
+export function addStressOptions(command: Command): Command {
+  return command
+    .option('--cpus <n>', "CPUs, all online (default: the machine's parallelism, at least 2)", cpusFlag, defaultCpus())
+    .option('--ops <n>', 'allocations and frees per CPU', integerIn(1, 1e9), 5000)
+    .option('--seed <n>', 'seed of the pseudo-random choices (runs are reproducible)', integerIn(0, 2 ** 32 - 1), 1)
+    .option('--max-size <bytes>', `largest allocation, 1 to ${DEFAULT_UNIT_SIZE} (the unit size)`, integerIn(1, DEFAULT_UNIT_SIZE), 4096)
+    .option('--faults <n>', 'worker deaths to inject (process.exit, exception in a timer, out of heap, terminate)', integerIn(0, 1e6), 0)
+    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
+    .option('--json', 'print one JSON document instead of text');
+}
+
+function printStressReport(r: StressReport, logPath: string, logLines: number): void {
+  const kinds = Object.entries(r.faultsInjected).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  console.log(`percpu stress: ${r.cpus} CPUs × ${int(r.opsPerCpu)} operations, max size ${bytes(r.maxSize)}, seed ${r.seed}\n`);
+  console.log(`allocations        ${int(r.allocations)}`);
+  console.log(`frees              ${int(r.frees)}`);
+  console.log(`bytes allocated    ${bytes(Number(r.bytes))}`);
+  console.log(`peak live          ${int(r.peakLive)}`);
+  console.log(`out of space       ${int(r.failedAllocations)}`);
+  console.log(`faults injected    ${r.deaths} of ${r.faultsPlanned} (${kinds})`);
+  console.log(`violations         ${r.violations}${r.violations === 0 ? '' : '  <- areas overlapped or were not zeroed'}`);
+  console.log(`leaks              ${r.leaks}`);
+  console.log(`verify()           ${r.verified ? 'OK' : `FAILED: ${r.verifyError ?? ''}`}`);
+  console.log(`duration           ${r.seconds.toFixed(2)} s`);
+  console.log(`result             ${r.ok ? 'OK' : 'FAILED'}`);
+  console.log(`log: ${logPath} (${logLines} lines)`);
+}
+
+export async function stressCommand(flags: StressFlags): Promise<number> {
+  const log = openLogFile(flags.log ?? defaultLogPath('stress'), flags.logLevel);
+  const progress = startProgress(flags.ops * flags.cpus, 'ops', flags.json !== true);
+  let report: StressReport;
+  try {
+    report = await runStress({
+      cpus: flags.cpus,
+      ops: flags.ops,
+      seed: flags.seed,
+      maxSize: flags.maxSize,
+      faults: flags.faults,
+      logger: log.logger,
+      onProgress: (done) => progress.update(done),
+    });
+  } finally {
+    progress.stop();
+    log.close();
+  }
+  const logLines = countLines(log.path);
+  if (flags.json === true) console.log(JSON.stringify({ ...report, log: log.path, logLines }, null, 2));
+  else printStressReport(report, log.path, logLines);
+  return report.ok ? EXIT_OK : EXIT_VERIFY_FAILED;
+}

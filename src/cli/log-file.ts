@@ -1,0 +1,36 @@
+/**
+ * The NDJSON log file of a CLI run: one root pino logger writing synchronously to a file (so
+ * nothing is lost at exit), one line per event, each CPU's lines carrying `cpu`.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { type Logger, pino } from 'pino';
+
+export interface LogFile {
+  readonly path: string;
+  readonly logger: Logger;
+  /** Flushes and closes the file. */
+  close(): void;
+}
+
+/** The default log path: a fresh file under the OS temp directory. */
+export function defaultLogPath(command: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return join(tmpdir(), 'percpu', `${command}-${stamp}-${process.pid}.ndjson`);
+}
+
+export function openLogFile(path: string, level: string): LogFile {
+  const absolute = resolve(path);
+  mkdirSync(dirname(absolute), { recursive: true });
+  const destination = pino.destination({ dest: absolute, sync: true, append: false });
+  const logger = pino({ level }, destination);
+  return {
+    path: absolute,
+    logger,
+    close: () => {
+      destination.flushSync();
+      destination.end();
+    },
+  };
+}

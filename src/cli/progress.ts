@@ -1,0 +1,33 @@
+/**
+ * A progress bar on stderr, only when stderr is a terminal and the output is not --json
+ * (cli-progress does the drawing).
+ */
+import { SingleBar } from 'cli-progress';
+
+export interface Progress {
+  update(value: number): void;
+  stop(): void;
+}
+
+const NO_PROGRESS: Progress = { update() {}, stop() {} };
+
+export function startProgress(total: number, unit: string, enabled: boolean): Progress {
+  if (!enabled || process.stderr.isTTY !== true) return NO_PROGRESS;
+  const started = performance.now();
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: `{bar} {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | {duration}s`,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  bar.start(total, 0, { rate: '0' });
+  return {
+    update(value: number): void {
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(Math.min(value, total), { rate: seconds > 0 ? Math.round(value / seconds).toLocaleString('en-US') : '0' });
+    },
+    stop(): void {
+      bar.stop();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * `percpu stress`: every online CPU allocates and frees through the coordinator at once,
+ * stamping and re-checking its areas (stress-tasks.ts). With faults, workers are killed at
+ * random moments in different ways; each CPU resumes from the state kept in its own unit, and
+ * the run must still verify: no violation, no leak, verify() clean.
+ */
+import type { Logger } from 'pino';
+import type { PercpuAllocator } from '../allocator/allocator.js';
+import type { AllocatorStats } from '../allocator/stats.js';
+import { CpuDiedError } from '../errors.js';
+import { Runtime } from '../runtime/runtime.js';
+import { Prng } from '../util/prng.js';
+import type * as StressTasks from './stress-tasks.js';
+import { type FaultKind, STRESS_STATICS } from './stress-tasks.js';
+
+export interface StressOptions {
+  readonly cpus: number;
+  /** Operations (an alloc or a free) per CPU. */
+  readonly ops: number;
+  readonly seed: number;
+  /** Largest allocation in bytes (at most the unit size). */
+  readonly maxSize: number;
+  /** Worker deaths to inject over the run. */
+  readonly faults: number;
+  readonly logger: Logger;
+  readonly onProgress?: (opsDone: number) => void;
+  /** Called with the allocator before the CPUs free what they still hold (for `map`). */
+  readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
+}
+
+/** The ways a fault kills a worker: three from inside the task, one from outside. */
+export const FAULT_KINDS = ['exit', 'throw', 'oom', 'terminate'] as const;
+export type AnyFaultKind = (typeof FAULT_KINDS)[number];
+
+export interface StressReport {
+  readonly cpus: number;
+  readonly opsPerCpu: number;
+  readonly seed: number;
+  readonly maxSize: number;
+  readonly allocations: number;
+  readonly frees: number;
+  readonly bytes: string;
+  /** Most live allocations at once, over all CPUs (the allocator's nr_max_alloc). */
+  readonly peakLive: number;
+  readonly failedAllocations: number;
+  readonly violations: number;
+  readonly leaks: number;
+  readonly faultsPlanned: number;
+  readonly faultsInjected: Readonly<Record<AnyFaultKind, number>>;
+  readonly deaths: number;
+  readonly verified: boolean;
+  readonly verifyError: string | null;
+  readonly seconds: number;
+  readonly allocator: AllocatorStats;
+  readonly ok: boolean;
+}
+
+const TASKS = new URL('./stress-tasks.js', import.meta.url);
+
+interface PlannedFault {
+  readonly cpu: number;
+  /** The operation count at which it strikes. */
+  readonly at: number;
+  readonly kind: AnyFaultKind;
+}
+
+/** Spreads `faults` deaths over the CPUs and the run, cycling through the kinds. */
+function planFaults(faults: number, cpus: number, ops: number, prng: Prng): PlannedFault[][] {
+  const plan: PlannedFault[][] = Array.from({ length: cpus }, () => []);
+  for (let i = 0; i < faults; i++) {
+    const cpu = i % cpus;
+    plan[cpu]!.push({ cpu, at: prng.int(1, Math.max(1, ops - 1)), kind: FAULT_KINDS[i % FAULT_KINDS.length]! });
+  }
+  for (const list of plan) list.sort((a, b) => a.at - b.at);
+  return plan;
+}
+
+export async function runStress(options: StressOptions): Promise<StressReport> {
+  const prng = new Prng(options.seed);
+  const plan = planFaults(options.faults, options.cpus, options.ops, prng);
+  const started = performance.now();
+  const rt = await Runtime.start<typeof StressTasks>({
+    cpus: options.cpus,
+    tasks: TASKS,
+    logger: options.logger,
+    statics: STRESS_STATICS,
+    // A small heap, so an injected out-of-memory death comes quickly.
+    ...(options.faults > 0 ? { workerResourceLimits: { maxOldGenerationSizeMb: 64 } } : {}),
+  });
+  const injected: Record<AnyFaultKind, number> = { exit: 0, throw: 0, oom: 0, terminate: 0 };
+  let deaths = 0;
+  const opsPtr = rt.staticPtr('stress_ops');
+  const opsDone = (cpu: number): number => rt.read(opsPtr, cpu, 'u32');
+  try {
+    const timer =
+      options.onProgress === undefined ? null : setInterval(() => options.onProgress?.(rt.sum(opsPtr, 'u32')), 100);
+
+    const driveCpu = async (cpu: number): Promise<void> => {
+      const faults = plan[cpu]!;
+      for (;;) {
+        const next = faults[0];
+        let killer: NodeJS.Timeout | null = null;
+        if (next?.kind === 'terminate') {
+          // From outside: kill the worker once it has passed the planned operation.
+          killer = setInterval(() => {
+            if (opsDone(cpu) >= next.at) {
+              if (killer !== null) clearInterval(killer);
+              killer = null;
+              void rt.killCpu(cpu).catch(() => undefined);
+            }
+          }, 1);
+        }
+        const inside = next !== undefined && next.kind !== 'terminate' ? next : null;
+        try {
+          await rt.runOn(cpu, 'stress', {
+            ops: options.ops,
+            seed: options.seed,
+            maxSize: options.maxSize,
+            faultAt: inside?.at ?? null,
+            faultKind: (inside?.kind ?? null) as FaultKind | null,
+          });
+          if (killer !== null) clearInterval(killer);
+          // A terminate planned after the last operation never struck: drop it.
+          if (next?.kind === 'terminate') faults.shift();
+          if (faults.length === 0 || opsDone(cpu) >= options.ops) return;
+        } catch (error) {
+          if (killer !== null) clearInterval(killer);
+          if (!(error instanceof CpuDiedError)) throw error;
+          deaths++;
+          if (next !== undefined) {
+            injected[next.kind]++;
+            faults.shift();
+          }
+        }
+      }
+    };
+    try {
+      await Promise.all(rt.onlineCpus().map(driveCpu));
+    } finally {
+      if (timer !== null) clearInterval(timer);
+    }
+    options.onProgress?.(rt.sum(opsPtr, 'u32'));
+    options.beforeCleanup?.(rt.allocator);
+
+    const allocator = rt.stats().allocator;
+    let verifyError: string | null = null;
+    try {
+      rt.verify();
+    } catch (error) {
+      verifyError = error instanceof Error ? error.message : String(error);
+    }
+    const total = (name: keyof typeof STRESS_STATICS): number => rt.sum(rt.staticPtr(name), 'u32') as number;
+    const violations = total('stress_violations');
+    // Served requests, as the coordinator counted them: a worker that dies after a request was
+    // served cannot count it itself (an allocation it never received is undone and counted as a
+    // free).
+    const served = rt.stats().cpus;
+    const leaks = allocator.nrCurAlloc;
+    return {
+      cpus: options.cpus,
+      opsPerCpu: options.ops,
+      seed: options.seed,
+      maxSize: options.maxSize,
+      allocations: served.reduce((sum, c) => sum + c.allocs, 0),
+      frees: served.reduce((sum, c) => sum + c.frees, 0),
+      bytes: String(rt.sum(rt.staticPtr('stress_bytes'), 'u64')),
+      peakLive: allocator.nrMaxAlloc,
+      failedAllocations: total('stress_failed'),
+      violations,
+      leaks,
+      faultsPlanned: options.faults,
+      faultsInjected: injected,
+      deaths,
+      verified: verifyError === null,
+      verifyError,
+      seconds: (performance.now() - started) / 1000,
+      allocator,
+      ok: violations === 0 && leaks === 0 && verifyError === null,
+    };
+  } finally {
+    await rt.close();
+  }
+}
