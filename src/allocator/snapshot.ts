@@ -19,22 +19,27 @@ export interface ChunkPicture {
   readonly staticRange: ByteRange | null;
   /** Reserved region of the first chunk (empty elsewhere). */
   readonly reservedRange: ByteRange | null;
-  /** Allocated runs, merged: dynamic areas, and for chunk 0 also reserved-region areas. */
-  readonly allocated: readonly ByteRange[];
+  /** Live areas: dynamic ones, and for chunk 0 also those of the reserved region. */
+  readonly areas: readonly ByteRange[];
   /** One flag per page. */
   readonly populated: readonly boolean[];
   readonly stats: ChunkStats;
 }
 
-function allocatedRuns(chunk: Chunk): ByteRange[] {
-  const runs: ByteRange[] = [];
+/** Live areas of a chunk, in order: allocated runs split at boundary bits. */
+function liveAreas(chunk: Chunk): ByteRange[] {
+  const areas: ByteRange[] = [];
   let bit = findNextSet(chunk.allocMap, chunk.startBit, chunk.endBit);
   while (bit < chunk.endBit) {
-    const end = findNextZero(chunk.allocMap, bit, chunk.endBit);
-    runs.push([bit << MIN_ALLOC_SHIFT, end << MIN_ALLOC_SHIFT]);
-    bit = findNextSet(chunk.allocMap, end, chunk.endBit);
+    const runEnd = findNextZero(chunk.allocMap, bit, chunk.endBit);
+    while (bit < runEnd) {
+      const areaEnd = Math.min(findNextSet(chunk.boundMap, bit + 1, chunk.nrBits + 1), runEnd);
+      areas.push([bit << MIN_ALLOC_SHIFT, areaEnd << MIN_ALLOC_SHIFT]);
+      bit = areaEnd;
+    }
+    bit = findNextSet(chunk.allocMap, runEnd, chunk.endBit);
   }
-  return runs;
+  return areas;
 }
 
 export function snapshotChunks(allocator: PercpuAllocator): ChunkPicture[] {
@@ -42,15 +47,15 @@ export function snapshotChunks(allocator: PercpuAllocator): ChunkPicture[] {
   for (const chunk of allocator.chunks) {
     if (chunk === undefined) continue;
     const first = chunk.index === 0;
-    const allocated = allocatedRuns(chunk);
-    if (first && allocator.reservedChunk !== null) allocated.unshift(...allocatedRuns(allocator.reservedChunk));
+    const allocated = liveAreas(chunk);
+    if (first && allocator.reservedChunk !== null) allocated.unshift(...liveAreas(allocator.reservedChunk));
     const firstPage = (chunk.index * allocator.unitSize) >>> PAGE_SHIFT;
     pictures.push({
       index: chunk.index,
       unitSize: allocator.unitSize,
       staticRange: first && allocator.staticSize > 0 ? [0, allocator.staticSize] : null,
       reservedRange: first && allocator.reservedSize > 0 ? [allocator.staticSize, allocator.dynamicStart] : null,
-      allocated,
+      areas: allocated,
       populated: Array.from({ length: chunk.nrBlocks }, (_, page) => allocator.pages.isPopulated(firstPage + page)),
       stats: chunkStats(chunk, allocator.pages, false),
     });

@@ -168,7 +168,16 @@ export async function stress(arg: StressArg): Promise<StressResult> {
     done++;
     thisCpu.write(state.ops, 'u32', done);
   }
-  // Free everything left, checking each stamp one last time.
-  while (state.live > 0) await freeEntry(state, state.live - 1);
   return { cpu, opsDone: done };
+}
+
+/** Frees every area this CPU still holds, checking each stamp one last time. */
+export async function release(): Promise<number> {
+  const state = new StressState();
+  let freed = 0;
+  while (state.live > 0) {
+    await freeEntry(state, state.live - 1);
+    freed++;
+  }
+  return freed;
 }

@@ -24,7 +24,7 @@ export interface StressOptions {
   readonly faults: number;
   readonly logger: Logger;
   readonly onProgress?: (opsDone: number) => void;
-  /** Called with the allocator before the CPUs free what they still hold (for `map`). */
+  /** Called with the allocator before the CPUs free the areas they still hold (for `map`). */
   readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
 }
 
@@ -141,6 +141,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     }
     options.onProgress?.(rt.sum(opsPtr, 'u32'));
     options.beforeCleanup?.(rt.allocator);
+    await rt.runOnEach('release');
 
     const allocator = rt.stats().allocator;
     let verifyError: string | null = null;

@@ -1,6 +1,6 @@
 /**
  * Renders the allocator's chunks as an SVG: one row per chunk, the unit drawn left to right.
- * Unpopulated pages are grey, populated free space white, allocated areas blue; the first chunk
+ * Unpopulated pages are grey, populated free space white, live areas blue; the first chunk
  * shows its static (green) and reserved (orange) regions. Each row is labelled with the chunk's
  * free bytes, largest free run and fragmentation.
  */
@@ -10,7 +10,7 @@ import { bytes } from '../util/format.js';
 
 const WIDTH = 1000;
 const LEFT = 90;
-const RIGHT = 330;
+const RIGHT = 460;
 const ROW = 22;
 const GAP = 10;
 const TOP = 70;
@@ -68,8 +68,9 @@ export function renderChunkMap(chunks: readonly ChunkPicture[], title: string): 
       const [start, end] = chunk.staticRange;
       parts.push(rect(LEFT + start * scale, y, (end - start) * scale, ROW, COLORS.static, 'static'));
     }
-    for (const [start, end] of chunk.allocated) {
-      parts.push(rect(LEFT + start * scale, y + 3, (end - start) * scale, ROW - 6, COLORS.allocated, 'allocated'));
+    for (const [start, end] of chunk.areas) {
+      // A hairline white edge separates areas that touch.
+      parts.push(rect(LEFT + start * scale, y + 3, (end - start) * scale, ROW - 6, COLORS.allocated, 'area', ' stroke="#ffffff" stroke-width="0.3"'));
     }
     parts.push(`<rect x="${LEFT}" y="${y}" width="${WIDTH}" height="${ROW}" fill="none" stroke="#555"/>`);
     const s = chunk.stats;
