@@ -10,19 +10,23 @@
 import { InvalidFreeError, thisCpu } from '../cpu/index.js';
 import { Prng } from '../util/prng.js';
 
+/** Most live areas one CPU holds at once. */
+export const TABLE_CAPACITY = 256;
+/** Bytes per table slot: ptr, id, size, stamped (u32 each). ptr 0 = an empty slot. */
+const SLOT = 16;
+
 /** Static variables of the stress workload (declared by the coordinator). */
 export const STRESS_STATICS = {
-  /** Table of live areas: u32 count, then (ptr, id, size) u32 triples. */
-  stress_table: { size: 4 + 12 * 256, align: 8 },
+  /** The table of this CPU's live areas: TABLE_CAPACITY slots. */
+  stress_table: { size: SLOT * TABLE_CAPACITY, align: 16 },
   stress_ops: 'u32',
   stress_bytes: 'u64',
   stress_violations: 'u32',
   stress_failed: 'u32',
   stress_next_id: 'u32',
+  /** Set to 1 when the CPU reaches a planned kill from outside (the coordinator watches it). */
+  stress_kill_me: 'u32',
 } as const;
-
-/** Most live areas one CPU holds at once. */
-export const TABLE_CAPACITY = 256;
 
 export type FaultKind = 'exit' | 'throw' | 'oom';
 
@@ -33,6 +37,11 @@ export interface StressArg {
   /** Die this way when the operation count reaches `faultAt` (null: no fault in this run). */
   readonly faultAt: number | null;
   readonly faultKind: FaultKind | null;
+  /**
+   * A kill from outside is planned at this operation count: raise stress_kill_me there, keep
+   * working, and if the work ends first, wait to be killed.
+   */
+  readonly killAt: number | null;
 }
 
 export interface StressResult {
@@ -45,6 +54,11 @@ export function stampOf(cpu: number, id: number, word: number): number {
   return (Math.imul(id + 1, 0x9e3779b1) ^ Math.imul(word + 1, 0x85ebca6b) ^ (cpu << 24) ^ 0x5bd1e995) >>> 0 || 1;
 }
 
+/**
+ * The table of live areas, in this CPU's unit. The coordinator fills a slot's ptr when it
+ * allocates (recordAt) and zeroes it when it frees, as part of serving the request, so the table
+ * is right even if this worker dies at any moment: no area is lost or freed twice.
+ */
 class StressState {
   readonly table: number;
   readonly ops: number;
@@ -62,33 +76,20 @@ class StressState {
     this.nextId = thisCpu.staticPtr('stress_next_id');
   }
 
-  get live(): number {
-    return thisCpu.read(this.table, 'u32');
+  slotAt(i: number): number {
+    return this.table + SLOT * i;
   }
 
-  entry(i: number): { ptr: number; id: number; size: number } {
-    const at = this.table + 4 + 12 * i;
-    return { ptr: thisCpu.read(at, 'u32'), id: thisCpu.read(at + 4, 'u32'), size: thisCpu.read(at + 8, 'u32') };
+  /** Indexes of the slots holding a live area. */
+  liveSlots(): number[] {
+    const live: number[] = [];
+    for (let i = 0; i < TABLE_CAPACITY; i++) if (thisCpu.read(this.slotAt(i), 'u32') !== 0) live.push(i);
+    return live;
   }
 
-  push(ptr: number, id: number, size: number): void {
-    const i = this.live;
-    const at = this.table + 4 + 12 * i;
-    thisCpu.write(at, 'u32', ptr);
-    thisCpu.write(at + 4, 'u32', id);
-    thisCpu.write(at + 8, 'u32', size);
-    thisCpu.write(this.table, 'u32', i + 1);
-  }
-
-  /** Removes entry i by moving the last entry into its place. */
-  remove(i: number): void {
-    const last = this.live - 1;
-    const moved = this.entry(last);
-    const at = this.table + 4 + 12 * i;
-    thisCpu.write(at, 'u32', moved.ptr);
-    thisCpu.write(at + 4, 'u32', moved.id);
-    thisCpu.write(at + 8, 'u32', moved.size);
-    thisCpu.write(this.table, 'u32', last);
+  emptySlot(): number {
+    for (let i = 0; i < TABLE_CAPACITY; i++) if (thisCpu.read(this.slotAt(i), 'u32') === 0) return i;
+    return -1;
   }
 }
 
@@ -104,20 +105,48 @@ function checkStamp(cpu: number, ptr: number, id: number, size: number): boolean
   return true;
 }
 
-async function freeEntry(state: StressState, i: number): Promise<void> {
-  const cpu = thisCpu.id;
-  const { ptr, id, size } = state.entry(i);
-  if (!checkStamp(cpu, ptr, id, size)) thisCpu.inc(state.violations, 'u32');
-  // Remove first, then free: if the worker dies between the two, the area is still live but
-  // known to nobody (a leak the run reports), never freed twice.
-  state.remove(i);
+async function freeSlot(state: StressState, slot: number): Promise<void> {
+  const at = state.slotAt(slot);
+  const ptr = thisCpu.read(at, 'u32');
+  const id = thisCpu.read(at + 4, 'u32');
+  const size = thisCpu.read(at + 8, 'u32');
+  // A slot whose worker died while stamping has no complete stamp to check.
+  const stamped = thisCpu.read(at + 12, 'u32') === 1;
+  if (stamped && !checkStamp(thisCpu.id, ptr, id, size)) thisCpu.inc(state.violations, 'u32');
   try {
-    await thisCpu.free(ptr);
+    // The coordinator zeroes the slot's ptr as it frees.
+    await thisCpu.free(ptr, { recordAt: at });
   } catch (error) {
     // The coordinator says the area was not live: it was handed to someone else or freed twice.
-    if (error instanceof InvalidFreeError) thisCpu.inc(state.violations, 'u32');
-    else throw error;
+    if (error instanceof InvalidFreeError) {
+      thisCpu.inc(state.violations, 'u32');
+      thisCpu.write(at, 'u32', 0);
+    } else throw error;
   }
+}
+
+async function allocSlot(state: StressState, slot: number, size: number, align: number): Promise<void> {
+  const cpu = thisCpu.id;
+  const at = state.slotAt(slot);
+  const id = thisCpu.read(state.nextId, 'u32');
+  thisCpu.write(state.nextId, 'u32', id + 1);
+  thisCpu.write(at + 4, 'u32', id);
+  thisCpu.write(at + 8, 'u32', size);
+  thisCpu.write(at + 12, 'u32', 0);
+  // The coordinator records the new offset in the slot's ptr before it replies.
+  const ptr = await thisCpu.alloc(size, align, { recordAt: at });
+  if (ptr === null) {
+    thisCpu.inc(state.failed, 'u32');
+    return;
+  }
+  const { array, index } = thisCpu.cell(ptr, 'u32');
+  const words = wordsOf(size);
+  let dirty = ptr % Math.max(align, 4) !== 0 || thisCpu.read(at, 'u32') !== ptr;
+  for (let w = 0; w < words; w++) if (array[index + w] !== 0) dirty = true;
+  if (dirty) thisCpu.inc(state.violations, 'u32');
+  for (let w = 0; w < words; w++) array[index + w] = stampOf(cpu, id, w);
+  thisCpu.write(at + 12, 'u32', 1);
+  thisCpu.add(state.bytes, 'u64', BigInt(size));
 }
 
 function die(kind: FaultKind): Promise<never> {
@@ -139,34 +168,27 @@ export async function stress(arg: StressArg): Promise<StressResult> {
   const state = new StressState();
   // The stream of choices resumes where a dead worker stopped: seed it with the op count.
   let done = thisCpu.read(state.ops, 'u32');
+  const killMe = thisCpu.staticPtr('stress_kill_me');
+  thisCpu.write(killMe, 'u32', 0);
   const prng = new Prng((arg.seed ^ Math.imul(cpu + 1, 0x2545f491) ^ Math.imul(done + 1, 0x61c88647)) >>> 0);
   while (done < arg.ops) {
     if (arg.faultAt !== null && arg.faultKind !== null && done >= arg.faultAt) await die(arg.faultKind);
-    const live = state.live;
-    if (live < TABLE_CAPACITY && (live === 0 || prng.next() < 0.55)) {
+    if (arg.killAt !== null && done >= arg.killAt) thisCpu.write(killMe, 'u32', 1);
+    const live = state.liveSlots();
+    const empty = state.emptySlot();
+    if (empty >= 0 && (live.length === 0 || prng.next() < 0.55)) {
       const size = prng.next() < 0.8 ? prng.int(1, Math.min(256, arg.maxSize)) : prng.int(1, arg.maxSize);
-      const align = 2 ** prng.int(0, 8);
-      const ptr = await thisCpu.alloc(size, align);
-      if (ptr === null) {
-        thisCpu.inc(state.failed, 'u32');
-        if (live > 0) await freeEntry(state, prng.int(0, live - 1));
-      } else {
-        const id = thisCpu.read(state.nextId, 'u32');
-        thisCpu.write(state.nextId, 'u32', id + 1);
-        const { array, index } = thisCpu.cell(ptr, 'u32');
-        const words = wordsOf(size);
-        let dirty = ptr % Math.max(align, 4) !== 0;
-        for (let w = 0; w < words; w++) if (array[index + w] !== 0) dirty = true;
-        if (dirty) thisCpu.inc(state.violations, 'u32');
-        for (let w = 0; w < words; w++) array[index + w] = stampOf(cpu, id, w);
-        state.push(ptr, id, size);
-        thisCpu.add(state.bytes, 'u64', BigInt(size));
-      }
+      await allocSlot(state, empty, size, 2 ** prng.int(0, 8));
     } else {
-      await freeEntry(state, prng.int(0, live - 1));
+      await freeSlot(state, live[prng.int(0, live.length - 1)]!);
     }
     done++;
     thisCpu.write(state.ops, 'u32', done);
+  }
+  if (arg.killAt !== null) {
+    thisCpu.write(killMe, 'u32', 1);
+    // The coordinator kills this worker within milliseconds; wait for it.
+    for (;;) await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return { cpu, opsDone: done };
 }
@@ -174,10 +196,7 @@ export async function stress(arg: StressArg): Promise<StressResult> {
 /** Frees every area this CPU still holds, checking each stamp one last time. */
 export async function release(): Promise<number> {
   const state = new StressState();
-  let freed = 0;
-  while (state.live > 0) {
-    await freeEntry(state, state.live - 1);
-    freed++;
-  }
-  return freed;
+  const live = state.liveSlots();
+  for (const slot of live) await freeSlot(state, slot);
+  return live.length;
 }

@@ -91,6 +91,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   let deaths = 0;
   const opsPtr = rt.staticPtr('stress_ops');
   const opsDone = (cpu: number): number => rt.read(opsPtr, cpu, 'u32');
+  const killMePtr = rt.staticPtr('stress_kill_me');
   try {
     const timer =
       options.onProgress === undefined ? null : setInterval(() => options.onProgress?.(rt.sum(opsPtr, 'u32')), 100);
@@ -100,10 +101,13 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       for (;;) {
         const next = faults[0];
         let killer: NodeJS.Timeout | null = null;
+        // No task runs on this CPU now: clear a kill request a killed worker left behind, so
+        // the next worker is not killed while it starts.
+        rt.write(killMePtr, cpu, 'u32', 0);
         if (next?.kind === 'terminate') {
-          // From outside: kill the worker once it has passed the planned operation.
+          // From outside: kill the worker as soon as it raises stress_kill_me.
           killer = setInterval(() => {
-            if (opsDone(cpu) >= next.at) {
+            if (rt.read(killMePtr, cpu, 'u32') === 1) {
               if (killer !== null) clearInterval(killer);
               killer = null;
               void rt.killCpu(cpu).catch(() => undefined);
@@ -118,10 +122,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
             maxSize: options.maxSize,
             faultAt: inside?.at ?? null,
             faultKind: (inside?.kind ?? null) as FaultKind | null,
+            killAt: next?.kind === 'terminate' ? next.at : null,
           });
           if (killer !== null) clearInterval(killer);
-          // A terminate planned after the last operation never struck: drop it.
-          if (next?.kind === 'terminate') faults.shift();
           if (faults.length === 0 || opsDone(cpu) >= options.ops) return;
         } catch (error) {
           if (killer !== null) clearInterval(killer);

@@ -14,6 +14,9 @@ import {
   MB_ARG1,
   MB_ARG2,
   MB_OP,
+  MB_RECORD_AT,
+  FLAG_RECORD,
+  FLAG_RESERVED,
   MB_RESULT,
   MB_STATE,
   MB_STATUS,
@@ -49,6 +52,7 @@ export class AllocClient {
   private readonly control: Int32Array;
   private readonly mailbox: number;
   private readonly unitSize: number;
+  private readonly areaSize: number;
   /** The tail of the queue of requests of this CPU. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -56,26 +60,30 @@ export class AllocClient {
     this.control = binding.control32;
     this.mailbox = mailboxIndex(binding.cpu);
     this.unitSize = binding.unitSize;
+    this.areaSize = binding.areaSize;
   }
 
-  async alloc(size: number, align: number, reserved: boolean): Promise<number | null> {
+  async alloc(size: number, align: number, reserved: boolean, recordAt: number | undefined): Promise<number | null> {
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > this.unitSize) {
       throw new InvalidArgumentError('size', size, `an integer from 1 to ${this.unitSize} (the unit size)`);
     }
     if (typeof align !== 'number' || !isPowerOfTwo(align) || align > MAX_ALIGN) {
       throw new InvalidArgumentError('align', align, `a power of two from 1 to ${MAX_ALIGN}`);
     }
-    const reply = await this.request(OP_ALLOC, size, align, reserved ? 1 : 0);
+    const record = this.checkRecordAt(recordAt);
+    const flags = (reserved ? FLAG_RESERVED : 0) | (record >= 0 ? FLAG_RECORD : 0);
+    const reply = await this.request(OP_ALLOC, size, align, flags, record);
     if (reply.status === STATUS_OK) return reply.result >>> 0;
     if (reply.status === STATUS_OUT_OF_SPACE) return null;
     throw this.replyError(reply, -1);
   }
 
-  async free(ptr: number): Promise<void> {
+  async free(ptr: number, recordAt: number | undefined): Promise<void> {
     if (typeof ptr !== 'number' || !Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff) {
       throw new InvalidFreeError(ptr as number, 'outside-area', 'expected an integer offset returned by alloc()');
     }
-    const reply = await this.request(OP_FREE, ptr, 0, 0);
+    const record = this.checkRecordAt(recordAt);
+    const reply = await this.request(OP_FREE, ptr, 0, record >= 0 ? FLAG_RECORD : 0, record);
     if (reply.status !== STATUS_OK) throw this.replyError(reply, ptr);
   }
 
@@ -88,13 +96,22 @@ export class AllocClient {
     return new PercpuError('PERCPU_INVALID_ARGUMENT', `The coordinator rejected the request (status ${reply.status})`);
   }
 
-  private request(op: number, arg0: number, arg1: number, arg2: number): Promise<Reply> {
-    const next = this.queue.then(() => this.exchange(op, arg0, arg1, arg2));
+  /** -1 for none, else a u32-aligned offset inside this CPU's area. */
+  private checkRecordAt(recordAt: number | undefined): number {
+    if (recordAt === undefined) return -1;
+    if (typeof recordAt !== 'number' || !Number.isInteger(recordAt) || recordAt < 0 || recordAt % 4 !== 0 || recordAt + 4 > this.areaSize) {
+      throw new InvalidArgumentError('recordAt', recordAt, `a multiple of 4 from 0 to ${this.areaSize - 4} (a u32 in this CPU's area)`);
+    }
+    return recordAt;
+  }
+
+  private request(op: number, arg0: number, arg1: number, arg2: number, recordAt: number): Promise<Reply> {
+    const next = this.queue.then(() => this.exchange(op, arg0, arg1, arg2, recordAt));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async exchange(op: number, arg0: number, arg1: number, arg2: number): Promise<Reply> {
+  private async exchange(op: number, arg0: number, arg1: number, arg2: number, recordAt: number): Promise<Reply> {
     const c = this.control;
     const mb = this.mailbox;
     // Atomics.load: a CLOSING store by the coordinator is seen here (seq-cst).
@@ -103,6 +120,7 @@ export class AllocClient {
     c[mb + MB_ARG0] = arg0 | 0;
     c[mb + MB_ARG1] = arg1;
     c[mb + MB_ARG2] = arg2;
+    c[mb + MB_RECORD_AT] = recordAt;
     // Atomics.store publishes the words above to the coordinator's Atomics.load of MB_STATE.
     Atomics.store(c, mb + MB_STATE, STATE_REQUESTED);
     // Atomics.add + notify: ring the doorbell; the coordinator waits on its value, so a ring

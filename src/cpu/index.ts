@@ -5,7 +5,7 @@
  *   export function count(ptr: number) { const hits = thisCpu.ref(ptr, 's32'); hits.inc(); }
  */
 export { thisCpu, ThisCpu } from './this-cpu.js';
-export type { CpuAllocOptions } from './this-cpu.js';
+export type { CpuAllocOptions, CpuFreeOptions } from './this-cpu.js';
 export type { CpuCell, CpuRef } from './ref.js';
 export type { CpuCounter } from './cpu-counter.js';
 export type { CounterHandle } from '../counter/handle.js';

@@ -18,6 +18,17 @@ import { type CpuCell, type CpuRef, makeRef } from './ref.js';
 
 export interface CpuAllocOptions {
   readonly reserved?: boolean;
+  /**
+   * An offset (a multiple of 4) in this CPU's own memory where the coordinator stores the new
+   * offset as a u32 before it replies: if this worker dies before it reads the reply, the
+   * allocation is still recorded where the replacement worker finds it (and is not undone).
+   */
+  readonly recordAt?: number;
+}
+
+export interface CpuFreeOptions {
+  /** An offset in this CPU's own memory where the coordinator stores 0 (as a u32) when it frees. */
+  readonly recordAt?: number;
 }
 
 export class ThisCpu {
@@ -133,16 +144,16 @@ export class ThisCpu {
    */
   alloc(size: number, align = 4, options?: CpuAllocOptions): Promise<number | null> {
     try {
-      return this.client('alloc').alloc(size, align, options?.reserved === true);
+      return this.client('alloc').alloc(size, align, options?.reserved === true, options?.recordAt);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** Asks the coordinator to free an offset; rejects with InvalidFreeError like rt.free(). */
-  free(ptr: number): Promise<void> {
+  free(ptr: number, options?: CpuFreeOptions): Promise<void> {
     try {
-      return this.client('free').free(ptr);
+      return this.client('free').free(ptr, options?.recordAt);
     } catch (error) {
       return Promise.reject(error);
     }

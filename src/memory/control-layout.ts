@@ -33,7 +33,7 @@ export const MB_OP = 1;
 export const MB_ARG0 = 2;
 /** Request: align. */
 export const MB_ARG1 = 3;
-/** Request: flags (bit 0: reserved). */
+/** Request: flags, FLAG_RESERVED | FLAG_RECORD. */
 export const MB_ARG2 = 4;
 /** Response: a MailboxStatus. */
 export const MB_STATUS = 5;
@@ -45,6 +45,16 @@ export const MB_RESULT = 6;
  * if the CPU's worker dies mid-fold.
  */
 export const MB_FOLDING = 7;
+/**
+ * Request: with FLAG_RECORD, an offset in the requesting CPU's own unit where the coordinator
+ * records the outcome before it replies: the new offset (u32) for an alloc, 0 for a free. So the
+ * outcome is in the CPU's memory even if its worker dies before reading the reply.
+ */
+export const MB_RECORD_AT = 8;
+
+/** MB_ARG2 flag bits. */
+export const FLAG_RESERVED = 1;
+export const FLAG_RECORD = 2;
 
 /** MB_STATE values. Only the CPU moves IDLE→REQUESTED and RESPONDED→IDLE; only the coordinator moves REQUESTED→RESPONDED. */
 export const STATE_IDLE = 0;

@@ -12,6 +12,8 @@ import {
   MB_ARG1,
   MB_ARG2,
   MB_OP,
+  MB_RECORD_AT,
+  FLAG_RECORD,
   MB_RESULT,
   MB_STATE,
   MB_STATUS,
@@ -29,6 +31,8 @@ export interface MailboxRequest {
   readonly arg0: number;
   readonly align: number;
   readonly flags: number;
+  /** With FLAG_RECORD: where to record the outcome in the requesting CPU's unit. */
+  readonly recordAt: number;
 }
 
 export interface MailboxReply {
@@ -40,7 +44,7 @@ export interface MailboxReply {
 export type AbandonedRequest =
   | { readonly kind: 'none' }
   | { readonly kind: 'dropped'; readonly op: number }
-  | { readonly kind: 'answered'; readonly op: number; readonly status: number; readonly result: number };
+  | { readonly kind: 'answered'; readonly op: number; readonly status: number; readonly result: number; readonly recorded: boolean };
 
 export class AllocService {
   private readonly control: Int32Array;
@@ -80,7 +84,10 @@ export class AllocService {
     const op = c[mb + MB_OP]!;
     Atomics.store(c, mb + MB_STATE, STATE_IDLE);
     if (state === STATE_REQUESTED) return { kind: 'dropped', op };
-    if (state === STATE_RESPONDED) return { kind: 'answered', op, status: c[mb + MB_STATUS]!, result: c[mb + MB_RESULT]! >>> 0 };
+    if (state === STATE_RESPONDED) {
+      const recorded = (c[mb + MB_ARG2]! & FLAG_RECORD) !== 0;
+      return { kind: 'answered', op, status: c[mb + MB_STATUS]!, result: c[mb + MB_RESULT]! >>> 0, recorded };
+    }
     return { kind: 'none' };
   }
 
@@ -107,6 +114,7 @@ export class AllocService {
         arg0: c[mb + MB_ARG0]! >>> 0,
         align: c[mb + MB_ARG1]!,
         flags: c[mb + MB_ARG2]!,
+        recordAt: c[mb + MB_RECORD_AT]!,
       };
       const reply = this.handle(cpu, request);
       c[mb + MB_STATUS] = reply.status;
@@ -118,7 +126,10 @@ export class AllocService {
   }
 }
 
-/** True when an abandoned request was an allocation that succeeded (and so must be undone). */
+/**
+ * True when an abandoned request was an allocation that succeeded and reached nobody (and so
+ * must be undone). One recorded in the CPU's unit (FLAG_RECORD) reached the CPU's memory: it stays.
+ */
 export function isOrphanedAllocation(abandoned: AbandonedRequest): abandoned is Extract<AbandonedRequest, { kind: 'answered' }> {
-  return abandoned.kind === 'answered' && abandoned.op === OP_ALLOC && abandoned.status === STATUS_OK;
+  return abandoned.kind === 'answered' && abandoned.op === OP_ALLOC && abandoned.status === STATUS_OK && !abandoned.recorded;
 }

@@ -19,8 +19,10 @@ export interface CpuThreadEvents {
 
 export class CpuThread {
   readonly cpu: number;
-  private readonly pool: Piscina<TaskMessage, TaskEnvelope>;
+  private pool: Piscina<TaskMessage, TaskEnvelope>;
+  private readonly makePool: () => Piscina<TaskMessage, TaskEnvelope>;
   private readonly logger: Logger;
+  private readonly events: CpuThreadEvents;
   private stopping = false;
   /** threadId of the live worker (captured at workerCreate: workerDestroy may report -1). */
   private threadId = -1;
@@ -38,38 +40,58 @@ export class CpuThread {
   ) {
     this.cpu = data.cpu;
     this.logger = logger;
-    this.pool = new Piscina<TaskMessage, TaskEnvelope>({
-      filename: workerUrl.href,
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Infinity,
-      concurrentTasksPerWorker: 1,
-      // 'async': the worker's event loop keeps running between tasks, so its timers and
-      // Atomics.waitAsync replies are serviced even while the CPU is idle.
-      atomics: 'async',
-      workerData: data,
-      ...(resourceLimits !== undefined ? { resourceLimits } : {}),
-    });
-    this.pool.on('workerCreate', (worker: { id: number }) => {
+    this.events = events;
+    this.makePool = () =>
+      new Piscina<TaskMessage, TaskEnvelope>({
+        filename: workerUrl.href,
+        minThreads: 1,
+        maxThreads: 1,
+        idleTimeout: Infinity,
+        concurrentTasksPerWorker: 1,
+        // 'async': the worker's event loop keeps running between tasks, so its timers and
+        // Atomics.waitAsync replies are serviced even while the CPU is idle.
+        atomics: 'async',
+        workerData: data,
+        ...(resourceLimits !== undefined ? { resourceLimits } : {}),
+      });
+    this.pool = this.watch(this.makePool());
+  }
+
+  private watch(pool: Piscina<TaskMessage, TaskEnvelope>): Piscina<TaskMessage, TaskEnvelope> {
+    pool.on('workerCreate', (worker: { id: number }) => {
       const replaced = this.threadId !== -1;
       this.threadId = worker.id;
       if (replaced) this.logger.warn({ threadId: worker.id }, 'CPU worker replaced');
       else this.logger.info({ threadId: worker.id }, 'CPU online');
     });
-    this.pool.on('workerDestroy', () => {
-      if (this.stopping) return;
+    pool.on('workerDestroy', () => {
+      if (this.stopping || pool !== this.pool) return;
       this.deaths++;
       this.logger.error({ threadId: this.threadId, deaths: this.deaths }, 'CPU worker died');
-      events.onDeath(this.cpu, this.threadId);
+      this.events.onDeath(this.cpu, this.threadId);
+      // piscina replaces a dead worker at once, except one that died before it was ready: then
+      // it stops replacing for good. A CPU must come back, so rebuild the pool in that case.
+      setImmediate(() => {
+        if (!this.stopping && pool === this.pool && pool.threads.length === 0) this.rebuild();
+      });
     });
     // An error with no task to fail (an exception in a timer between tasks) is emitted here;
     // the death itself is handled by workerDestroy.
-    this.pool.on('error', (error: unknown) => {
+    pool.on('error', (error: unknown) => {
       this.logger.error({ err: error }, 'CPU worker error');
     });
-    this.pool.on('message', (message: unknown) => {
+    pool.on('message', (message: unknown) => {
       if (isForwardedLog(message)) writeForwardedLine(this.logger, message.percpuLog);
     });
+    return pool;
+  }
+
+  /** Replaces a pool that has no worker left; its queued tasks reject (as CpuDiedError). */
+  private rebuild(): void {
+    const old = this.pool;
+    this.pool = this.watch(this.makePool());
+    this.logger.warn({}, 'CPU pool rebuilt: its worker died while starting');
+    void old.destroy();
   }
 
   /** Runs one task; resolves to the worker's envelope, rejects only if the worker died. */

@@ -28,6 +28,8 @@ import {
   TasksLoadError,
 } from '../errors.js';
 import {
+  FLAG_RECORD,
+  FLAG_RESERVED,
   MB_FOLDING,
   OP_ALLOC,
   OP_FREE,
@@ -431,18 +433,28 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
 
   private serve(cpu: number, request: MailboxRequest): MailboxReply {
     const log = this.cpuLoggers[cpu]!;
+    const record = (request.flags & FLAG_RECORD) !== 0;
+    if (record && (request.recordAt < 0 || request.recordAt % 4 !== 0 || request.recordAt + 4 > this.options.areaSize)) {
+      return { status: STATUS_INVALID_ARGUMENT, result: 0 };
+    }
+    // The outcome goes into the requesting CPU's own unit before the reply (see MB_RECORD_AT).
+    const recordOutcome = (value: number): void => {
+      if (record) this.memory.views[cpu]!.u32[request.recordAt >>> 2] = value;
+    };
     try {
       if (request.op === OP_ALLOC) {
-        const ptr = this.allocator.alloc(request.arg0, request.align, { reserved: (request.flags & 1) === 1 });
+        const ptr = this.allocator.alloc(request.arg0, request.align, { reserved: (request.flags & FLAG_RESERVED) !== 0 });
         log.debug({ size: request.arg0, align: request.align, ptr }, 'alloc requested by CPU');
         if (ptr === null) return { status: STATUS_OUT_OF_SPACE, result: 0 };
         this.allocsByCpu[cpu]!++;
+        recordOutcome(ptr);
         return { status: STATUS_OK, result: ptr };
       }
       if (request.op === OP_FREE) {
         this.allocator.free(request.arg0);
         log.debug({ ptr: request.arg0 }, 'free requested by CPU');
         this.freesByCpu[cpu]!++;
+        recordOutcome(0);
         return { status: STATUS_OK, result: 0 };
       }
     } catch (error) {
