@@ -34,9 +34,10 @@ import {
   isPowerOfTwo,
   roundUp,
 } from '../memory/layout.js';
+import { testBit } from './bitmap.js';
 import { Chunk } from './chunk.js';
 import { type AreaZeroer, PageMap } from './page-map.js';
-import { Slots, sureSlotFor } from './slots.js';
+import { Slots, contigToSlot, sureSlotFor } from './slots.js';
 import { type AllocatorStats, type ChunkStats, chunkStats } from './stats.js';
 import { verifyAllocator } from './verify.js';
 
@@ -182,8 +183,7 @@ export class PercpuAllocator {
         : null;
     // Static variables are in use from the start: their pages count as populated. They are
     // still zero, and nothing allocates over them.
-    for (let page = 0; page < this.staticSize >>> PAGE_SHIFT; page++) this.pages.populate(page);
-    if (this.staticSize % PAGE_SIZE !== 0) this.pages.populate(this.staticSize >>> PAGE_SHIFT);
+    if (this.staticSize > 0) this.pages.markUsed(0, this.staticSize);
   }
 
   /**
@@ -201,13 +201,13 @@ export class PercpuAllocator {
     let bitOff: number;
     if (reserved) {
       const reservedChunk = this.reservedChunk;
-      bitOff = reservedChunk === null ? -1 : reservedChunk.findFit(bits, alignBits);
+      bitOff = reservedChunk === null ? -1 : reservedChunk.findFit(bits, alignBits, true);
       if (reservedChunk === null || bitOff < 0) {
         return this.fail(size, align, true, reservedChunk === null ? 'no reserved region' : 'reserved region full');
       }
       chunk = reservedChunk;
     } else {
-      const found = this.findChunk(bits, alignBits) ?? this.createChunk();
+      const found = this.findChunk(bits, alignBits) ?? this.createChunk() ?? this.findChunkExactly(bits, alignBits);
       if (found === null) {
         return this.fail(size, align, false, `per-CPU area full: all ${this.maxChunks} chunks in use`);
       }
@@ -241,7 +241,14 @@ export class PercpuAllocator {
    * allocated or already freed) or inside an area.
    */
   free(offset: number): void {
-    const { chunk, bitOff } = this.locateLiveArea(offset);
+    let chunk = this.liveChunkAt(offset);
+    let bitOff: number;
+    if (chunk !== null) {
+      bitOff = (offset - chunk.index * this.unitSize) >>> MIN_ALLOC_SHIFT;
+    } else {
+      // Slow path: find out exactly what is wrong and throw it.
+      ({ chunk, bitOff } = this.locateLiveArea(offset));
+    }
     const bits = chunk.freeArea(bitOff);
     this.nrDealloc++;
     this.nrCurAlloc--;
@@ -254,6 +261,23 @@ export class PercpuAllocator {
       this.emptyChunks.add(chunk);
       this.releaseSpareEmptyChunk();
     }
+  }
+
+  /**
+   * The fast check of free(): the chunk when `offset` is the start of a live area in it, else
+   * null (the slow path then says why). No allocation, no object.
+   */
+  private liveChunkAt(offset: number): Chunk | null {
+    if (typeof offset !== 'number' || !(offset >= 0 && offset < this.areaSize) || offset % MIN_ALLOC_SIZE !== 0) return null;
+    const index = Math.floor(offset / this.unitSize);
+    let chunk = this.chunks[index];
+    if (chunk === undefined) return null;
+    if (index === 0 && this.reservedChunk !== null && offset >= this.staticSize && offset < this.dynamicStart) {
+      chunk = this.reservedChunk;
+    }
+    const bit = (offset - index * this.unitSize) >>> MIN_ALLOC_SHIFT;
+    if (bit < chunk.startBit || bit >= chunk.endBit) return null;
+    return testBit(chunk.allocMap, bit) && testBit(chunk.boundMap, bit) ? chunk : null;
   }
 
   /** Size in bytes of the live area starting at `offset` (as rounded); throws like free(). */
@@ -325,15 +349,21 @@ export class PercpuAllocator {
    */
   private findChunk(bits: number, alignBits: number): Chunk | null {
     this.foundBit = -1;
-    const lists = this.slots.lists;
+    const slots = this.slots;
+    const alignMask = alignBits - 1;
     const sureSlot = sureSlotFor(bits + alignBits - 1);
-    let tries = 0;
+    let scans = 0;
     let failed: Chunk[] | null = null;
     let found: Chunk | null = null;
-    // Slots whose chunks may or may not fit: try a few, fullest first.
-    search: for (let slot = sureSlotFor(bits); slot < sureSlot && slot < lists.length; slot++) {
-      for (const chunk of lists[slot]!) {
-        if (tries++ === MAX_UNSURE_TRIES) break search;
+    // Slots whose chunks may or may not fit, from the one that holds `bits` up, fullest first.
+    // A chunk whose largest run cannot hold the request aligned is skipped in O(1); at most
+    // MAX_UNSURE_TRIES chunks are scanned, and at most 4 × that many looked at.
+    let looked = 0;
+    search: for (let slot = slots.firstFrom(contigToSlot(bits)); slot >= 0 && slot < sureSlot; slot = slots.firstFrom(slot + 1)) {
+      for (const chunk of slots.lists[slot]!) {
+        if (++looked > 4 * MAX_UNSURE_TRIES || scans === MAX_UNSURE_TRIES) break search;
+        if (!chunk.contigFits(bits, alignMask)) continue;
+        scans++;
         const bit = chunk.findFit(bits, alignBits);
         if (bit >= 0) {
           found = chunk;
@@ -343,12 +373,28 @@ export class PercpuAllocator {
         (failed ??= []).push(chunk);
       }
     }
-    if (failed !== null) for (const chunk of failed) this.slots.demote(chunk);
+    if (failed !== null) for (const chunk of failed) slots.demote(chunk);
     if (found !== null) return found;
     // Slots whose every chunk fits: the first chunk of the lowest such slot.
-    for (let slot = sureSlot; slot < lists.length; slot++) {
-      for (const chunk of lists[slot]!) {
-        this.foundBit = chunk.findFit(bits, alignBits);
+    const slot = slots.firstFrom(sureSlot);
+    if (slot < 0) return null;
+    for (const chunk of slots.lists[slot]!) {
+      this.foundBit = chunk.findFit(bits, alignBits);
+      return chunk;
+    }
+    return null;
+  }
+
+  /**
+   * The last resort when no chunk can be created: an exact search of every chunk, so that null
+   * means there really is no room. O(area), but only when the area is full.
+   */
+  private findChunkExactly(bits: number, alignBits: number): Chunk | null {
+    for (const chunk of this.chunks) {
+      if (chunk === undefined || chunk.contigBits < bits) continue;
+      const bit = chunk.findFit(bits, alignBits, true);
+      if (bit >= 0) {
+        this.foundBit = bit;
         return chunk;
       }
     }

@@ -8,13 +8,21 @@
  * - leftFree: length of the free run that starts at bit 0 (0 if bit 0 is allocated). Exact.
  * - rightFree: length of the free run that ends at the block's last bit. Exact.
  * - firstFree: the first free bit, BLOCK_BITS if the block is full. Exact.
- * - scanHint / scanHintStart: a skip point S = scanHintStart + scanHint such that no free run
- *   crosses S (none starts before S and ends after it) and every free run lying wholly inside
- *   [0, S) is at most scanHint bits. A search for more than scanHint bits may therefore start at
- *   S. It may understate (0 is always valid) but never overstate.
+ * - scanHint / scanHintStart: when scanHint > 0, [scanHintStart, S = scanHintStart + scanHint) is
+ *   exactly a free run (maximal), and every free run before it is at most scanHint bits. So a
+ *   search for more than scanHint bits may start at S, and a rescan after an allocation broke the
+ *   contig run may start at S too (the scan-hint run is the best candidate before it). 0 is
+ *   always valid.
+ * - On ties, the contig run is the better-aligned one (as Linux), so an aligned request checks it
+ *   first.
  */
 import { BLOCK_BITS } from '../memory/layout.js';
-import { findNextSet, findNextZero } from './bitmap.js';
+import { findNextSet, findNextZero, findPrevSet } from './bitmap.js';
+
+/** How aligned a bit position is: its number of trailing zero bits (32 for 0). */
+export function alignmentOf(bit: number): number {
+  return bit === 0 ? 32 : 31 - Math.clz32(bit & -bit);
+}
 
 export class BlockHints {
   readonly contig: Int32Array;
@@ -63,50 +71,83 @@ export class BlockHints {
     this.scanHintStart[block] = 0;
   }
 
-  /**
-   * Recomputes every hint of `block` from the allocation bitmap: one pass over its 32 words.
-   * The scan hint becomes the largest run before the contig run (the later one on ties).
-   */
+  /** Recomputes every hint of `block` from the allocation bitmap: one pass over its 32 words. */
   refresh(block: number, allocMap: Uint32Array): void {
     const base = block * BLOCK_BITS;
     const end = base + BLOCK_BITS;
-    let contig = 0;
-    let contigStart = 0;
-    // Best run wholly before the current contig run (the scan hint) and best run after it.
-    let scan = 0;
-    let scanStart = 0;
+    const first = findNextZero(allocMap, base, end);
+    this.firstFree[block] = first - base;
+    this.leftFree[block] = first === base ? findNextSet(allocMap, base, end) - base : 0;
+    const lastSet = findPrevSet(allocMap, base, end);
+    this.rightFree[block] = end - 1 - lastSet;
+    this.scanHint[block] = 0;
+    this.scanHintStart[block] = 0;
+    this.contig[block] = 0;
+    this.contigStart[block] = 0;
+    this.scanRuns(block, allocMap, first - base);
+  }
+
+  /**
+   * Recomputes contig and scan hints after an allocation took bits from the contig run. With a
+   * scan hint, only the runs from its skip point on are scanned: the scan-hint run is exact and
+   * every run before it is smaller, as Linux's pcpu_block_refresh_hint does.
+   */
+  refreshContig(block: number, allocMap: Uint32Array): void {
+    const scan = this.scanHint[block]!;
+    if (scan > 0) {
+      this.contig[block] = scan;
+      this.contigStart[block] = this.scanHintStart[block]!;
+      this.scanHint[block] = 0;
+      this.scanHintStart[block] = 0;
+      this.scanRuns(block, allocMap, this.contigStart[block]! + scan);
+    } else {
+      this.contig[block] = 0;
+      this.contigStart[block] = 0;
+      this.scanRuns(block, allocMap, this.firstFree[block]!);
+    }
+  }
+
+  /**
+   * Visits the free runs from block bit `from` to the block's end and raises the contig hint
+   * (the scan hint becomes the best run before the contig run, the later one on ties). The hints
+   * on entry describe the runs before `from`.
+   */
+  private scanRuns(block: number, allocMap: Uint32Array, from: number): void {
+    const base = block * BLOCK_BITS;
+    const end = base + BLOCK_BITS;
+    let contig = this.contig[block]!;
+    let contigStart = this.contigStart[block]!;
+    let scan = this.scanHint[block]!;
+    let scanStart = this.scanHintStart[block]!;
+    // Best run after the current contig run.
     let after = 0;
     let afterStart = 0;
-    let runStart = findNextZero(allocMap, base, end);
-    this.firstFree[block] = runStart - base;
-    this.leftFree[block] = runStart === base ? findNextSet(allocMap, base, end) - base : 0;
-    this.rightFree[block] = 0;
+    let runStart = findNextZero(allocMap, base + from, end);
     while (runStart < end) {
       const runEnd = findNextSet(allocMap, runStart, end);
       const len = runEnd - runStart;
-      if (len > contig) {
-        // Every run seen so far lies before this one; the largest of them (the later one on
-        // ties, to skip further) becomes the scan hint.
-        if (contig >= scan) {
+      const start = runStart - base;
+      if (len > contig || (len === contig && alignmentOf(start) > alignmentOf(contigStart))) {
+        // Every run seen so far lies before this one; the best of them becomes the scan hint.
+        if (contig > 0 && contig >= scan) {
           scan = contig;
           scanStart = contigStart;
         }
-        if (after >= scan) {
+        if (after > 0 && after >= scan) {
           scan = after;
           scanStart = afterStart;
         }
         after = 0;
         contig = len;
-        contigStart = runStart - base;
+        contigStart = start;
       } else if (len >= after) {
         after = len;
-        afterStart = runStart - base;
+        afterStart = start;
       }
-      if (runEnd === end) this.rightFree[block] = len;
       runStart = findNextZero(allocMap, runEnd, end);
     }
     this.contig[block] = contig;
-    this.contigStart[block] = contigStart;
+    this.contigStart[block] = contig === 0 ? 0 : contigStart;
     this.scanHint[block] = scan;
     this.scanHintStart[block] = scan === 0 ? 0 : scanStart;
   }

@@ -18,7 +18,7 @@
  */
 import { BLOCK_BITS } from '../memory/layout.js';
 import { clearRange, findNextSet, findNextZero, findPrevSet, setBit, setRange, testBit } from './bitmap.js';
-import { BlockHints } from './block-hints.js';
+import { BlockHints, alignmentOf } from './block-hints.js';
 
 /** What lies at a bit of a chunk, for error messages and verification. */
 export type BitState =
@@ -82,12 +82,17 @@ export class Chunk {
   }
 
   /**
-   * The first bit where `bits` bits aligned to `alignBits` (a power of two) fit, or -1.
-   * Visits blocks from the first non-full one; inside a block it scans only when the block's
-   * contig hint says a fit is possible, starting past the scan hint when the request is larger
+   * A bit where `bits` bits aligned to `alignBits` (a power of two) fit, or -1. Visits blocks
+   * from the first non-full one, joining runs across block edges; inside a block it scans only
+   * when the block's hints allow a fit, starting past the scan hint when the request is larger
    * than it. Cost is bounded by the chunk's size, whatever else is allocated.
+   *
+   * Default (as Linux): a block is scanned only if its largest run fits the request aligned, so
+   * a block whose only fitting runs are smaller is skipped. With `exact`, every block whose
+   * largest run is long enough is scanned, and the result is the first aligned fit or -1 exactly
+   * when there is none (the allocator's last resort before reporting no space).
    */
-  findFit(bits: number, alignBits: number): number {
+  findFit(bits: number, alignBits: number, exact = false): number {
     if (this.contigBits < bits) return -1;
     const blocks = this.blocks;
     const map = this.allocMap;
@@ -103,7 +108,10 @@ export class Chunk {
         if (left === BLOCK_BITS) continue; // the run goes on through this whole block
         carryStart = -1;
       }
-      if (blocks.contig[b]! >= bits) {
+      // As Linux's pcpu_check_block_hint: scan a block only if its largest run (the
+      // better-aligned one on ties) fits the request at the alignment.
+      const contig = blocks.contig[b]!;
+      if (contig >= bits && (exact || contig >= bits + ((-blocks.contigStart[b]!) & alignMask))) {
         const skipTo = bits > blocks.scanHint[b]! ? blocks.scanHintStart[b]! + blocks.scanHint[b]! : 0;
         const from = blockStart + Math.max(blocks.firstFree[b]!, skipTo);
         const fit = findFitInRange(map, from, blockStart + BLOCK_BITS, bits, alignMask);
@@ -113,6 +121,14 @@ export class Chunk {
       if (right > 0) carryStart = blockStart + BLOCK_BITS - right;
     }
     return -1;
+  }
+
+  /**
+   * O(1): can the chunk's largest free run hold the request at the alignment? A chunk that
+   * fails this is skipped without a scan (Linux's pcpu_check_block_hint on the chunk's hints).
+   */
+  contigFits(bits: number, alignMask: number): boolean {
+    return this.contigBits >= bits + ((-this.contigStart) & alignMask);
   }
 
   /** Marks [bitOff, bitOff + bits) as one live area. The caller found it with findFit. */
@@ -190,20 +206,23 @@ export class Chunk {
         blocks.markFull(b);
         continue;
       }
-      const contigStart = blocks.contigStart[b]!;
-      if (lo < contigStart + blocks.contig[b]! && hi > contigStart) {
-        // The area broke the block's largest run: rescan the block (32 words).
-        blocks.refresh(b, this.allocMap);
-        continue;
-      }
-      // The largest run is intact; only runs it did not belong to shrank. The scan hint stays
-      // valid: allocating only makes runs inside [0, S) smaller and bit S stays allocated.
+      // Edge and first-free hints: only runs the area took bits from shrink.
       if (lo < blocks.leftFree[b]!) blocks.leftFree[b] = lo;
       if (hi > BLOCK_BITS - blocks.rightFree[b]!) blocks.rightFree[b] = BLOCK_BITS - hi;
       if (lo === blocks.firstFree[b]!) {
         const next = findNextZero(this.allocMap, blockStart + hi, blockStart + BLOCK_BITS);
         blocks.firstFree[b] = next - blockStart;
       }
+      // The scan-hint run must stay exact: drop it if the area took bits from it.
+      const scanStart = blocks.scanHintStart[b]!;
+      if (blocks.scanHint[b]! > 0 && lo < scanStart + blocks.scanHint[b]! && hi > scanStart) {
+        blocks.scanHint[b] = 0;
+        blocks.scanHintStart[b] = 0;
+      }
+      // The contig run is intact unless the area took bits from it; then rescan from the scan
+      // hint's skip point.
+      const contigStart = blocks.contigStart[b]!;
+      if (lo < contigStart + blocks.contig[b]! && hi > contigStart) blocks.refreshContig(b, this.allocMap);
     }
     if (firstBlock === this.firstFreeBlock) {
       let b = firstBlock;
@@ -227,7 +246,7 @@ export class Chunk {
         continue;
       }
       const len = hi - lo;
-      if (len > blocks.contig[b]!) {
+      if (len > blocks.contig[b]! || (len === blocks.contig[b]! && alignmentOf(lo) > alignmentOf(blocks.contigStart[b]!))) {
         blocks.contig[b] = len;
         blocks.contigStart[b] = lo;
       }
@@ -241,8 +260,9 @@ export class Chunk {
       }
     }
     if (firstBlock < this.firstFreeBlock) this.firstFreeBlock = firstBlock;
-    if (runEnd - runStart > this.contigBits) {
-      this.contigBits = runEnd - runStart;
+    const runBits = runEnd - runStart;
+    if (runBits > this.contigBits || (runBits === this.contigBits && alignmentOf(runStart) > alignmentOf(this.contigStart))) {
+      this.contigBits = runBits;
       this.contigStart = runStart;
     }
   }
@@ -259,21 +279,22 @@ export class Chunk {
       if (carryStart >= 0) {
         if (left === BLOCK_BITS) continue;
         const len = blockStart + left - carryStart;
-        if (len > best) {
+        if (len > best || (len === best && alignmentOf(carryStart) > alignmentOf(bestStart))) {
           best = len;
           bestStart = carryStart;
         }
         carryStart = -1;
       }
       const contig = blocks.contig[b]!;
-      if (contig > best) {
+      const contigStart = blockStart + blocks.contigStart[b]!;
+      if (contig > best || (contig === best && contig > 0 && alignmentOf(contigStart) > alignmentOf(bestStart))) {
         best = contig;
-        bestStart = blockStart + blocks.contigStart[b]!;
+        bestStart = contigStart;
       }
       const right = blocks.rightFree[b]!;
       if (right > 0) carryStart = blockStart + BLOCK_BITS - right;
     }
-    if (carryStart >= 0 && this.nrBits - carryStart > best) {
+    if (carryStart >= 0 && (this.nrBits - carryStart > best || (this.nrBits - carryStart === best && alignmentOf(carryStart) > alignmentOf(bestStart)))) {
       best = this.nrBits - carryStart;
       bestStart = carryStart;
     }
@@ -282,11 +303,24 @@ export class Chunk {
   }
 }
 
+/** Bit patterns of the aligned positions in a word, by alignment in bits (1 .. 32). */
+const ALIGNED_POSITIONS: Readonly<Record<number, number>> = {
+  1: 0xffffffff,
+  2: 0x55555555,
+  4: 0x11111111,
+  8: 0x01010101,
+  16: 0x00010001,
+  32: 0x00000001,
+};
+
 /**
  * First position p in [from, end) with bits [p, p + bits) clear and p aligned (p & alignMask = 0),
- * looking only at free runs that end inside [from, end]; -1 if none.
+ * or -1. Small requests (up to 32 bits) are found a word at a time: the word's free bits, masked
+ * to aligned positions where enough free bits follow, so a word of tiny or misaligned holes costs
+ * one step however many holes it has. Larger requests walk the free runs.
  */
 function findFitInRange(map: Uint32Array, from: number, end: number, bits: number, alignMask: number): number {
+  if (bits <= 32) return findSmallFit(map, from, end, bits, alignMask);
   let runStart = findNextZero(map, from, end);
   while (runStart + bits <= end) {
     const aligned = (runStart + alignMask) & ~alignMask;
@@ -294,6 +328,30 @@ function findFitInRange(map: Uint32Array, from: number, end: number, bits: numbe
     if (aligned + bits <= runEnd) return aligned;
     if (runEnd >= end) return -1;
     runStart = findNextZero(map, runEnd, end);
+  }
+  return -1;
+}
+
+function findSmallFit(map: Uint32Array, from: number, end: number, bits: number, alignMask: number): number {
+  const alignBits = alignMask + 1;
+  const pattern = ALIGNED_POSITIONS[Math.min(alignBits, 32)]!;
+  // Above 32 bits of alignment only every (alignBits / 32)-th word has an aligned position.
+  const wordStep = alignBits > 32 ? alignBits >>> 5 : 1;
+  let w = alignBits > 32 ? ((from + alignMask) & ~alignMask) >>> 5 : from >>> 5;
+  const lastWord = (end - 1) >>> 5;
+  for (; w <= lastWord; w += wordStep) {
+    let free = ~map[w]! >>> 0;
+    if (w === from >>> 5 && (from & 31) !== 0) free = (free & ~((1 << (from & 31)) - 1)) >>> 0;
+    let starts = (free & pattern) >>> 0;
+    // Keep the starts followed by bits - 1 more free bits; bits past the word's top count as free
+    // here and are checked in the bitmap below (the run may go on into the next word).
+    for (let k = 1; k < bits && starts !== 0; k++) starts = (starts & ((free >>> k) | ~(0xffffffff >>> k))) >>> 0;
+    while (starts !== 0) {
+      const p = (w << 5) + 31 - Math.clz32(starts & -starts);
+      if (p + bits > end) return -1;
+      if (findNextSet(map, p, p + bits) >= p + bits) return p;
+      starts = (starts & (starts - 1)) >>> 0;
+    }
   }
   return -1;
 }

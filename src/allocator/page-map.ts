@@ -2,12 +2,14 @@
  * Population state of every page of the per-CPU area (the same pages in every CPU's unit).
  *
  * - populated: the allocator has handed out (part of) this page and counts it as backed.
- * - pristine: the page has never been populated, so it is zero in every CPU's buffer (the OS
- *   gives zero pages, and nobody may write outside an allocation). Allocation zeroes only
- *   non-pristine pages: zeroing never touches, and so never commits, a page that was never used.
+ * - usedEnd: a high-water mark, the end of the highest byte of the page ever handed out. Bytes
+ *   at or above it were never part of an allocation, so they are zero in every CPU's buffer (the
+ *   OS gives zero pages, and nobody may write outside an allocation). Allocation zeroes only
+ *   bytes below the mark: zeroing never touches, and so never commits, memory never used. A
+ *   page whose mark is 0 is pristine.
  *
  * A SharedArrayBuffer cannot give pages back to the OS, so depopulating a page is bookkeeping:
- * it stops counting as populated, but it stays resident and is no longer pristine.
+ * it stops counting as populated, but it stays resident and keeps its high-water mark.
  */
 import { PAGE_SHIFT, PAGE_SIZE } from '../memory/layout.js';
 
@@ -20,7 +22,8 @@ export class PageMap {
   readonly nrPages: number;
   readonly pagesPerUnit: number;
   private readonly populated: Uint8Array;
-  private readonly pristine: Uint8Array;
+  /** Per page, 0 .. PAGE_SIZE (fits a Uint16Array). */
+  private readonly usedEnd: Uint16Array;
   /** Populated pages per chunk index, so per-chunk stats cost O(1). */
   readonly populatedPerUnit: Int32Array;
   nrPopulated = 0;
@@ -29,7 +32,7 @@ export class PageMap {
     this.nrPages = areaSize >>> PAGE_SHIFT;
     this.pagesPerUnit = unitSize >>> PAGE_SHIFT;
     this.populated = new Uint8Array(this.nrPages);
-    this.pristine = new Uint8Array(this.nrPages).fill(1);
+    this.usedEnd = new Uint16Array(this.nrPages);
     this.populatedPerUnit = new Int32Array(this.nrPages / this.pagesPerUnit);
   }
 
@@ -38,37 +41,53 @@ export class PageMap {
   }
 
   isPristine(page: number): boolean {
-    return this.pristine[page] === 1;
+    return this.usedEnd[page] === 0;
   }
 
   /**
    * Makes [offset, offset + size) ready for a new area: populates its pages and zeroes, in every
-   * CPU, the part that lies in pages used before. Adjacent ranges to zero are merged.
+   * CPU, the part that lies below each page's high-water mark. Adjacent ranges are merged.
    */
   populateAndZero(offset: number, size: number, zeroer: AreaZeroer): void {
     const end = offset + size;
     const lastPage = (end - 1) >>> PAGE_SHIFT;
     let zeroFrom = -1; // start of a pending range to zero
+    let zeroTo = -1;
     for (let page = offset >>> PAGE_SHIFT; page <= lastPage; page++) {
-      const wasPristine = this.pristine[page] === 1;
-      this.populate(page); // no-op when populated; clears pristine
-      if (wasPristine) {
-        if (zeroFrom >= 0) {
-          zeroer.zero(zeroFrom, page * PAGE_SIZE - zeroFrom);
-          zeroFrom = -1;
+      const pageStart = page * PAGE_SIZE;
+      const lo = Math.max(offset, pageStart) - pageStart;
+      const hi = Math.min(end, pageStart + PAGE_SIZE) - pageStart;
+      const used = this.usedEnd[page]!;
+      if (used > lo) {
+        const from = pageStart + lo;
+        const to = pageStart + Math.min(hi, used);
+        if (zeroFrom >= 0 && zeroTo === from) zeroTo = to;
+        else {
+          if (zeroFrom >= 0) zeroer.zero(zeroFrom, zeroTo - zeroFrom);
+          zeroFrom = from;
+          zeroTo = to;
         }
-      } else if (zeroFrom < 0) {
-        zeroFrom = Math.max(offset, page * PAGE_SIZE);
       }
+      if (hi > used) this.usedEnd[page] = hi;
+      this.populate(page);
     }
-    if (zeroFrom >= 0) zeroer.zero(zeroFrom, end - zeroFrom);
+    if (zeroFrom >= 0) zeroer.zero(zeroFrom, zeroTo - zeroFrom);
   }
 
-  /** Marks a page in use without zeroing (the static region at start-up: still pristine zeroes). */
+  /** Marks [offset, offset + size) in use without zeroing (the static region, zero at start). */
+  markUsed(offset: number, size: number): void {
+    const end = offset + size;
+    for (let page = offset >>> PAGE_SHIFT; page <= (end - 1) >>> PAGE_SHIFT; page++) {
+      const hi = Math.min(end - page * PAGE_SIZE, PAGE_SIZE);
+      if (hi > this.usedEnd[page]!) this.usedEnd[page] = hi;
+      this.populate(page);
+    }
+  }
+
+  /** Counts a page as populated. */
   populate(page: number): void {
     if (this.populated[page] === 1) return;
     this.populated[page] = 1;
-    this.pristine[page] = 0;
     this.populatedPerUnit[Math.floor(page / this.pagesPerUnit)]!++;
     this.nrPopulated++;
   }

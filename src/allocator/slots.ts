@@ -18,8 +18,11 @@ export function sureSlotFor(bits: number): number {
 
 export class Slots {
   readonly lists: Set<Chunk>[];
+  /** Bit s set when slot s holds a chunk, so a search skips empty slots without visiting them. */
+  nonEmpty = 0;
 
   constructor(maxContigBits: number) {
+    // At most 27 slots (a 64 MiB unit has 2^24 bits), so the mask fits in 32 bits.
     this.lists = Array.from({ length: contigToSlot(maxContigBits) + 1 }, () => new Set<Chunk>());
   }
 
@@ -31,9 +34,22 @@ export class Slots {
   place(chunk: Chunk): void {
     const slot = contigToSlot(chunk.contigBits);
     if (slot === chunk.slot) return;
-    if (chunk.slot >= 0) this.lists[chunk.slot]!.delete(chunk);
+    if (chunk.slot >= 0) this.removeFrom(chunk.slot, chunk);
     this.lists[slot]!.add(chunk);
+    this.nonEmpty |= 1 << slot;
     chunk.slot = slot;
+  }
+
+  private removeFrom(slot: number, chunk: Chunk): void {
+    const list = this.lists[slot]!;
+    list.delete(chunk);
+    if (list.size === 0) this.nonEmpty &= ~(1 << slot);
+  }
+
+  /** The lowest non-empty slot at or above `from`, or -1. */
+  firstFrom(from: number): number {
+    const mask = this.nonEmpty & ~((1 << from) - 1);
+    return mask === 0 ? -1 : 31 - Math.clz32(mask & -mask);
   }
 
   /** Moves the chunk to the tail of its slot. */
@@ -44,7 +60,7 @@ export class Slots {
   }
 
   remove(chunk: Chunk): void {
-    if (chunk.slot >= 0) this.lists[chunk.slot]!.delete(chunk);
+    if (chunk.slot >= 0) this.removeFrom(chunk.slot, chunk);
     chunk.slot = -1;
   }
 }

@@ -45,15 +45,14 @@ function verifyBlocks(chunk: Chunk, name: string, problems: string[]): void {
     const firstFree = runs[0]?.start ?? BLOCK_BITS;
     if (hints.firstFree[b] !== firstFree) problems.push(`${where}: firstFree ${hints.firstFree[b]}, actual ${firstFree}`);
     const scan = hints.scanHint[b]!;
-    const skip = hints.scanHintStart[b]! + scan;
-    if (skip > 0) {
-      const straddling = runs.find((r) => r.start < skip && r.end > skip);
-      if (straddling !== undefined) {
-        problems.push(`${where}: free run [${straddling.start}, ${straddling.end}) crosses scan hint skip point ${skip}`);
+    const scanStart = hints.scanHintStart[b]!;
+    if (scan > 0) {
+      if (!runs.some((r) => r.start === scanStart && r.end === scanStart + scan)) {
+        problems.push(`${where}: scan hint [${scanStart}, +${scan}) is not exactly a free run`);
       }
-      const tooLong = runs.find((r) => r.end <= skip && r.end - r.start > scan);
+      const tooLong = runs.find((r) => r.end <= scanStart && r.end - r.start > scan);
       if (tooLong !== undefined) {
-        problems.push(`${where}: free run [${tooLong.start}, ${tooLong.end}) before skip point ${skip} exceeds scan hint ${scan}`);
+        problems.push(`${where}: free run [${tooLong.start}, ${tooLong.end}) before the scan hint exceeds it (${scan})`);
       }
     }
   }

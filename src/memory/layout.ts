@@ -63,7 +63,7 @@ export function roundUp(n: number, granule: number): number {
   return Math.ceil(n / granule) * granule;
 }
 
-/** True for 1, 2, 4, 8, ... (numbers only). */
+/** True for 1, 2, 4, 8, ... up to 2^30 (numbers only): the powers of two percpu accepts. */
 export function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+  return Number.isInteger(n) && n > 0 && n <= 0x40000000 && (n & (n - 1)) === 0;
 }

@@ -1,0 +1,104 @@
+/**
+ * Fully free chunks are released, keeping one (the first chunk, never released, counts as that
+ * one when it is empty); released chunk indices are reused. Includes Ravikiran Thirumalai's 2005
+ * userspace test (2000 four-byte counters) as a unit test.
+ */
+import { describe, expect, it } from 'vitest';
+import { PercpuAllocator } from 'percpu';
+import { mustAlloc, prng } from './helpers.js';
+
+const UNIT = 8192;
+
+function chunkIndices(allocator: PercpuAllocator): number[] {
+  return allocator
+    .chunkStats()
+    .filter((c) => !c.reserved)
+    .map((c) => c.index);
+}
+
+describe('release of fully free chunks', () => {
+  it('keeps one empty chunk besides a busy first chunk, releasing the highest index', () => {
+    const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 8 * UNIT });
+    const small = mustAlloc(allocator, 4);
+    const [c1, c2, c3] = [mustAlloc(allocator, UNIT), mustAlloc(allocator, UNIT), mustAlloc(allocator, UNIT)];
+    expect([c1, c2, c3]).toEqual([UNIT, 2 * UNIT, 3 * UNIT]);
+    expect(chunkIndices(allocator)).toEqual([0, 1, 2, 3]);
+    allocator.free(c1);
+    expect(chunkIndices(allocator)).toEqual([0, 1, 2, 3]); // one empty chunk is kept
+    allocator.free(c2);
+    expect(chunkIndices(allocator)).toEqual([0, 1, 3]);
+    allocator.verify();
+    allocator.free(c3);
+    expect(chunkIndices(allocator)).toEqual([0, 1]);
+    allocator.free(small); // chunk 0 is empty: it is the kept one
+    expect(chunkIndices(allocator)).toEqual([0]);
+    expect(allocator.stats().nrChunks).toBe(1);
+    allocator.verify();
+  });
+
+  it('with an empty first chunk, an emptied chunk is released at once', () => {
+    const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 4 * UNIT, staticSize: 4 });
+    const big = mustAlloc(allocator, UNIT);
+    expect(big).toBe(UNIT);
+    allocator.free(big);
+    expect(chunkIndices(allocator)).toEqual([0]);
+    expect(allocator.pages.isPopulated(2)).toBe(false);
+    expect(allocator.pages.isPopulated(3)).toBe(false);
+    allocator.verify();
+  });
+
+  it('the first chunk is never released', () => {
+    const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 4 * UNIT });
+    const a = mustAlloc(allocator, UNIT);
+    const b = mustAlloc(allocator, UNIT);
+    allocator.free(b);
+    allocator.free(a);
+    expect(chunkIndices(allocator)).toEqual([0]);
+    expect(allocator.alloc(4)).toBe(0);
+  });
+
+  it('released indices are reused: churn never runs out of chunks', () => {
+    const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 4 * UNIT, staticSize: 4 });
+    for (let round = 0; round < 50; round++) {
+      const offsets = [mustAlloc(allocator, UNIT), mustAlloc(allocator, UNIT), mustAlloc(allocator, UNIT)];
+      expect(new Set(offsets.map((o) => Math.floor(o / UNIT)))).toEqual(new Set([1, 2, 3]));
+      for (const offset of round % 2 === 0 ? offsets : offsets.reverse()) allocator.free(offset);
+      expect(chunkIndices(allocator)).toEqual([0]);
+    }
+    expect(allocator.stats()).toMatchObject({ nrChunks: 1, nrMaxChunks: 4, nrFailed: 0 });
+    allocator.verify();
+  });
+});
+
+describe("Kiran's 2005 test: 2000 four-byte counters", () => {
+  it('fit in the first chunk; after random frees and 2000 more, two chunks; after freeing all, only chunk 0', () => {
+    // 8 KiB units, as the 8 KiB blocks of the original test.
+    const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 16 * UNIT });
+    const random = prng(2005);
+    let live: number[] = [];
+    for (let i = 0; i < 2000; i++) live.push(mustAlloc(allocator, 4));
+    expect(new Set(live).size).toBe(2000);
+    expect(live.every((offset) => offset < UNIT)).toBe(true);
+    expect(allocator.stats().nrChunks).toBe(1);
+
+    // Free a random half.
+    const order = live.map((offset) => ({ offset, key: random() })).sort((a, b) => a.key - b.key);
+    for (const { offset } of order.slice(0, 1000)) allocator.free(offset);
+    live = order.slice(1000).map((x) => x.offset);
+    expect(allocator.stats().nrCurAlloc).toBe(1000);
+    allocator.verify();
+
+    for (let i = 0; i < 2000; i++) live.push(mustAlloc(allocator, 4));
+    expect(new Set(live).size).toBe(3000);
+    expect(allocator.stats()).toMatchObject({ nrCurAlloc: 3000, nrChunks: 2, liveBytes: 12000 });
+    const [first, second] = allocator.chunkStats();
+    expect(first).toMatchObject({ index: 0, freeBytes: 0, nrAreas: 2048 }); // the holes were filled first
+    expect(second).toMatchObject({ nrAreas: 3000 - 2048 });
+    allocator.verify();
+
+    for (const offset of live.map((o) => ({ o, key: random() })).sort((a, b) => a.key - b.key)) allocator.free(offset.o);
+    expect(allocator.chunkStats()).toMatchObject([{ index: 0, nrAreas: 0, freeBytes: UNIT }]);
+    expect(allocator.stats()).toMatchObject({ nrChunks: 1, nrCurAlloc: 0, liveBytes: 0, populatedPages: 0 });
+    allocator.verify();
+  });
+});
