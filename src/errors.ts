@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /**
  * Every error percpu throws on purpose is a PercpuError with a stable `code`.
  *
@@ -136,7 +138,7 @@ export class CpuDiedError extends PercpuError {
   readonly task: string;
 
   constructor(cpu: number, task: string, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = cause instanceof Error ? cause.message : inspect(cause, { depth: 2, breakLength: Infinity });
     super(
       'PERCPU_CPU_DIED',
       `Task '${task}' on CPU ${cpu} did not finish: the CPU's worker died (${why}); everything it counted before is kept and a new worker takes over CPU ${cpu}`,

@@ -75,9 +75,18 @@ export default async function runTask(message: TaskMessage): Promise<TaskEnvelop
     const why = loadError !== null ? `the tasks module failed to load (${loadError})` : `no task named '${message.name}'`;
     return { ok: false, error: { name: 'Error', message: why }, unknownTask: true };
   }
+  let value: unknown;
   try {
-    return { ok: true, value: await task(message.arg, thisCpu) };
+    value = await task(message.arg, thisCpu);
   } catch (error) {
     return { ok: false, error: toRemoteError(error) };
   }
+  // A result that cannot be copied to the coordinator would make piscina's postMessage throw
+  // inside this worker and kill it: report it as the task's failure instead.
+  try {
+    structuredClone(value);
+  } catch (error) {
+    return { ok: false, error: toRemoteError(error) };
+  }
+  return { ok: true, value };
 }

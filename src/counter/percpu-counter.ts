@@ -4,13 +4,20 @@
  *
  * - read(): the global count alone: approximate, O(1) (percpu_counter_read).
  * - sum(): the global count plus every possible CPU's local part: exact (percpu_counter_sum).
- *   It retries while a CPU is folding, so it never counts a fold twice or not at all.
+ *   It holds the counter's fold lock while it reads, as Linux's does, so it never counts a fold
+ *   twice or not at all.
  * - compare(rhs): uses read() when it is further than batch × online CPUs from rhs, else sum().
  *
  * Context: the coordinator.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { MB_FOLDING, SLOT_FOLDS_BYTE, counterSlotByte, mailboxIndex } from '../memory/control-layout.js';
+import {
+  FOLD_LOCK_COORDINATOR,
+  FOLD_LOCK_FREE,
+  SLOT_LOCK_BYTE,
+  SLOT_READER_WAITING_BYTE,
+  counterSlotByte,
+} from '../memory/control-layout.js';
 import type { CpuViews } from '../memory/percpu-memory.js';
 import type { CounterHandle } from './handle.js';
 
@@ -26,15 +33,20 @@ export interface CounterHost {
   assertUsable(what: string): void;
 }
 
-/** How many times sum() retries around in-flight folds before settling for its last read. */
-const SUM_RETRIES = 100_000;
+/**
+ * How long the coordinator spins for the fold lock before reading without it. A fold holds the
+ * lock for well under a microsecond; only a worker killed in the middle of a fold (whose death the
+ * coordinator has not processed yet) can hold it longer.
+ */
+const LOCK_SPIN_LIMIT = 10_000_000;
 
 export class PercpuCounter {
   readonly handle: CounterHandle;
   private readonly host: CounterHost;
   private readonly localIndex: number;
   private readonly countIdx: number;
-  private readonly foldsIdx: number;
+  private readonly lockIdx: number;
+  private readonly readerWaitingIdx: number;
   private destroyed = false;
 
   constructor(host: CounterHost, handle: CounterHandle) {
@@ -43,7 +55,8 @@ export class PercpuCounter {
     this.localIndex = handle.ptr >>> 2;
     const slotByte = counterSlotByte(host.cpus, handle.slot);
     this.countIdx = slotByte / 8;
-    this.foldsIdx = (slotByte + SLOT_FOLDS_BYTE) / 4;
+    this.lockIdx = (slotByte + SLOT_LOCK_BYTE) / 4;
+    this.readerWaitingIdx = (slotByte + SLOT_READER_WAITING_BYTE) / 4;
   }
 
   get batch(): number {
@@ -57,20 +70,50 @@ export class PercpuCounter {
     return Atomics.load(this.host.control64, this.countIdx);
   }
 
-  /** The exact value: the global count plus every possible CPU's unfolded part. */
+  /** The exact value: the global count plus every possible CPU's unfolded part, under the fold lock. */
   sum(): bigint {
     this.check('sum');
-    const { control32, control64, views, cpus } = this.host;
-    let total = 0n;
-    for (let attempt = 0; attempt < SUM_RETRIES; attempt++) {
-      // Atomics.load: folds completed so far; if it moves while we read, a fold overlapped.
-      const folds = Atomics.load(control32, this.foldsIdx);
-      if (this.folding()) continue;
-      total = Atomics.load(control64, this.countIdx);
+    const { control64, views, cpus } = this.host;
+    const locked = this.lock();
+    try {
+      // Atomics.load: the s64 count may not tear.
+      let total = Atomics.load(control64, this.countIdx);
       for (let cpu = 0; cpu < cpus; cpu++) total += BigInt(views[cpu]!.s32[this.localIndex]!);
-      if (!this.folding() && Atomics.load(control32, this.foldsIdx) === folds) return total;
+      return total;
+    } finally {
+      if (locked) this.unlock();
     }
-    return total;
+  }
+
+  /** sum() calls that could not get the fold lock (a worker died holding it) and read without it. */
+  unlockedSums = 0;
+
+  /** Takes the fold lock as the coordinator; false if it had to give up (see LOCK_SPIN_LIMIT). */
+  private lock(): boolean {
+    const c = this.host.control32;
+    // Atomics.store: ask folding CPUs to let us in first.
+    Atomics.store(c, this.readerWaitingIdx, 1);
+    for (let spin = 0; spin < LOCK_SPIN_LIMIT; spin++) {
+      // Atomics.compareExchange: take the lock (acquire; seq-cst).
+      if (Atomics.compareExchange(c, this.lockIdx, FOLD_LOCK_FREE, FOLD_LOCK_COORDINATOR) === FOLD_LOCK_FREE) {
+        Atomics.store(c, this.readerWaitingIdx, 0);
+        return true;
+      }
+    }
+    Atomics.store(c, this.readerWaitingIdx, 0);
+    this.unlockedSums++;
+    return false;
+  }
+
+  private unlock(): void {
+    // Atomics.store: release (seq-cst), after the reads above.
+    Atomics.store(this.host.control32, this.lockIdx, FOLD_LOCK_FREE);
+  }
+
+  /** If CPU `cpu` (whose worker died) held the fold lock, releases it; returns whether it did. */
+  releaseLockOf(cpu: number): boolean {
+    // Atomics.compareExchange: free the lock only if that CPU holds it.
+    return Atomics.compareExchange(this.host.control32, this.lockIdx, cpu + 1, FOLD_LOCK_FREE) === cpu + 1;
   }
 
   /** -1, 0 or 1 as the counter is below, equal to or above `rhs` (percpu_counter_compare). */
@@ -107,9 +150,11 @@ export class PercpuCounter {
     const locals = this.host.views[cpu]!.s32;
     const local = locals[this.localIndex]!;
     if (local === 0) return;
-    // Atomics.add: other CPUs may fold concurrently.
+    const locked = this.lock();
+    // Atomics.add: as a CPU's fold, under the fold lock.
     Atomics.add(this.host.control64, this.countIdx, BigInt(local));
     locals[this.localIndex] = 0;
+    if (locked) this.unlock();
   }
 
   /** Frees the counter; using it afterwards throws. */
@@ -121,16 +166,6 @@ export class PercpuCounter {
 
   get isDestroyed(): boolean {
     return this.destroyed;
-  }
-
-  private folding(): boolean {
-    const { control32, cpus } = this.host;
-    const tag = this.handle.slot + 1;
-    for (let cpu = 0; cpu < cpus; cpu++) {
-      // Atomics.load: a CPU's fold announcement (see cpu-counter.ts).
-      if (Atomics.load(control32, mailboxIndex(cpu) + MB_FOLDING) === tag) return true;
-    }
-    return false;
   }
 
   private check(what: string): void {

@@ -2,15 +2,17 @@
  * percpu_counter, CPU side: add to this CPU's local s32 with a plain store; when the local part
  * reaches ±batch, fold it into the global count with one atomic add.
  *
- * Fold protocol (the only atomics on this path, once per `batch` of counting):
- *   1. Atomics.store(MB_FOLDING = slot + 1)   announce: exact readers wait
+ * Fold protocol (the only atomics on this path, once per `batch` of counting), as Linux's
+ * __percpu_counter_add_batch under fbc->lock:
+ *   1. take the counter's fold lock (Atomics.compareExchange 0 → cpu + 1), after letting a
+ *      waiting coordinator go first
  *   2. Atomics.add(global count, local + amount)
  *   3. local = 0                              plain store to our own unit
- *   4. Atomics.add(folds completed, 1)        readers that overlapped a fold retry
- *   5. Atomics.store(MB_FOLDING = 0)
+ *   4. Atomics.store(fold lock = 0)
+ * The coordinator's exact sum holds the same lock, so it never sees a fold half done.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { MB_FOLDING, SLOT_FOLDS_BYTE, counterSlotByte, mailboxIndex } from '../memory/control-layout.js';
+import { FOLD_LOCK_FREE, SLOT_LOCK_BYTE, SLOT_READER_WAITING_BYTE, counterSlotByte } from '../memory/control-layout.js';
 import { elementIndex } from '../memory/pointer.js';
 import { type CounterHandle, checkCounterHandle } from '../counter/handle.js';
 import type { CpuBinding } from './binding.js';
@@ -33,10 +35,10 @@ class CpuCounterImpl implements CpuCounter {
   private readonly control32: Int32Array;
   private readonly control64: BigInt64Array;
   private readonly countIdx: number;
-  private readonly foldsIdx: number;
-  private readonly foldingIdx: number;
+  private readonly lockIdx: number;
+  private readonly readerWaitingIdx: number;
   private readonly batch: number;
-  private readonly slotTag: number;
+  private readonly lockTag: number;
 
   constructor(binding: CpuBinding, handle: CounterHandle) {
     this.handle = handle;
@@ -46,10 +48,10 @@ class CpuCounterImpl implements CpuCounter {
     this.control64 = binding.control64;
     const slotByte = counterSlotByte(binding.cpus, handle.slot);
     this.countIdx = slotByte / 8;
-    this.foldsIdx = (slotByte + SLOT_FOLDS_BYTE) / 4;
-    this.foldingIdx = mailboxIndex(binding.cpu) + MB_FOLDING;
+    this.lockIdx = (slotByte + SLOT_LOCK_BYTE) / 4;
+    this.readerWaitingIdx = (slotByte + SLOT_READER_WAITING_BYTE) / 4;
     this.batch = handle.batch;
-    this.slotTag = handle.slot + 1;
+    this.lockTag = binding.cpu + 1;
   }
 
   add(amount: number): void {
@@ -76,15 +78,17 @@ class CpuCounterImpl implements CpuCounter {
   }
 
   private fold(value: number): void {
-    // Atomics.store: announce the fold before the global count changes (seq-cst).
-    Atomics.store(this.control32, this.foldingIdx, this.slotTag);
-    // Atomics.add: the global count is shared by all CPUs.
+    const c = this.control32;
+    for (;;) {
+      // Atomics.load: a waiting coordinator goes first, so an exact sum is never starved.
+      // Atomics.compareExchange: take the lock (acquire; seq-cst).
+      if (Atomics.load(c, this.readerWaitingIdx) === 0 && Atomics.compareExchange(c, this.lockIdx, FOLD_LOCK_FREE, this.lockTag) === FOLD_LOCK_FREE) break;
+    }
+    // Atomics.add: the global count is shared by all CPUs and read by the coordinator.
     Atomics.add(this.control64, this.countIdx, BigInt(value));
     this.locals[this.index] = 0;
-    // Atomics.add: readers compare this before and after reading, and retry if it moved.
-    Atomics.add(this.control32, this.foldsIdx, 1);
-    // Atomics.store: the fold is over; ordered after the local reset above.
-    Atomics.store(this.control32, this.foldingIdx, 0);
+    // Atomics.store: release the lock, after the count and the local reset (seq-cst).
+    Atomics.store(c, this.lockIdx, FOLD_LOCK_FREE);
   }
 }
 

@@ -40,12 +40,6 @@ export const MB_STATUS = 5;
 /** Response: the offset (as an unsigned 32-bit value), or a reason index for a bad free. */
 export const MB_RESULT = 6;
 /**
- * Written only by the CPU: slot + 1 of the percpu_counter it is folding into its global count,
- * 0 otherwise. Readers of an exact sum wait while a fold is in flight; the coordinator clears it
- * if the CPU's worker dies mid-fold.
- */
-export const MB_FOLDING = 7;
-/**
  * Request: with FLAG_RECORD, an offset in the requesting CPU's own unit where the coordinator
  * records the outcome before it replies: the new offset (u32) for an alloc, 0 for a free. So the
  * outcome is in the CPU's memory even if its worker dies before reading the reply.
@@ -73,12 +67,17 @@ export const STATUS_INVALID_ARGUMENT = 3;
 export const STATUS_CLOSED = 4;
 
 /**
- * Bytes per percpu_counter slot: the global count (s64, at the slot's start) and the number of
- * folds completed (s32 at byte 8), which an exact sum compares before and after reading.
+ * Bytes per percpu_counter slot:
+ *   [0, 8)   the global count, s64 (Atomics.add by folding CPUs, Atomics.load by readers)
+ *   [8, 12)  the fold lock, s32: 0 free, cpu + 1 held by that CPU, FOLD_LOCK_COORDINATOR held by
+ *            the coordinator (for an exact sum). Linux's fbc->lock, taken only on the fold path.
+ *   [12, 16) s32, 1 while the coordinator waits for the lock: CPUs let it go first.
  */
 export const COUNTER_SLOT = 16;
-/** Byte offset of the folds-completed word within a slot. */
-export const SLOT_FOLDS_BYTE = 8;
+export const SLOT_LOCK_BYTE = 8;
+export const SLOT_READER_WAITING_BYTE = 12;
+export const FOLD_LOCK_FREE = 0;
+export const FOLD_LOCK_COORDINATOR = -1;
 
 /** Byte offset of counter slot `slot` in a control buffer for `cpus` CPUs. */
 export function counterSlotByte(cpus: number, slot: number): number {

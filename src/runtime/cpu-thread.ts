@@ -26,8 +26,7 @@ export class CpuThread {
   private stopping = false;
   /** threadId of the live worker (captured at workerCreate: workerDestroy may report -1). */
   private threadId = -1;
-  tasksRun = 0;
-  tasksFailed = 0;
+  /** Deaths of this thread's workers (the runtime keeps the CPU's totals across offline/online). */
   deaths = 0;
   pending = 0;
 
@@ -98,13 +97,7 @@ export class CpuThread {
   async run(message: TaskMessage): Promise<TaskEnvelope> {
     this.pending++;
     try {
-      const envelope = await this.pool.run(message);
-      this.tasksRun++;
-      if (!envelope.ok) this.tasksFailed++;
-      return envelope;
-    } catch (error) {
-      this.tasksFailed++;
-      throw error;
+      return await this.pool.run(message);
     } finally {
       this.pending--;
     }
@@ -120,6 +113,6 @@ export class CpuThread {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.pool.close();
-    this.logger.info({ tasksRun: this.tasksRun, tasksFailed: this.tasksFailed, deaths: this.deaths }, 'CPU offline');
+    this.logger.info({ deaths: this.deaths }, 'CPU offline');
   }
 }

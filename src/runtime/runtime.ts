@@ -30,9 +30,10 @@ import {
 import {
   FLAG_RECORD,
   FLAG_RESERVED,
-  MB_FOLDING,
   OP_ALLOC,
   OP_FREE,
+  SLOT_LOCK_BYTE,
+  SLOT_READER_WAITING_BYTE,
   STATUS_INVALID_ARGUMENT,
   STATUS_INVALID_FREE,
   STATUS_OK,
@@ -120,8 +121,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private readonly resourceLimits: RuntimeOptions['workerResourceLimits'];
   private readonly counters = new Set<PercpuCounter>();
   private readonly freeCounterSlots: number[];
-  private readonly allocsByCpu: number[];
-  private readonly freesByCpu: number[];
+  /** Per-CPU activity, kept by the runtime so it survives offline/online and worker deaths. */
+  private readonly activity: { tasksRun: number; tasksFailed: number; deaths: number; allocs: number; frees: number }[];
   private taskNames: ReadonlySet<string> = new Set();
   private nextCpu = 0;
   private closing: Promise<void> | null = null;
@@ -147,8 +148,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     this.freeCounterSlots = Array.from({ length: resolved.maxCounters }, (_, i) => resolved.maxCounters - 1 - i);
     this.threads = new Array<CpuThread | null>(resolved.cpus).fill(null);
     this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
-    this.allocsByCpu = new Array<number>(resolved.cpus).fill(0);
-    this.freesByCpu = new Array<number>(resolved.cpus).fill(0);
+    this.activity = Array.from({ length: resolved.cpus }, () => ({ tasksRun: 0, tasksFailed: 0, deaths: 0, allocs: 0, frees: 0 }));
     this.resourceLimits = options.workerResourceLimits;
     this.service = new AllocService(this.control32, resolved.cpus, (cpu, request) => this.serve(cpu, request));
     this.workerData = (cpu) => ({
@@ -335,9 +335,10 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       throw new OutOfSpaceError('No per-CPU space left for a counter');
     }
     const byte = counterSlotByte(this.cpus, slot);
-    // Atomics.store: reset the slot's global count and folds word (a reused slot has old ones).
+    // Atomics.store: reset the slot's global count, lock and waiting flag (a reused slot has old ones).
     Atomics.store(this.control64, byte / 8, 0n);
-    Atomics.store(this.control32, byte / 4 + 2, 0);
+    Atomics.store(this.control32, (byte + SLOT_LOCK_BYTE) / 4, 0);
+    Atomics.store(this.control32, (byte + SLOT_READER_WAITING_BYTE) / 4, 0);
     const handle: CounterHandle = { ptr, slot, batch };
     const counter = new PercpuCounter(this.counterHost, handle);
     this.counters.add(counter);
@@ -347,18 +348,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   stats(): RuntimeStats {
     return {
       allocator: this.allocator.stats(),
-      cpus: Array.from({ length: this.cpus }, (_, cpu) => {
-        const thread = this.threads[cpu] ?? null;
-        return {
-          cpu,
-          online: thread !== null,
-          tasksRun: thread?.tasksRun ?? 0,
-          tasksFailed: thread?.tasksFailed ?? 0,
-          deaths: thread?.deaths ?? 0,
-          allocs: this.allocsByCpu[cpu]!,
-          frees: this.freesByCpu[cpu]!,
-        };
-      }),
+      cpus: this.activity.map((a, cpu) => ({ cpu, online: this.threads[cpu] !== null, ...a })),
       counters: this.counters.size,
     };
   }
@@ -404,7 +394,12 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       new URL(WORKER_URL.href),
       this.workerData(cpu),
       this.cpuLoggers[cpu]!,
-      { onDeath: (dead) => this.afterWorkerGone(dead) },
+      {
+        onDeath: (dead) => {
+          this.activity[dead]!.deaths++;
+          this.afterWorkerGone(dead);
+        },
+      },
       this.resourceLimits,
     );
     this.threads[cpu] = thread;
@@ -420,15 +415,16 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     if (isOrphanedAllocation(abandoned)) {
       // The allocation was made but never reached the task: undo it, so nothing leaks.
       this.allocator.free(abandoned.result);
-      this.freesByCpu[cpu]!++;
+      this.activity[cpu]!.frees++;
       log.warn({ ptr: abandoned.result }, 'allocation undone: the CPU died before receiving it');
     } else if (abandoned.kind === 'dropped') {
       log.warn({ op: abandoned.op === OP_ALLOC ? 'alloc' : 'free' }, 'request dropped: the CPU died before it was served');
     }
-    const folding = mailboxIndex(cpu) + MB_FOLDING;
-    // Atomics.exchange: clear a fold announcement the dead worker can no longer clear.
-    const slotTag = Atomics.exchange(this.control32, folding, 0);
-    if (slotTag !== 0) log.error({ counterSlot: slotTag - 1 }, 'CPU died while folding a counter; its count may be off by one fold');
+    for (const counter of this.counters) {
+      if (counter.releaseLockOf(cpu)) {
+        log.error({ counterSlot: counter.handle.slot }, 'CPU died while folding a counter; its count may be off by one fold');
+      }
+    }
   }
 
   private serve(cpu: number, request: MailboxRequest): MailboxReply {
@@ -446,14 +442,14 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
         const ptr = this.allocator.alloc(request.arg0, request.align, { reserved: (request.flags & FLAG_RESERVED) !== 0 });
         log.debug({ size: request.arg0, align: request.align, ptr }, 'alloc requested by CPU');
         if (ptr === null) return { status: STATUS_OUT_OF_SPACE, result: 0 };
-        this.allocsByCpu[cpu]!++;
+        this.activity[cpu]!.allocs++;
         recordOutcome(ptr);
         return { status: STATUS_OK, result: ptr };
       }
       if (request.op === OP_FREE) {
         this.allocator.free(request.arg0);
         log.debug({ ptr: request.arg0 }, 'free requested by CPU');
-        this.freesByCpu[cpu]!++;
+        this.activity[cpu]!.frees++;
         recordOutcome(0);
         return { status: STATUS_OK, result: 0 };
       }
@@ -468,13 +464,17 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   private async dispatch(thread: CpuThread, name: string, arg: unknown): Promise<unknown> {
+    const activity = this.activity[thread.cpu]!;
     let envelope;
     try {
       envelope = await thread.run({ name, arg });
     } catch (error) {
+      activity.tasksFailed++;
       throw new CpuDiedError(thread.cpu, name, error);
     }
+    activity.tasksRun++;
     if (envelope.ok) return envelope.value;
+    activity.tasksFailed++;
     this.cpuLoggers[thread.cpu]!.warn({ task: name, err: envelope.error }, 'task failed');
     throw new TaskFailedError(thread.cpu, name, envelope.error);
   }
