@@ -1,0 +1,131 @@
+/**
+ * Ravikiran Thirumalai's 2005 userspace tests of a dynamic per-CPU allocator, reproduced with a
+ * seeded PRNG:
+ *
+ * (a) 2000 four-byte counters; free a random half; allocate 2000 again; free all. Afterwards
+ *     nothing should remain but the first chunk, with no populated page.
+ * (b) 2000 objects of random size (1..4096 bytes) and alignment (a power of two, 4..256); free a
+ *     random half; allocate 2000 more. Utilization = live requested bytes / populated bytes of
+ *     one unit, after each step.
+ *
+ * The allocator has no static or reserved region, the default 64 KiB unit, and a real
+ * PerCpuMemory of 2 CPUs as its zeroer. verify() runs after every step.
+ */
+import type { AllocatorStats, PercpuAllocator } from '../../src/index.js';
+import { Prng } from '../../src/util/prng.js';
+import { makeRig, mustAlloc } from './rig.js';
+
+export const KIRAN_OBJECTS = 2000;
+const KIRAN_CPUS = 2;
+const KIRAN_AREA_SIZE = 16 * 1024 * 1024;
+
+export interface KiranStep {
+  readonly step: string;
+  readonly liveObjects: number;
+  /** Bytes the live objects asked for. */
+  readonly requestedBytes: number;
+  /** The same, as the allocator rounded them (to 4). */
+  readonly liveBytes: number;
+  readonly chunks: number;
+  readonly populatedPages: number;
+  readonly populatedBytes: number;
+  /** requestedBytes / populatedBytes (0 when nothing is populated). */
+  readonly utilization: number;
+}
+
+export interface KiranResult {
+  readonly seed: number;
+  readonly setup: string;
+  readonly steps: readonly KiranStep[];
+  /** verify() found every invariant intact after every step. */
+  readonly verified: boolean;
+  readonly finalStats: AllocatorStats;
+}
+
+interface LiveObject {
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** The live objects of one test and the allocator they came from. */
+class Workload {
+  readonly live: LiveObject[] = [];
+  readonly steps: KiranStep[] = [];
+  private requested = 0;
+
+  constructor(
+    readonly allocator: PercpuAllocator,
+    readonly prng: Prng,
+  ) {}
+
+  alloc(size: number, align: number): void {
+    this.live.push({ offset: mustAlloc(this.allocator, size, align), size });
+    this.requested += size;
+  }
+
+  freeRandomHalf(): void {
+    this.prng.shuffle(this.live);
+    for (const object of this.live.splice(0, this.live.length >>> 1)) this.freeOne(object);
+  }
+
+  freeAll(): void {
+    for (const object of this.live.splice(0)) this.freeOne(object);
+  }
+
+  private freeOne(object: LiveObject): void {
+    this.allocator.free(object.offset);
+    this.requested -= object.size;
+  }
+
+  /** Records the state after a step, once verify() has passed. */
+  record(step: string): void {
+    this.allocator.verify();
+    const stats = this.allocator.stats();
+    this.steps.push({
+      step,
+      liveObjects: this.live.length,
+      requestedBytes: this.requested,
+      liveBytes: stats.liveBytes,
+      chunks: stats.nrChunks,
+      populatedPages: stats.populatedPages,
+      populatedBytes: stats.populatedBytes,
+      utilization: stats.populatedBytes === 0 ? 0 : this.requested / stats.populatedBytes,
+    });
+  }
+}
+
+function start(seed: number): { work: Workload; setup: string } {
+  const rig = makeRig({ cpus: KIRAN_CPUS, areaSize: KIRAN_AREA_SIZE });
+  return { work: new Workload(rig.allocator, new Prng(seed)), setup: rig.description };
+}
+
+/** Test (a): four-byte counters. */
+export function runKiranCounters(seed: number): KiranResult {
+  const { work, setup } = start(seed);
+  for (let i = 0; i < KIRAN_OBJECTS; i++) work.alloc(4, 4);
+  work.record(`allocate ${KIRAN_OBJECTS}`);
+  work.freeRandomHalf();
+  work.record('free a random half');
+  for (let i = 0; i < KIRAN_OBJECTS; i++) work.alloc(4, 4);
+  work.record(`allocate ${KIRAN_OBJECTS} more`);
+  work.freeAll();
+  work.record('free all');
+  return { seed, setup, steps: work.steps, verified: true, finalStats: work.allocator.stats() };
+}
+
+/** Test (b): objects of random size and alignment. */
+export function runKiranObjects(seed: number): KiranResult {
+  const { work, setup } = start(seed);
+  const allocRandom = (): void => {
+    const size = work.prng.int(1, 4096);
+    const align = 2 ** work.prng.int(2, 8);
+    work.alloc(size, align);
+  };
+  for (let i = 0; i < KIRAN_OBJECTS; i++) allocRandom();
+  work.record(`allocate ${KIRAN_OBJECTS}`);
+  work.freeRandomHalf();
+  work.record('free a random half');
+  for (let i = 0; i < KIRAN_OBJECTS; i++) allocRandom();
+  work.record(`allocate ${KIRAN_OBJECTS} more`);
+  return { seed, setup, steps: work.steps, verified: true, finalStats: work.allocator.stats() };
+}

@@ -1,0 +1,53 @@
+/**
+ * An allocator wired to real per-CPU memory for a benchmark, with a zeroer that counts what it
+ * zeroes, so a report can say how much zeroing a measurement included.
+ */
+import { PerCpuMemory, PercpuAllocator, layout } from '../../src/index.js';
+
+export interface Rig {
+  readonly allocator: PercpuAllocator;
+  readonly memory: PerCpuMemory;
+  /** Bytes zeroed per CPU (calls to the zeroer) since the rig was made or last reset. */
+  readonly zeroed: { bytes: number; calls: number };
+  /** How the allocator was set up, in words, for the report. */
+  readonly description: string;
+}
+
+export interface RigOptions {
+  readonly cpus: number;
+  readonly areaSize: number;
+  readonly unitSize?: number;
+}
+
+export function makeRig(options: RigOptions): Rig {
+  const unitSize = options.unitSize ?? layout.DEFAULT_UNIT_SIZE;
+  const memory = new PerCpuMemory(options.cpus, options.areaSize);
+  const zeroed = { bytes: 0, calls: 0 };
+  const allocator = new PercpuAllocator({
+    unitSize,
+    areaSize: options.areaSize,
+    zeroer: {
+      zero(offset: number, size: number): void {
+        zeroed.bytes += size;
+        zeroed.calls++;
+        memory.zero(offset, size);
+      },
+    },
+  });
+  const description =
+    `unit ${unitSize / 1024} KiB, area ${(options.areaSize / (1024 * 1024)).toFixed(2).replace(/\.00$/, '')} MiB per CPU, ` +
+    `no static/reserved region, zeroer: PerCpuMemory of ${options.cpus} CPU${options.cpus === 1 ? '' : 's'}`;
+  return { allocator, memory, zeroed, description };
+}
+
+/** The smallest area (a whole number of units, plus `spareUnits`) that holds `bytes`. */
+export function areaFor(bytes: number, spareUnits: number, unitSize: number = layout.DEFAULT_UNIT_SIZE): number {
+  return (Math.ceil(bytes / unitSize) + spareUnits) * unitSize;
+}
+
+/** alloc() that treats null (out of space) as a bug in the benchmark's sizing. */
+export function mustAlloc(allocator: PercpuAllocator, size: number, align?: number): number {
+  const offset = allocator.alloc(size, align);
+  if (offset === null) throw new Error(`benchmark area too small: alloc(${size}, ${align ?? 4}) returned null`);
+  return offset;
+}
