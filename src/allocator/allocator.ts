@@ -60,6 +60,8 @@ export interface AllocatorOptions {
   readonly zeroer?: AreaZeroer;
   /** Receives "allocation failed" warnings (at most MAX_FAILURE_WARNINGS). */
   readonly warn?: (fields: AllocFailure, message: string) => void;
+  /** Called after every successful free with the area's offset and size (robust mode poisons it). */
+  readonly afterFree?: (offset: number, size: number) => void;
 }
 
 export interface AllocOptions {
@@ -117,6 +119,7 @@ export class PercpuAllocator {
 
   private readonly zeroer: AreaZeroer;
   private readonly warn: ((fields: AllocFailure, message: string) => void) | undefined;
+  private readonly afterFree: ((offset: number, size: number) => void) | undefined;
   private readonly freeIndices: number[] = [];
   private nextNewIndex = 1;
   private warningsLeft = MAX_FAILURE_WARNINGS;
@@ -168,6 +171,7 @@ export class PercpuAllocator {
     }
     this.zeroer = options.zeroer ?? NO_ZEROER;
     this.warn = options.warn;
+    this.afterFree = options.afterFree;
     this.pages = new PageMap(areaSize, this.unitSize);
     this.slots = new Slots(this.unitBits);
     this.chunks = new Array<Chunk | undefined>(this.maxChunks).fill(undefined);
@@ -253,6 +257,7 @@ export class PercpuAllocator {
     this.nrDealloc++;
     this.nrCurAlloc--;
     this.liveBytes -= bits << MIN_ALLOC_SHIFT;
+    this.afterFree?.(offset, bits << MIN_ALLOC_SHIFT);
     if (chunk === this.reservedChunk) return;
 
     this.depopulateEmptyPages(chunk, offset, bits << MIN_ALLOC_SHIFT);

@@ -9,6 +9,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
 import { DEFAULT_AREA_SIZE, DEFAULT_UNIT_SIZE } from '../memory/layout.js';
+import type { RobustOptions } from './robust.js';
 import type { StaticDeclaration } from './statics.js';
 
 export interface RuntimeOptions {
@@ -32,6 +33,12 @@ export interface RuntimeOptions {
   readonly maxCounters?: number;
   /** Limits for each CPU's worker thread (heap sizes), passed to worker_threads. */
   readonly workerResourceLimits?: ResourceLimits;
+  /**
+   * Robust mode: poison freed memory and report writes after free, remember who allocated what
+   * and list leaks at close; optionally verify() after every allocator operation. Default off
+   * (costs nothing then).
+   */
+  readonly robust?: boolean | RobustOptions;
 }
 
 export const MAX_CPUS = 1024;

@@ -49,6 +49,7 @@ import { CpuThread } from './cpu-thread.js';
 import { defaultRootLogger } from './logging.js';
 import { type CpuWorkerData, type HelloReply, INTERNAL_TASK_PREFIX, TASK_HELLO } from './messages.js';
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
+import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
 import { layoutStatics } from './statics.js';
 
 /** A tasks module's type: its exported functions, each (arg, cpu) => result. */
@@ -114,6 +115,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private readonly control32: Int32Array;
   private readonly control64: BigInt64Array;
   private readonly statics: Readonly<Record<string, number>>;
+  /** Robust mode's checker, or null when robust mode is off. */
+  private readonly robust: RobustChecker | null;
   private readonly threads: (CpuThread | null)[];
   private readonly cpuLoggers: Logger[];
   private readonly service: AllocService;
@@ -133,15 +136,22 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     this.logger = options.logger ?? defaultRootLogger();
     const statics = layoutStatics(options.statics);
     this.statics = statics.offsets;
+    this.memory = new PerCpuMemory(resolved.cpus, resolved.areaSize);
+    const robust = options.robust ?? false;
+    if (typeof robust !== 'boolean' && (typeof robust !== 'object' || robust === null)) {
+      throw new InvalidArgumentError('robust', robust, 'a boolean or { verifyEveryOperation?: boolean }');
+    }
+    this.robust = robust === false ? null : new RobustChecker(this.memory, this.logger, robust === true ? {} : robust);
+    const checker = this.robust;
     this.allocator = new PercpuAllocator({
       unitSize: resolved.unitSize,
       areaSize: resolved.areaSize,
       staticSize: statics.size,
       reservedSize: resolved.reservedSize,
-      zeroer: { zero: (offset, size) => this.memory.zero(offset, size) },
+      zeroer: checker ?? this.memory,
       warn: (fields, message) => this.logger.warn(fields, message),
+      ...(checker !== null ? { afterFree: (offset: number, size: number) => checker.poison(offset, size) } : {}),
     });
-    this.memory = new PerCpuMemory(resolved.cpus, resolved.areaSize);
     this.control = new SharedArrayBuffer(controlBufferSize(resolved.cpus, resolved.maxCounters));
     this.control32 = new Int32Array(this.control);
     this.control64 = new BigInt64Array(this.control);
@@ -199,12 +209,31 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** Offset of `size` bytes, zero on every CPU; null when the per-CPU area is full. */
   alloc(size: number, align = 4, options?: AllocOptions): number | null {
     this.assertUsable('alloc');
-    return this.allocator.alloc(size, align, options);
+    const ptr = this.allocator.alloc(size, align, options);
+    if (ptr !== null) this.afterAllocatorOp(ptr, size, 'coordinator');
+    return ptr;
   }
 
   free(ptr: number): void {
     this.assertUsable('free');
     this.allocator.free(ptr);
+    this.afterAllocatorOp(null, 0, 'coordinator');
+  }
+
+  /**
+   * Robust mode's findings: writes after free seen so far, and live allocations with who made
+   * them (at close: the leaks). null when robust mode is off.
+   */
+  robustReport(): { readonly writesAfterFree: readonly WriteAfterFree[]; readonly leaks: readonly Leak[] } | null {
+    if (this.robust === null) return null;
+    return { writesAfterFree: [...this.robust.writesAfterFree], leaks: this.robust.leaks() };
+  }
+
+  /** Robust mode: remember the owner of a new area; verify() when asked to after every operation. */
+  private afterAllocatorOp(ptr: number | null, size: number, by: AllocationOwner): void {
+    if (this.robust === null) return;
+    if (ptr !== null) this.robust.allocated(ptr, size, by);
+    if (this.robust.verifyEveryOperation) this.allocator.verify();
   }
 
   /** CPU `cpu`'s value at `ptr` (64-bit values with an atomic load: they may not tear). */
@@ -334,6 +363,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       this.freeCounterSlots.push(slot);
       throw new OutOfSpaceError('No per-CPU space left for a counter');
     }
+    this.afterAllocatorOp(ptr, 4, 'counter');
     const byte = counterSlotByte(this.cpus, slot);
     // Atomics.store: reset the slot's global count, lock and waiting flag (a reused slot has old ones).
     Atomics.store(this.control64, byte / 8, 0n);
@@ -386,6 +416,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       );
     }
     this.threads.fill(null);
+    if (this.robust !== null) for (const leak of this.robust.leaks()) this.logger.warn(leak, 'leak at close');
     this.logger.info({ allocator: this.allocator.stats() }, 'runtime closed');
   }
 
@@ -444,6 +475,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
         if (ptr === null) return { status: STATUS_OUT_OF_SPACE, result: 0 };
         this.activity[cpu]!.allocs++;
         recordOutcome(ptr);
+        this.afterServedOp(cpu, ptr, request.arg0);
         return { status: STATUS_OK, result: ptr };
       }
       if (request.op === OP_FREE) {
@@ -451,6 +483,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
         log.debug({ ptr: request.arg0 }, 'free requested by CPU');
         this.activity[cpu]!.frees++;
         recordOutcome(0);
+        this.afterServedOp(cpu, null, 0);
         return { status: STATUS_OK, result: 0 };
       }
     } catch (error) {
@@ -461,6 +494,15 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       log.debug({ err: error }, 'request by CPU rejected');
     }
     return { status: STATUS_INVALID_ARGUMENT, result: 0 };
+  }
+
+  /** afterAllocatorOp for a CPU's request: a broken invariant is logged, never thrown at the loop. */
+  private afterServedOp(cpu: number, ptr: number | null, size: number): void {
+    try {
+      this.afterAllocatorOp(ptr, size, { cpu });
+    } catch (error) {
+      this.cpuLoggers[cpu]!.error({ code: 'PERCPU_VERIFY_FAILED', err: error }, 'allocator invariants broken');
+    }
   }
 
   private async dispatch(thread: CpuThread, name: string, arg: unknown): Promise<unknown> {
