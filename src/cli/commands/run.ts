@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { bytes, int, pct } from '../../util/format.js';
 import { renderConsoleTable } from '../../util/table.js';
-import { countLines } from '../log-lines.js';
-import { defaultLogPath, openLogFile } from '../log-file.js';
+import { defaultLogPath } from '../log-file.js';
+import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
 import { type RunReport, runWorkload } from '../run-workload.js';
-import { EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED, cpusFlag, defaultCpus, integerIn, logLevel, secondsUpTo } from '../usage.js';
+import { EXIT_USAGE, cpusFlag, defaultCpus, integerIn, logLevel, secondsUpTo } from '../usage.js';
 
 export interface RunFlags {
   readonly cpus: number;
@@ -82,31 +82,29 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     console.error(problem);
     return EXIT_USAGE;
   }
-  const log = openLogFile(flags.log ?? defaultLogPath('run'), flags.logLevel);
   const online = flags.online ?? flags.cpus;
   const byTime = flags.seconds !== undefined;
   const progress = byTime
     ? startProgress(Math.round((flags.seconds ?? 0) * 10) / 10, 's', flags.json !== true)
     : startProgress(flags.ops * online, 'ops', flags.json !== true);
   const started = performance.now();
-  let report: RunReport;
-  try {
-    report = await runWorkload({
-      cpus: flags.cpus,
-      online,
-      counters: flags.counters,
-      ops: byTime ? 0 : flags.ops,
-      seconds: flags.seconds ?? 0,
-      seed: flags.seed,
-      logger: log.logger,
-      onProgress: (done) => progress.update(byTime ? Math.round((performance.now() - started) / 100) / 10 : done),
-    });
-  } finally {
-    progress.stop();
-    log.close();
-  }
-  const logLines = countLines(log.path);
-  if (flags.json === true) console.log(JSON.stringify({ ...report, log: log.path, logLines }, null, 2));
-  else printRunReport(report, log.path, logLines);
-  return report.exact && report.leaks === 0 && report.verified ? EXIT_OK : EXIT_VERIFY_FAILED;
+  return runLoggedWorkload<RunReport>({
+    logPath: flags.log ?? defaultLogPath('run'),
+    logLevel: flags.logLevel,
+    json: flags.json === true,
+    progress,
+    run: (logger) =>
+      runWorkload({
+        cpus: flags.cpus,
+        online,
+        counters: flags.counters,
+        ops: byTime ? 0 : flags.ops,
+        seconds: flags.seconds ?? 0,
+        seed: flags.seed,
+        logger,
+        onProgress: (done) => progress.update(byTime ? Math.round((performance.now() - started) / 100) / 10 : done),
+      }),
+    print: printRunReport,
+    ok: (report) => report.exact && report.leaks === 0 && report.verified,
+  });
 }

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { DEFAULT_UNIT_SIZE } from '../../memory/layout.js';
 import { bytes, int } from '../../util/format.js';
-import { countLines } from '../log-lines.js';
-import { defaultLogPath, openLogFile } from '../log-file.js';
+import { defaultLogPath } from '../log-file.js';
+import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
 import { type StressReport, runStress } from '../stress-workload.js';
-import { EXIT_OK, EXIT_VERIFY_FAILED, cpusFlag, defaultCpus, integerIn, logLevel } from '../usage.js';
+import { cpusFlag, defaultCpus, integerIn, logLevel } from '../usage.js';
 
 export interface StressFlags {
   readonly cpus: number;
@@ -49,25 +49,23 @@ function printStressReport(r: StressReport, logPath: string, logLines: number): 
 }
 
 export async function stressCommand(flags: StressFlags): Promise<number> {
-  const log = openLogFile(flags.log ?? defaultLogPath('stress'), flags.logLevel);
   const progress = startProgress(flags.ops * flags.cpus, 'ops', flags.json !== true);
-  let report: StressReport;
-  try {
-    report = await runStress({
-      cpus: flags.cpus,
-      ops: flags.ops,
-      seed: flags.seed,
-      maxSize: flags.maxSize,
-      faults: flags.faults,
-      logger: log.logger,
-      onProgress: (done) => progress.update(done),
-    });
-  } finally {
-    progress.stop();
-    log.close();
-  }
-  const logLines = countLines(log.path);
-  if (flags.json === true) console.log(JSON.stringify({ ...report, log: log.path, logLines }, null, 2));
-  else printStressReport(report, log.path, logLines);
-  return report.ok ? EXIT_OK : EXIT_VERIFY_FAILED;
+  return runLoggedWorkload<StressReport>({
+    logPath: flags.log ?? defaultLogPath('stress'),
+    logLevel: flags.logLevel,
+    json: flags.json === true,
+    progress,
+    run: (logger) =>
+      runStress({
+        cpus: flags.cpus,
+        ops: flags.ops,
+        seed: flags.seed,
+        maxSize: flags.maxSize,
+        faults: flags.faults,
+        logger,
+        onProgress: (done) => progress.update(done),
+      }),
+    print: printStressReport,
+    ok: (report) => report.ok,
+  });
 }
