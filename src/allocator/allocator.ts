@@ -94,6 +94,10 @@ function checkByteCount(name: string, value: unknown, max: number): number {
   return roundUp(value, MIN_ALLOC_SIZE);
 }
 
+function checkOptionalFunction(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') throw new InvalidArgumentError(name, value, 'a function');
+}
+
 export class PercpuAllocator {
   readonly unitSize: number;
   readonly areaSize: number;
@@ -139,6 +143,9 @@ export class PercpuAllocator {
   private liveBytes = 0;
 
   constructor(options: AllocatorOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', options, 'an object with at least { unitSize, areaSize }');
+    }
     this.unitSize = checkSizeOption('unitSize', options.unitSize, MIN_UNIT_SIZE, MAX_UNIT_SIZE);
     const areaSize = options.areaSize;
     if (
@@ -169,6 +176,14 @@ export class PercpuAllocator {
         `at most unitSize - ${PAGE_SIZE} (${maxFixed}), leaving the first chunk a page of dynamic space`,
       );
     }
+    // Checked now: a zeroer that is not one would otherwise throw in the middle of alloc(),
+    // after the area was marked allocated.
+    const zeroer: unknown = options.zeroer;
+    if (zeroer !== undefined && (typeof zeroer !== 'object' || zeroer === null || typeof (zeroer as AreaZeroer).zero !== 'function')) {
+      throw new InvalidArgumentError('zeroer', zeroer, 'an object with a zero(offset, size) method');
+    }
+    checkOptionalFunction('warn', options.warn);
+    checkOptionalFunction('afterFree', options.afterFree);
     this.zeroer = options.zeroer ?? NO_ZEROER;
     this.warn = options.warn;
     this.afterFree = options.afterFree;

@@ -3,7 +3,9 @@
  * (exit 2) whose message names the flag, the value and what is allowed.
  */
 import { InvalidArgumentError as CommanderArgumentError } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { MAX_CPUS } from '../runtime/options.js';
 
 export const EXIT_OK = 0;
@@ -47,3 +49,27 @@ export function defaultCpus(): number {
 }
 
 export const cpusFlag = integerIn(1, MAX_CPUS);
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/**
+ * A parser for a file the command writes (--log, --out): checked before the workload runs, so a
+ * path that cannot be written is a usage error, not a crash at the end. Not empty, not a
+ * directory, and in a directory that exists (with `createDirs`, one that can be created: its
+ * nearest existing ancestor is a directory).
+ */
+export function writableFile(createDirs: boolean): (value: string) => string {
+  return (value: string): string => {
+    if (value.trim() === '') throw new CommanderArgumentError(`Expected a file path, got "${value}".`);
+    const absolute = resolve(value);
+    if (isDirectory(absolute)) throw new CommanderArgumentError(`Expected a file path, got the directory "${value}".`);
+    let parent = dirname(absolute);
+    if (createDirs) while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+    if (!isDirectory(parent)) {
+      throw new CommanderArgumentError(`Expected a file in ${createDirs ? 'a directory that exists or can be created' : 'an existing directory'}, got "${value}".`);
+    }
+    return value;
+  };
+}

@@ -131,7 +131,7 @@ export class PercpuCounter {
   add(amount: bigint | number): void {
     this.check('add');
     // Atomics.add: CPUs fold into the same count concurrently.
-    Atomics.add(this.host.control64, this.countIdx, toBigInt('amount', amount));
+    Atomics.add(this.host.control64, this.countIdx, toBigInt('amount', amount, true));
   }
 
   /**
@@ -140,7 +140,7 @@ export class PercpuCounter {
    */
   set(value: bigint | number): void {
     this.check('set');
-    const target = toBigInt('value', value);
+    const target = toBigInt('value', value, true);
     // Atomics.add: as in add().
     Atomics.add(this.host.control64, this.countIdx, target - this.sum());
   }
@@ -174,8 +174,20 @@ export class PercpuCounter {
   }
 }
 
-function toBigInt(argument: string, value: unknown): bigint {
-  if (typeof value === 'bigint') return value;
+const S64_MIN = -(2n ** 63n);
+const S64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A bigint or safe integer as a bigint. With `s64`, it must fit the global count's type: an
+ * amount or value outside it would wrap the count (add(2n ** 64n) would add 0).
+ */
+function toBigInt(argument: string, value: unknown, s64 = false): bigint {
+  if (typeof value === 'bigint') {
+    if (s64 && (value < S64_MIN || value > S64_MAX)) {
+      throw new InvalidArgumentError(argument, value, `a bigint from ${S64_MIN}n to ${S64_MAX}n (s64) or a safe integer`);
+    }
+    return value;
+  }
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  throw new InvalidArgumentError(argument, value, 'a bigint or a safe integer');
+  throw new InvalidArgumentError(argument, value, s64 ? `a safe integer or a bigint from ${S64_MIN}n to ${S64_MAX}n (s64)` : 'a bigint or a safe integer');
 }

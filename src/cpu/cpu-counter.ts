@@ -12,9 +12,9 @@
  * The coordinator's exact sum holds the same lock, so it never sees a fold half done.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { FOLD_LOCK_FREE, SLOT_LOCK_BYTE, SLOT_READER_WAITING_BYTE, counterSlotByte } from '../memory/control-layout.js';
+import { COUNTER_SLOT, FOLD_LOCK_FREE, SLOT_LOCK_BYTE, SLOT_READER_WAITING_BYTE, counterSlotByte } from '../memory/control-layout.js';
 import { elementIndex } from '../memory/pointer.js';
-import { type CounterHandle, checkCounterHandle } from '../counter/handle.js';
+import { type CounterHandle, MAX_BATCH, checkCounterHandle } from '../counter/handle.js';
 import type { CpuBinding } from './binding.js';
 
 export interface CpuCounter {
@@ -93,5 +93,16 @@ class CpuCounterImpl implements CpuCounter {
 }
 
 export function makeCpuCounter(binding: CpuBinding, value: unknown): CpuCounter {
-  return new CpuCounterImpl(binding, checkCounterHandle(value));
+  const handle = checkCounterHandle(value);
+  // A slot outside the control buffer's counter slots would make a fold's atomics throw, or
+  // (negative) add into the CPUs' mailboxes; a batch out of range would overflow the s32 local.
+  const slots = (binding.control32.byteLength - counterSlotByte(binding.cpus, 0)) / COUNTER_SLOT;
+  if (handle.slot < 0 || handle.slot >= slots || handle.batch < 1 || handle.batch > MAX_BATCH) {
+    throw new InvalidArgumentError(
+      'counter',
+      value,
+      `a counter handle from rt.counter().handle (slot from 0 to ${slots - 1}, batch from 1 to ${MAX_BATCH})`,
+    );
+  }
+  return new CpuCounterImpl(binding, handle);
 }

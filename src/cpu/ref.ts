@@ -89,9 +89,11 @@ class NumberRef<T extends PerCpuType> implements CpuRef<T> {
   }
 
   cmpxchg(expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T> {
+    // An expected value the type cannot hold would never match: a caller's mistake, reported.
+    const wanted = checkValue('expected', this.type, expected);
     const checked = checkValue('value', this.type, value) as number;
     const old = this.view[this.index]!;
-    if (old === expected) this.view[this.index] = checked;
+    if (old === wanted) this.view[this.index] = checked;
     return old as ValueOf<T>;
   }
 
@@ -158,9 +160,11 @@ class BigIntRef<T extends PerCpuType> implements CpuRef<T> {
   }
 
   cmpxchg(expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T> {
+    // An expected value the type cannot hold would never match: a caller's mistake, reported.
+    const wanted = checkValue('expected', this.type, expected);
     const checked = checkValue('value', this.type, value) as bigint;
     const old = this.view[this.index]!;
-    if (old === expected) this.view[this.index] = checked;
+    if (old === wanted) this.view[this.index] = checked;
     return old as ValueOf<T>;
   }
 

@@ -104,7 +104,9 @@ export class ThisCpu {
 
   cmpxchg<T extends PerCpuType>(ptr: number, type: T, expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T> {
     const [b, index] = this.at(ptr, type, 'cmpxchg');
-    return opCmpxchg(b.views, type, index, expected, checkValue('value', type, value));
+    // An expected value the type cannot hold would never match: a caller's mistake, reported.
+    const wanted = checkValue('expected', type, expected);
+    return opCmpxchg(b.views, type, index, wanted, checkValue('value', type, value));
   }
 
   /** The fast path: an accessor checked once, for loops. */

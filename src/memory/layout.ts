@@ -55,6 +55,9 @@ export const DEFAULT_AREA_SIZE = 64 * 1024 * 1024;
  */
 export const MAX_AREA_SIZE = 4 * 1024 * 1024 * 1024 - 2 * PAGE_SIZE;
 
+/** Most possible CPUs of a runtime (and of a PerCpuMemory). */
+export const MAX_CPUS = 1024;
+
 /** Largest alignment an allocation may ask for: one page, as in Linux. */
 export const MAX_ALIGN = PAGE_SIZE;
 

@@ -10,7 +10,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { elementIndex } from './pointer.js';
-import { AREA_BASE, AREA_GUARD } from './layout.js';
+import { AREA_BASE, AREA_GUARD, MAX_AREA_SIZE, MAX_CPUS } from './layout.js';
 import { type PerCpuType, type ValueOf, checkType, checkValue } from './types.js';
 
 /** Typed views over one CPU's area, all starting at AREA_BASE. */
@@ -53,6 +53,13 @@ export class PerCpuMemory {
   readonly views: readonly CpuViews[];
 
   constructor(cpus: number, areaSize: number) {
+    if (typeof cpus !== 'number' || !Number.isInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) {
+      throw new InvalidArgumentError('cpus', cpus, `an integer from 1 to ${MAX_CPUS}`);
+    }
+    // A multiple of 8, so that every typed view (u64, f64 included) covers the whole area.
+    if (typeof areaSize !== 'number' || !Number.isInteger(areaSize) || areaSize < 8 || areaSize > MAX_AREA_SIZE || areaSize % 8 !== 0) {
+      throw new InvalidArgumentError('areaSize', areaSize, `a multiple of 8 from 8 to ${MAX_AREA_SIZE}`);
+    }
     this.cpus = cpus;
     this.areaSize = areaSize;
     this.buffers = Array.from({ length: cpus }, () => new SharedArrayBuffer(bufferSizeFor(areaSize)));

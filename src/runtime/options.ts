@@ -8,7 +8,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
-import { DEFAULT_AREA_SIZE, DEFAULT_UNIT_SIZE } from '../memory/layout.js';
+import {
+  DEFAULT_AREA_SIZE,
+  DEFAULT_UNIT_SIZE,
+  MAX_AREA_SIZE,
+  MAX_CPUS,
+  MAX_UNIT_SIZE,
+  MIN_UNIT_SIZE,
+  isPowerOfTwo,
+} from '../memory/layout.js';
 import type { RobustOptions } from './robust.js';
 import type { StaticDeclaration } from './statics.js';
 
@@ -41,7 +49,7 @@ export interface RuntimeOptions {
   readonly robust?: boolean | RobustOptions;
 }
 
-export const MAX_CPUS = 1024;
+export { MAX_CPUS };
 export const DEFAULT_RESERVED_SIZE = 8 * 1024;
 export const DEFAULT_MAX_COUNTERS = 1024;
 export const MAX_COUNTERS = 1 << 20;
@@ -100,13 +108,67 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   } else {
     throw new InvalidArgumentError('online', options.online, `a count from 1 to ${cpus} or a list of CPU ids`);
   }
+  // Checked here, before any buffer is reserved: a bad areaSize must be an InvalidArgumentError,
+  // not the RangeError of a SharedArrayBuffer or typed array of that size.
+  const unitSize = options.unitSize ?? DEFAULT_UNIT_SIZE;
+  if (typeof unitSize !== 'number' || !isPowerOfTwo(unitSize) || unitSize < MIN_UNIT_SIZE || unitSize > MAX_UNIT_SIZE) {
+    throw new InvalidArgumentError('unitSize', unitSize, `a power of two from ${MIN_UNIT_SIZE} to ${MAX_UNIT_SIZE}`);
+  }
+  const areaSize = options.areaSize ?? DEFAULT_AREA_SIZE;
+  if (
+    typeof areaSize !== 'number' ||
+    !Number.isInteger(areaSize) ||
+    areaSize < unitSize ||
+    areaSize > MAX_AREA_SIZE ||
+    areaSize % unitSize !== 0
+  ) {
+    throw new InvalidArgumentError('areaSize', areaSize, `a multiple of unitSize (${unitSize}) from ${unitSize} to ${MAX_AREA_SIZE}`);
+  }
+  checkLogger(options.logger);
+  checkResourceLimits(options.workerResourceLimits);
+  checkRobust(options.robust);
   return {
     cpus,
     online: [...online].sort((a, b) => a - b),
     tasksUrl: resolveTasks(options.tasks),
-    unitSize: options.unitSize ?? DEFAULT_UNIT_SIZE,
-    areaSize: options.areaSize ?? DEFAULT_AREA_SIZE,
+    unitSize,
+    areaSize,
     reservedSize: options.reservedSize ?? DEFAULT_RESERVED_SIZE,
     maxCounters: integerIn('maxCounters', options.maxCounters ?? DEFAULT_MAX_COUNTERS, 1, MAX_COUNTERS),
   };
+}
+
+function checkLogger(logger: unknown): void {
+  if (logger === undefined) return;
+  const methods = ['child', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+  if (typeof logger !== 'object' || logger === null || methods.some((m) => typeof (logger as Record<string, unknown>)[m] !== 'function')) {
+    throw new InvalidArgumentError('logger', logger, 'a pino logger (with child, info, warn, error, ...)');
+  }
+}
+
+/** The worker_threads resource limits percpu passes on: each, when given, a positive number of MB. */
+const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+
+function checkResourceLimits(limits: unknown): void {
+  if (limits === undefined) return;
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    throw new InvalidArgumentError('workerResourceLimits', limits, `an object with any of ${RESOURCE_LIMITS.join(', ')}`);
+  }
+  for (const name of RESOURCE_LIMITS) {
+    const value = (limits as Record<string, unknown>)[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+      throw new InvalidArgumentError(`workerResourceLimits.${name}`, value, 'a number of megabytes above 0');
+    }
+  }
+}
+
+function checkRobust(robust: unknown): void {
+  if (robust === undefined || typeof robust === 'boolean') return;
+  if (typeof robust !== 'object' || robust === null) {
+    throw new InvalidArgumentError('robust', robust, 'a boolean or { verifyEveryOperation?: boolean }');
+  }
+  const verify = (robust as Record<string, unknown>).verifyEveryOperation;
+  if (verify !== undefined && typeof verify !== 'boolean') {
+    throw new InvalidArgumentError('robust.verifyEveryOperation', verify, 'a boolean');
+  }
 }

@@ -511,6 +511,11 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     try {
       envelope = await thread.run({ name, arg });
     } catch (error) {
+      // An argument that cannot be copied to the worker fails in postMessage, on this thread:
+      // the task never started and the worker is fine.
+      if (error instanceof Error && error.name === 'DataCloneError') {
+        throw new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions or symbols)');
+      }
       activity.tasksFailed++;
       throw new CpuDiedError(thread.cpu, name, error);
     }

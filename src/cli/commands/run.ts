@@ -6,7 +6,7 @@ import { defaultLogPath } from '../log-file.js';
 import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
 import { type RunReport, runWorkload } from '../run-workload.js';
-import { EXIT_USAGE, cpusFlag, defaultCpus, integerIn, logLevel, secondsUpTo } from '../usage.js';
+import { EXIT_USAGE, cpusFlag, defaultCpus, integerIn, logLevel, secondsUpTo, writableFile } from '../usage.js';
 
 export interface RunFlags {
   readonly cpus: number;
@@ -31,7 +31,7 @@ export function addRunOptions(command: Command): Command {
     .option('--ops <n>', 'operations per CPU', integerIn(1, 1e12), DEFAULT_RUN_OPS)
     .option('--seconds <s>', 'run for this long instead of --ops', secondsUpTo(86_400))
     .option('--seed <n>', 'seed of the pseudo-random choices', integerIn(0, 2 ** 32 - 1), 1)
-    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)')
+    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile(true))
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
     .option('--json', 'print one JSON document instead of tables');
 }

@@ -6,7 +6,7 @@ import { defaultLogPath } from '../log-file.js';
 import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
 import { type StressReport, runStress } from '../stress-workload.js';
-import { cpusFlag, defaultCpus, integerIn, logLevel } from '../usage.js';
+import { cpusFlag, defaultCpus, integerIn, logLevel, writableFile } from '../usage.js';
 
 export interface StressFlags {
   readonly cpus: number;
@@ -26,7 +26,7 @@ export function addStressOptions(command: Command): Command {
     .option('--seed <n>', 'seed of the pseudo-random choices (runs are reproducible)', integerIn(0, 2 ** 32 - 1), 1)
     .option('--max-size <bytes>', `largest allocation, 1 to ${DEFAULT_UNIT_SIZE} (the unit size)`, integerIn(1, DEFAULT_UNIT_SIZE), 4096)
     .option('--faults <n>', 'worker deaths to inject (process.exit, exception in a timer, out of heap, terminate)', integerIn(0, 1e6), 0)
-    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)')
+    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile(true))
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
     .option('--json', 'print one JSON document instead of text');
 }
