@@ -42,6 +42,31 @@ describe('N CPUs × M increments', () => {
     expect(rt.read(ptr, 1, 's32')).toBe(100_001);
   });
 
+  it('a structure through thisCpu.array(): each CPU counts into its own copy of every field, neighbours untouched', async () => {
+    const rt = await runtimes.start({ cpus: 2 });
+    const fields = 32;
+    const rounds = 10_000;
+    const ptr = mustAlloc(rt, fields * 4);
+    const after = mustAlloc(rt, 4);
+    const results = await rt.runOnEach('countStruct', { ptr, fields, rounds });
+    for (const got of results.values()) expect(got).toEqual({ length: fields, first: rounds });
+    for (let k = 0; k < fields; k++) {
+      expect(rt.read(ptr + 4 * k, 1, 'u32')).toBe(rounds * (k + 1));
+      expect(rt.sum(ptr + 4 * k, 'u32')).toBe(2 * rounds * (k + 1));
+    }
+    expect(rt.sum(after, 'u32')).toBe(0);
+  });
+
+  it('thisCpu.array() refuses a length that is not a whole number of elements inside the area', async () => {
+    const rt = await runtimes.start({ cpus: 1 });
+    const ptr = mustAlloc(rt, 16);
+    const elementsToEnd = (rt.memory.areaSize - ptr) / 4;
+    for (const length of [0, -1, 1.5, Number.NaN, Infinity, '4', elementsToEnd + 1]) {
+      expect(await rt.runOn(0, 'arrayLengthError', { ptr, length }), `length ${String(length)}`).toEqual({ code: 'PERCPU_INVALID_ARGUMENT', argument: 'length' });
+    }
+    expect(await rt.runOn(0, 'arrayLengthError', { ptr, length: elementsToEnd })).toBeNull();
+  });
+
   it('many tasks queued on the same CPUs at once add up exactly', async () => {
     const rt = await runtimes.start({ cpus: 2 });
     const ptr = mustAlloc(rt, 4);
