@@ -1,8 +1,9 @@
 /**
  * Generates docs/benchmarks.md from benchmark results. It knows nothing about any benchmark: each
  * suite turns its results into DocGroups (sections of tables and target checks), and this module
- * lays them out under one header that says where and how the figures were produced. Later suites
- * (worker counters, runtime costs) add their own groups to the same document.
+ * lays them out under one header that says where and how the figures were produced. A group from
+ * the same run as the one before it (same machine, start and command) does not repeat the machine
+ * table.
  */
 import * as fmt from '../src/util/format.js';
 import type { MachineInfo } from './lib/machine.js';
@@ -65,6 +66,10 @@ function machineTable(group: DocGroup): Table {
   };
 }
 
+function sameRun(a: DocGroup, b: DocGroup): boolean {
+  return a.machine.date === b.machine.date && a.command === b.command && a.machine.cpuModel === b.machine.cpuModel;
+}
+
 function targetsTable(groups: readonly DocGroup[]): Table {
   const rows: string[][] = [];
   for (const group of groups) {
@@ -93,7 +98,7 @@ function renderSection(section: DocSection): string[] {
 }
 
 /** The whole document, as markdown. */
-export function renderBenchmarksDoc(groups: readonly DocGroup[]): string {
+export function renderBenchmarksDoc(groups: readonly DocGroup[], intro: readonly string[] = []): string {
   const out = [
     '# Benchmarks',
     '',
@@ -105,14 +110,19 @@ export function renderBenchmarksDoc(groups: readonly DocGroup[]): string {
       'the published ones, measured in 2005 and 2017 on other hardware. To regenerate: `npm run bench` (full sizes, ' +
       'a few minutes), or `node dist/bench/run.js --report-only` to rewrite this page from the saved results.',
     '',
+    ...intro.flatMap((p) => [p, '']),
     '## Summary of targets',
     '',
     renderMarkdownTable(targetsTable(groups)),
     '',
   ];
+  let previous: DocGroup | null = null;
   for (const group of groups) {
-    out.push(`## ${group.title}`, '', renderMarkdownTable(machineTable(group)), '');
+    out.push(`## ${group.title}`, '');
+    if (previous !== null && sameRun(previous, group)) out.push(`Same machine and run as "${previous.title}"; results: \`${group.resultsFile}\`.`, '');
+    else out.push(renderMarkdownTable(machineTable(group)), '');
     for (const section of group.sections) out.push(...renderSection(section));
+    previous = group;
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -1,80 +1,86 @@
 /**
- * Runs the benchmark suites, prints a summary, writes machine-readable results and generates
- * docs/benchmarks.md from them.
+ * Runs the benchmark suites, prints their tables and a short summary, writes machine-readable
+ * results and generates the report from them.
  *
- *   node dist/bench/run.js                 full sizes (2^20 objects): bench-results/allocator.json, docs/benchmarks.md
- *   node dist/bench/run.js --quick         small sizes: bench-results/allocator.quick.json and
- *                                          bench-results/benchmarks.quick.md (docs/ is left alone)
- *   node dist/bench/run.js --seed=N        another PRNG seed (default 2005)
- *   node dist/bench/run.js --million-limit-s=N   stop the million-allocation test after N s (0: never;
- *                                          default 60 s, 10 s with --quick)
- *   node dist/bench/run.js --report-only   regenerate the markdown from the saved results, running nothing
+ *   node dist/bench/run.js            full sizes (also `--full`; what `npm run bench` runs): writes
+ *                                     bench-results/{counters,runtime-costs,allocator}.json and generates
+ *                                     docs/benchmarks.md and docs/benchmarks-counters.svg
+ *   node dist/bench/run.js --quick    quick sizes: bench-results/*.quick.json, bench-results/benchmarks.quick.md
+ *                                     and its chart (docs/ is left alone)
+ *   --only=counters,costs,allocator   run only these suites; the others' saved results of the same mode, if
+ *                                     any, still go into the report
+ *   --cpus=N                          the counter section at 1, 2, 4, ... N CPUs (default 2)
+ *   --seed=N                          another PRNG seed (default 2005)
+ *   --million-limit-s=N               stop the million-allocation test after N s (0: never; default 60, 10 with --quick)
+ *   --report-only                     regenerate the report from the saved results, running nothing
+ *
+ * The report includes "scaling on 16 cores" when bench-results/scaling-16.json exists (written by
+ * bench/scaling-16.sh).
  */
 import os from 'node:os';
-import { allocatorSections } from './allocator/sections.js';
-import { type AllocatorResults, type Mode, SIZES, runAllocatorSuite } from './allocator/suite.js';
-import { commandLine, hasFlag, intFlag, npmScript } from './lib/args.js';
+import { type AllocatorResults, SIZES, runAllocatorSuite } from './allocator/suite.js';
+import { COUNTER_SIZES, type CounterResults, cpuCountsUpTo, runCounterSuite } from './counters/suite.js';
+import { type SavedRuns, buildGroups } from './groups.js';
+import { commandLine, hasFlag, intFlag, listFlag, npmScript } from './lib/args.js';
 import { printSection } from './lib/console.js';
-import { type MachineInfo, machineInfo } from './lib/machine.js';
-import { readRepoFile, writeRepoFile } from './lib/output.js';
+import { machineInfo } from './lib/machine.js';
+import { writeRepoFile } from './lib/output.js';
+import { type SavedRun, loadRun, saveRun } from './lib/saved.js';
+import { type Mode, SCALING_RESULTS, SUITE_NAMES, type SuiteName, paths } from './paths.js';
+import { renderBenchmarksDoc } from './report.js';
+import { COST_SIZES, type CostResults, runCostSuite } from './runtime-costs/suite.js';
+import { printSummary } from './summary.js';
 import { DEFAULT_SEED } from '../src/util/prng.js';
-import { type DocGroup, renderBenchmarksDoc } from './report.js';
 
-/** What bench-results/allocator*.json holds. */
-interface SavedRun {
-  readonly machine: MachineInfo;
-  readonly command: string;
-  readonly npmScript: string | null;
-  readonly loadAverageEnd: readonly number[];
-  readonly results: AllocatorResults;
-}
+const DOC_INTRO = [
+  'How to run: `npm run bench` builds and runs everything at full sizes (`node dist/bench/run.js`, also `--full`) and ' +
+    'regenerates this page and its chart; `node dist/bench/run.js --quick` runs quick sizes (under 5 minutes on 2 cores) into ' +
+    '`bench-results/benchmarks.quick.md`; `--only=counters,costs,allocator` runs some suites only. `bench/scaling-16.sh` runs ' +
+    'the counter section at 1, 2, 4, 8 and 16 CPUs on a 16-core machine; its results appear below when ' +
+    '`bench-results/scaling-16.json` exists.',
+];
 
-function paths(mode: Mode): { results: string; doc: string } {
-  return mode === 'full'
-    ? { results: 'bench-results/allocator.json', doc: 'docs/benchmarks.md' }
-    : { results: 'bench-results/allocator.quick.json', doc: 'bench-results/benchmarks.quick.md' };
-}
-
-function loadSaved(file: string): SavedRun {
-  const data: unknown = JSON.parse(readRepoFile(file));
-  if (typeof data !== 'object' || data === null || !('results' in data) || !('machine' in data) || !('command' in data)) {
-    throw new Error(`${file} does not hold saved benchmark results; run without --report-only first`);
-  }
-  return data as SavedRun;
-}
-
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const mode: Mode = hasFlag(argv, 'quick') ? 'quick' : 'full';
   const out = paths(mode);
-  let saved: SavedRun;
-  if (hasFlag(argv, 'report-only')) {
-    saved = loadSaved(out.results);
-  } else {
-    const machine = machineInfo();
-    const seed = intFlag(argv, 'seed', DEFAULT_SEED);
-    console.error(`percpu benchmarks, ${mode} sizes, seed ${seed}, on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`);
+  const reportOnly = hasFlag(argv, 'report-only');
+  const only = listFlag(argv, 'only') ?? [...SUITE_NAMES];
+  for (const name of only) if (!SUITE_NAMES.includes(name as SuiteName)) throw new Error(`--only: unknown suite '${name}' (one of ${SUITE_NAMES.join(', ')})`);
+  const runs = (name: SuiteName): boolean => !reportOnly && only.includes(name);
+
+  const machine = machineInfo();
+  const seed = intFlag(argv, 'seed', DEFAULT_SEED);
+  const command = commandLine(argv);
+  const log = (line: string): void => console.error(`  ${line}`);
+  const save = <T>(file: string, results: T): SavedRun<T> => {
+    const run: SavedRun<T> = { machine, command, npmScript: npmScript(), loadAverageEnd: os.loadavg(), results };
+    saveRun(file, run);
+    return run;
+  };
+  if (!reportOnly) console.error(`percpu benchmarks, ${mode} sizes, seed ${seed}, on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`);
+
+  let counters = loadRun<CounterResults>(out.results.counters);
+  if (runs('counters')) {
+    const cpuCounts = cpuCountsUpTo(intFlag(argv, 'cpus', 2));
+    log(`counters: ${cpuCounts.join(', ')} CPUs`);
+    counters = save(out.results.counters, await runCounterSuite({ mode, seed, cpuCounts, sizes: COUNTER_SIZES[mode], log }));
+  }
+  let costs = loadRun<CostResults>(out.results.costs);
+  if (runs('costs')) costs = save(out.results.costs, await runCostSuite(mode, seed, COST_SIZES[mode], log));
+  let allocator = loadRun<AllocatorResults>(out.results.allocator);
+  if (runs('allocator')) {
     const defaults = SIZES[mode];
     const limitS = intFlag(argv, 'million-limit-s', defaults.millionTimeLimitMs / 1000);
-    const sizes = { ...defaults, millionTimeLimitMs: limitS * 1000 };
-    const results = runAllocatorSuite(mode, seed, sizes, (line) => console.error(`  ${line}`));
-    saved = { machine, command: commandLine(argv), npmScript: npmScript(), loadAverageEnd: os.loadavg(), results };
-    writeRepoFile(out.results, `${JSON.stringify(saved, null, 2)}\n`);
+    allocator = save(out.results.allocator, runAllocatorSuite(mode, seed, { ...defaults, millionTimeLimitMs: limitS * 1000 }, log));
   }
 
-  const group: DocGroup = {
-    title: 'Allocator',
-    machine: saved.machine,
-    command: saved.command,
-    npmScript: saved.npmScript,
-    loadAverageEnd: saved.loadAverageEnd,
-    mode: saved.results.mode,
-    resultsFile: out.results,
-    sections: allocatorSections(saved.results),
-  };
-  for (const section of group.sections) printSection(section);
-  writeRepoFile(out.doc, renderBenchmarksDoc([group]));
-  const missed = group.sections.flatMap((s) => s.targets).filter((t) => t.met === false).length;
-  console.log(`\nresults: ${out.results}\nreport:  ${out.doc}\ntargets missed: ${missed}`);
+  const saved: SavedRuns = { counters, costs, allocator, scaling: loadRun<CounterResults>(SCALING_RESULTS) };
+  const groups = buildGroups(saved, out, SCALING_RESULTS);
+  if (groups.length === 0) throw new Error(`no saved results for ${mode} sizes; run without --report-only first`);
+  for (const group of groups) for (const section of group.sections) printSection(section);
+  writeRepoFile(out.doc, renderBenchmarksDoc(groups, DOC_INTRO));
+  printSummary(saved, groups);
+  console.log(`\nresults: ${SUITE_NAMES.map((s) => out.results[s]).join(', ')}\nreport:  ${out.doc} (chart ${out.counterChart.file})`);
 }
 
-main(process.argv);
+await main(process.argv);

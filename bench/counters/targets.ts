@@ -1,0 +1,12 @@
+/** The counter benchmark's targets (issue 5), judged on ratios measured in the same run. */
+export const COUNTER_TARGETS = {
+  /** percpu's fast paths per CPU, as a share of the limit's per-CPU ops/s, at every CPU count. */
+  perCpuVsLimit: 0.9,
+  /** percpu's fast paths' aggregate ops/s over the shared Atomics.add peer's, at `atCpus`. */
+  vsSharedAtomic: 10,
+  /** ... over the striped (LongAdder) peer's, at `atCpus`. */
+  vsStriped: 4,
+  /** Reading a total of 1,000 counters over all CPUs: prom-client's round trip over percpu's sum. */
+  readSpeedup: 100,
+  atCpus: 2,
+} as const;

@@ -1,0 +1,60 @@
+/**
+ * Turns saved runs into the report's groups, in the order the report shows them: counters,
+ * scaling on 16 cores (when bench/scaling-16.sh's results exist), runtime costs, the allocator,
+ * memory per possible CPU. Writes the charts the groups link to.
+ */
+import { allocatorSections } from './allocator/sections.js';
+import type { AllocatorResults } from './allocator/suite.js';
+import { counterChartSvg } from './counters/chart.js';
+import { scalingSections } from './counters/scaling-section.js';
+import { readSections } from './counters/sections-reads.js';
+import { updateSections } from './counters/sections-updates.js';
+import type { CounterResults } from './counters/suite.js';
+import { writeRepoFile } from './lib/output.js';
+import type { SavedRun } from './lib/saved.js';
+import type { Paths } from './paths.js';
+import type { DocGroup, DocSection } from './report.js';
+import { costSections, memorySections } from './runtime-costs/sections.js';
+import type { CostResults } from './runtime-costs/suite.js';
+
+export interface SavedRuns {
+  readonly counters: SavedRun<CounterResults> | null;
+  readonly costs: SavedRun<CostResults> | null;
+  readonly allocator: SavedRun<AllocatorResults> | null;
+  readonly scaling: SavedRun<CounterResults> | null;
+}
+
+function group<T extends { readonly mode: 'full' | 'quick' }>(title: string, run: SavedRun<T>, resultsFile: string, sections: DocSection[]): DocGroup {
+  return {
+    title,
+    machine: run.machine,
+    command: run.command,
+    npmScript: run.npmScript,
+    loadAverageEnd: run.loadAverageEnd,
+    mode: run.results.mode,
+    resultsFile,
+    sections,
+  };
+}
+
+export function buildGroups(runs: SavedRuns, out: Paths, scalingFile: string): DocGroup[] {
+  const groups: DocGroup[] = [];
+  if (runs.counters !== null) {
+    writeRepoFile(out.counterChart.file, counterChartSvg(runs.counters.results, runs.counters.machine, 'percpu and its peers: counter updates on worker threads'));
+    groups.push(
+      group('Counters: percpu against its peers', runs.counters, out.results.counters, [
+        ...updateSections(runs.counters.results, out.counterChart.link),
+        ...readSections(runs.counters.results.read),
+      ]),
+    );
+  }
+  if (runs.scaling !== null) {
+    const m = runs.scaling.machine;
+    writeRepoFile(out.scalingChart.file, counterChartSvg(runs.scaling.results, m, `Counters at ${runs.scaling.results.cpuCounts.join(', ')} CPUs`));
+    groups.push(group(`Scaling on ${m.cores} cores (${m.cpuModel})`, runs.scaling, scalingFile, scalingSections(runs.scaling.results, out.scalingChart.link)));
+  }
+  if (runs.costs !== null) groups.push(group('Costs of the runtime', runs.costs, out.results.costs, costSections(runs.costs.results)));
+  if (runs.allocator !== null) groups.push(group('Allocator', runs.allocator, out.results.allocator, allocatorSections(runs.allocator.results)));
+  if (runs.costs !== null) groups.push(group('Memory per possible CPU', runs.costs, out.results.costs, memorySections(runs.costs.results)));
+  return groups;
+}
