@@ -2,11 +2,10 @@
  * Runs the benchmark suites, prints their tables and a short summary, writes machine-readable
  * results and generates the report from them.
  *
- *   node dist/bench/run.js            full sizes (also `--full`; what `npm run bench` runs): writes
- *                                     bench-results/{counters,runtime-costs,allocator}.json and generates
- *                                     docs/benchmarks.md and docs/benchmarks-counters.svg
- *   node dist/bench/run.js --quick    quick sizes: bench-results/*.quick.json, bench-results/benchmarks.quick.md
- *                                     and its chart (docs/ is left alone)
+ *   node dist/bench/run.js            quick sizes (what `npm run bench` runs; under 5 minutes on 2 cores):
+ *                                     bench-results/*.quick.json, bench-results/benchmarks.quick.md and its chart
+ *   node dist/bench/run.js --full     full sizes (`npm run bench -- --full`): bench-results/{counters,
+ *                                     runtime-costs,allocator}.json, docs/benchmarks.md and docs/benchmarks-*.svg
  *   --only=counters,costs,allocator   run only these suites; the others' saved results of the same mode, if
  *                                     any, still go into the report
  *   --cpus=N                          the counter section at 1, 2, 4, ... N CPUs (default 2)
@@ -33,15 +32,16 @@ import { printSummary } from './summary.js';
 import { DEFAULT_SEED } from '../src/util/prng.js';
 
 const DOC_INTRO = [
-  'How to run: `npm run bench` builds and runs everything at full sizes (`node dist/bench/run.js`, also `--full`) and ' +
-    'regenerates this page and its chart; `node dist/bench/run.js --quick` runs quick sizes (under 5 minutes on 2 cores) into ' +
-    '`bench-results/benchmarks.quick.md`; `--only=counters,costs,allocator` runs some suites only. `bench/scaling-16.sh` runs ' +
+  'How to run: `npm run bench -- --full` builds, runs everything at full sizes and regenerates this page and its charts from ' +
+    'the results it saves in `bench-results/*.json` (`--report-only` regenerates the page from them without running anything). ' +
+    '`npm run bench` alone runs quick sizes (under 5 minutes on 2 cores) into `bench-results/benchmarks.quick.md`; ' +
+    '`--only=counters,costs,allocator` runs some suites only. `bench/scaling-16.sh` runs ' +
     'the counter section at 1, 2, 4, 8 and 16 CPUs on a 16-core machine; its results appear below when ' +
     '`bench-results/scaling-16.json` exists.',
 ];
 
 async function main(argv: readonly string[]): Promise<void> {
-  const mode: Mode = hasFlag(argv, 'quick') ? 'quick' : 'full';
+  const mode: Mode = hasFlag(argv, 'full') ? 'full' : 'quick';
   const out = paths(mode);
   const reportOnly = hasFlag(argv, 'report-only');
   const only = listFlag(argv, 'only') ?? [...SUITE_NAMES];

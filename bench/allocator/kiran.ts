@@ -13,7 +13,7 @@
  */
 import type { AllocatorStats, PercpuAllocator } from '../../src/index.js';
 import { Prng } from '../../src/util/prng.js';
-import { makeRig, mustAlloc } from './rig.js';
+import { type Rig, type RigMemory, makeRig, mustAlloc, rigMemory } from './rig.js';
 
 export const KIRAN_OBJECTS = 2000;
 const KIRAN_CPUS = 2;
@@ -40,6 +40,8 @@ export interface KiranResult {
   /** verify() found every invariant intact after every step. */
   readonly verified: boolean;
   readonly finalStats: AllocatorStats;
+  /** After the last step; every object was written on every CPU when allocated, as users do. */
+  readonly memory: RigMemory;
 }
 
 interface LiveObject {
@@ -53,13 +55,20 @@ class Workload {
   readonly steps: KiranStep[] = [];
   private requested = 0;
 
-  constructor(
-    readonly allocator: PercpuAllocator,
-    readonly prng: Prng,
-  ) {}
+  readonly allocator: PercpuAllocator;
 
+  constructor(
+    readonly rig: Rig,
+    readonly prng: Prng,
+  ) {
+    this.allocator = rig.allocator;
+  }
+
+  /** Allocates and writes the object on every CPU (so its pages are resident, as in real use). */
   alloc(size: number, align: number): void {
-    this.live.push({ offset: mustAlloc(this.allocator, size, align), size });
+    const offset = mustAlloc(this.allocator, size, align);
+    for (const views of this.rig.memory.views) views.u8.fill(0xa5, offset, offset + size);
+    this.live.push({ offset, size });
     this.requested += size;
   }
 
@@ -96,7 +105,7 @@ class Workload {
 
 function start(seed: number): { work: Workload; setup: string } {
   const rig = makeRig({ cpus: KIRAN_CPUS, areaSize: KIRAN_AREA_SIZE });
-  return { work: new Workload(rig.allocator, new Prng(seed)), setup: rig.description };
+  return { work: new Workload(rig, new Prng(seed)), setup: rig.description };
 }
 
 /** Test (a): four-byte counters. */
@@ -110,7 +119,8 @@ export function runKiranCounters(seed: number): KiranResult {
   work.record(`allocate ${KIRAN_OBJECTS} more`);
   work.freeAll();
   work.record('free all');
-  return { seed, setup, steps: work.steps, verified: true, finalStats: work.allocator.stats() };
+  const memory = rigMemory(work.rig, 'after freeing all');
+  return { seed, setup, steps: work.steps, verified: true, finalStats: work.allocator.stats(), memory };
 }
 
 /** Test (b): objects of random size and alignment. */
@@ -127,5 +137,6 @@ export function runKiranObjects(seed: number): KiranResult {
   work.record('free a random half');
   for (let i = 0; i < KIRAN_OBJECTS; i++) allocRandom();
   work.record(`allocate ${KIRAN_OBJECTS} more`);
-  return { seed, setup, steps: work.steps, verified: true, finalStats: work.allocator.stats() };
+  const memory = rigMemory(work.rig, `${work.live.length} objects live`);
+  return { seed, setup, steps: work.steps, verified: true, finalStats: work.allocator.stats(), memory };
 }

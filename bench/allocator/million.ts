@@ -8,7 +8,7 @@
  * it then reports how many allocations it made in that time, and a projection.
  */
 import { now, msSince } from '../lib/timing.js';
-import { areaFor, makeRig, mustAlloc } from './rig.js';
+import { type RigMemory, areaFor, makeRig, mustAlloc, rigMemory } from './rig.js';
 
 const SIZE = 4;
 const ALIGN = 8;
@@ -36,6 +36,8 @@ export interface MillionResult {
   readonly zeroedBytes: number;
   readonly chunks: number;
   readonly populatedPages: number;
+  /** With every allocation live (the benchmark does not write to them). */
+  readonly memory: RigMemory;
 }
 
 function measure(allocations: number, timeLimitMs: number): MillionResult {
@@ -55,6 +57,7 @@ function measure(allocations: number, timeLimitMs: number): MillionResult {
   }
   const allocMs = msSince(allocStart);
   const stats = allocator.stats();
+  const memory = rigMemory(rig, `${made} allocations live, never written`);
   const freeStart = now();
   for (let i = 0; i < made; i++) allocator.free(offsets[i]!);
   const freeMs = msSince(freeStart);
@@ -74,6 +77,7 @@ function measure(allocations: number, timeLimitMs: number): MillionResult {
     zeroedBytes: rig.zeroed.bytes,
     chunks: stats.nrChunks,
     populatedPages: stats.populatedPages,
+    memory,
   };
 }
 

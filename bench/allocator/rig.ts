@@ -11,6 +11,21 @@ export interface Rig {
   readonly zeroed: { bytes: number; calls: number };
   /** How the allocator was set up, in words, for the report. */
   readonly description: string;
+  /** The process's resident memory just before the rig's per-CPU memory was reserved. */
+  readonly rssBefore: number;
+}
+
+/** Memory per possible CPU at one moment of a test: reserved, counted populated, resident. */
+export interface RigMemory {
+  readonly cpus: number;
+  /** When it was measured, in words (the test's state then). */
+  readonly when: string;
+  /** The area reserved per CPU (SharedArrayBuffer size, virtual). */
+  readonly reservedPerCpu: number;
+  /** Pages the allocator counts as populated (handed out at least once), in bytes, per CPU. */
+  readonly populatedPerCpu: number;
+  /** The process's resident memory growth since the rig was made, divided by its CPUs. */
+  readonly residentPerCpu: number;
 }
 
 export interface RigOptions {
@@ -21,6 +36,7 @@ export interface RigOptions {
 
 export function makeRig(options: RigOptions): Rig {
   const unitSize = options.unitSize ?? layout.DEFAULT_UNIT_SIZE;
+  const rssBefore = process.memoryUsage.rss();
   const memory = new PerCpuMemory(options.cpus, options.areaSize);
   const zeroed = { bytes: 0, calls: 0 };
   const allocator = new PercpuAllocator({
@@ -37,7 +53,7 @@ export function makeRig(options: RigOptions): Rig {
   const description =
     `unit ${unitSize / 1024} KiB, area ${(options.areaSize / (1024 * 1024)).toFixed(2).replace(/\.00$/, '')} MiB per CPU, ` +
     `no static/reserved region, zeroer: PerCpuMemory of ${options.cpus} CPU${options.cpus === 1 ? '' : 's'}`;
-  return { allocator, memory, zeroed, description };
+  return { allocator, memory, zeroed, description, rssBefore };
 }
 
 /** The smallest area (a whole number of units, plus `spareUnits`) that holds `bytes`. */
@@ -50,4 +66,19 @@ export function mustAlloc(allocator: PercpuAllocator, size: number, align?: numb
   const offset = allocator.alloc(size, align);
   if (offset === null) throw new Error(`benchmark area too small: alloc(${size}, ${align ?? 4}) returned null`);
   return offset;
+}
+
+/**
+ * Memory per possible CPU now. Resident growth includes the allocator's own metadata and
+ * anything else the process grew by, so it bounds what the per-CPU areas cost from above.
+ */
+export function rigMemory(rig: Rig, when: string): RigMemory {
+  const cpus = rig.memory.cpus;
+  return {
+    cpus,
+    when,
+    reservedPerCpu: rig.memory.areaSize,
+    populatedPerCpu: rig.allocator.stats().populatedBytes,
+    residentPerCpu: Math.max(0, process.memoryUsage.rss() - rig.rssBefore) / cpus,
+  };
 }

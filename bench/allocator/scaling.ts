@@ -6,7 +6,7 @@
  */
 import { Prng } from '../../src/util/prng.js';
 import { median, msSince, now } from '../lib/timing.js';
-import { areaFor, makeRig, mustAlloc } from './rig.js';
+import { type RigMemory, areaFor, makeRig, mustAlloc, rigMemory } from './rig.js';
 
 const MIN_SIZE = 4;
 const MAX_SIZE = 256;
@@ -22,6 +22,7 @@ export interface ScalingPoint {
   readonly chunks: number;
   readonly populatedPages: number;
   readonly setup: string;
+  readonly memory: RigMemory;
 }
 
 export interface ScalingResult {
@@ -67,6 +68,7 @@ function measurePoint(live: number, pairsPerRound: number, prng: Prng): ScalingP
     chunks: stats.nrChunks,
     populatedPages: stats.populatedPages,
     setup: rig.description,
+    memory: rigMemory(rig, `${live} allocations live, never written`),
   };
 }
 

@@ -10,7 +10,7 @@
  * Alignment is the minimum (4 bytes).
  */
 import { now, msSince } from '../lib/timing.js';
-import { areaFor, makeRig, mustAlloc } from './rig.js';
+import { type RigMemory, areaFor, makeRig, mustAlloc, rigMemory } from './rig.js';
 
 export const ZHOU_SIZES = [4, 16, 64, 256, 1024] as const;
 export const ZHOU_PATTERNS = ['in order', 'alternating', 'reverse'] as const;
@@ -35,6 +35,8 @@ export interface ZhouSizeResult {
   readonly runs: readonly ZhouRun[];
   readonly worstAllocMs: number;
   readonly worstFreeMs: number;
+  /** After the last pattern freed every object (the benchmark does not write to them). */
+  readonly memory: RigMemory;
 }
 
 export interface ZhouResult {
@@ -83,6 +85,7 @@ export function runZhouSize(size: number, objects: number): ZhouSizeResult {
     runs,
     worstAllocMs: Math.max(...runs.map((r) => r.allocMs)),
     worstFreeMs: Math.max(...runs.map((r) => r.freeMs)),
+    memory: rigMemory(rig, 'after freeing every object'),
   };
 }
 

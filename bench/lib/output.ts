@@ -1,17 +1,17 @@
-/** Where benchmark output goes: paths from the repository root, and writing them. */
+/** Where benchmark output goes: paths from the repository root (or absolute), and writing them. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file runs from dist/bench/lib/). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function writeRepoFile(relativePath: string, text: string): void {
-  const path = join(REPO_ROOT, relativePath);
+  const path = resolve(REPO_ROOT, relativePath);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
 }
 
 export function readRepoFile(relativePath: string): string {
-  return readFileSync(join(REPO_ROOT, relativePath), 'utf8');
+  return readFileSync(resolve(REPO_ROOT, relativePath), 'utf8');
 }

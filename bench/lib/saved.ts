@@ -1,6 +1,6 @@
 /** Saved benchmark runs: the results of one suite with the machine and command that produced them. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { MachineInfo } from './machine.js';
 import { REPO_ROOT, readRepoFile, writeRepoFile } from './output.js';
 
@@ -13,7 +13,7 @@ export interface SavedRun<T> {
 }
 
 export function repoFileExists(relativePath: string): boolean {
-  return existsSync(join(REPO_ROOT, relativePath));
+  return existsSync(resolve(REPO_ROOT, relativePath));
 }
 
 /** JSON with bigints written as strings (none of the saved results needs them back as bigints). */

@@ -32,6 +32,7 @@ export const STARTUP_CONFIGS: readonly { readonly cpus: number; readonly online:
   { cpus: 2, online: 2 },
   { cpus: 8, online: 8 },
   { cpus: 32, online: 2 },
+  { cpus: 32, online: 32 },
 ];
 
 /** Possible CPUs of each memory configuration, and how many of them write first. */

@@ -4,6 +4,7 @@
  * 2 for a usage error (the message names the flag and the value).
  */
 import { Command, CommanderError } from 'commander';
+import { type BenchFlags, addBenchOptions, benchCommand } from './commands/bench.js';
 import { type MapFlags, addMapOptions, mapCommand } from './commands/map.js';
 import { type RunFlags, addRunOptions, runCommand } from './commands/run.js';
 import { type StressFlags, addStressOptions, stressCommand } from './commands/stress.js';
@@ -23,6 +24,9 @@ function buildProgram(setExit: (code: number) => void): Command {
   addMapOptions(program.command('map').description('run a workload, then print percpu_stats and draw every chunk as SVG'))
     .exitOverride()
     .action(async (flags: MapFlags) => setExit(await mapCommand(flags)));
+  addBenchOptions(program.command('bench').description('the benchmark suite (a source checkout): percpu against its peers, runtime costs, the allocator'))
+    .exitOverride()
+    .action((flags: BenchFlags) => setExit(benchCommand(flags)));
   return program;
 }
 
