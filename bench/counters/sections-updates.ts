@@ -92,6 +92,18 @@ function targets(results: CounterResults, workload: Workload, cpus: number): Tar
       met: ratios.every((r) => r >= COUNTER_TARGETS.perCpuVsLimit),
     });
   }
+  if (results.cpuCounts.includes(1) && cpus > 1) {
+    for (const path of FAST_PATHS) {
+      const scale = aggregate(results, path, workload, cpus) / aggregate(results, path, workload, 1);
+      const goal = (COUNTER_TARGETS.twoCpusVsOne * cpus) / 2;
+      checks.push({
+        what: `${VARIANT_LABEL[path]}, aggregate at ${cpus} CPUs vs 1 CPU`,
+        target: `≥ ${goal}×`,
+        actual: times(scale),
+        met: scale >= goal,
+      });
+    }
+  }
   for (const [peer, goal] of [['sharedAtomic', COUNTER_TARGETS.vsSharedAtomic], ['striped', COUNTER_TARGETS.vsStriped]] as const) {
     for (const path of FAST_PATHS) {
       const ratio = aggregate(results, path, workload, cpus) / aggregate(results, peer, workload, cpus);
