@@ -51,28 +51,9 @@ import { type CpuWorkerData, type HelloReply, INTERNAL_TASK_PREFIX, TASK_HELLO }
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
 import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
 import { layoutStatics } from './statics.js';
+import type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
 
-/** A tasks module's type: its exported functions, each (arg, cpu) => result. */
-export type TaskModule = Record<string, unknown>;
-
-/** The names of a tasks module's exported functions. */
-export type TaskName<Tasks extends TaskModule> = {
-  [K in keyof Tasks & string]: Tasks[K] extends (...args: never[]) => unknown ? K : never;
-}[keyof Tasks & string];
-
-/** The argument of task K (its first parameter), or unknown for an untyped module. */
-export type TaskArg<Tasks extends TaskModule, K extends string> = K extends keyof Tasks
-  ? Tasks[K] extends (arg: infer A, ...rest: never[]) => unknown
-    ? A
-    : never
-  : unknown;
-
-/** The resolved result of task K, or unknown for an untyped module. */
-export type TaskResult<Tasks extends TaskModule, K extends string> = K extends keyof Tasks
-  ? Tasks[K] extends (...args: never[]) => infer R
-    ? Awaited<R>
-    : never
-  : unknown;
+export type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
 
 export interface CounterOptions {
   /** Fold threshold. Default max(32, 2 × online CPUs), as Linux's percpu_counter_batch. */
