@@ -12,6 +12,7 @@
  * PerCpuMemory of 2 CPUs as its zeroer. verify() runs after every step.
  */
 import type { AllocatorStats, PercpuAllocator } from '../../src/index.js';
+import { PAGE_SIZE } from '../../src/memory/layout.js';
 import { Prng } from '../../src/util/prng.js';
 import { type Rig, type RigMemory, makeRig, mustAlloc, rigMemory } from './rig.js';
 
@@ -31,6 +32,13 @@ export interface KiranStep {
   readonly populatedBytes: number;
   /** requestedBytes / populatedBytes (0 when nothing is populated). */
   readonly utilization: number;
+  /**
+   * Where populated bytes go that no object asked for: rounding sizes up to 4, free bytes of
+   * populated pages between two live objects of a chunk (alignment padding, and holes left by
+   * frees), and the rest (free bytes of populated pages after a chunk's last object or before its
+   * first).
+   */
+  readonly wasteBytes: { readonly rounding: number; readonly between: number; readonly other: number };
 }
 
 export interface KiranResult {
@@ -42,6 +50,22 @@ export interface KiranResult {
   readonly finalStats: AllocatorStats;
   /** After the last step; every object was written on every CPU when allocated, as users do. */
   readonly memory: RigMemory;
+}
+
+/**
+ * Bytes of the free gap [start, end) in populated pages. A page is populated while it holds part
+ * of a live allocation (the allocator depopulates it when its last one goes, and this test has
+ * no static region), so only the gap's bytes in the page where it starts and the page where it
+ * ends can be populated.
+ */
+function populatedGapBytes(start: number, end: number): number {
+  const firstPageEnd = Math.ceil(start / PAGE_SIZE) * PAGE_SIZE;
+  const lastPageStart = Math.floor(end / PAGE_SIZE) * PAGE_SIZE;
+  return Math.min(end, firstPageEnd) - start + Math.max(0, end - Math.max(lastPageStart, firstPageEnd));
+}
+
+function roundUp4(size: number): number {
+  return (size + 3) & ~3;
 }
 
 interface LiveObject {
@@ -99,7 +123,23 @@ class Workload {
       populatedPages: stats.populatedPages,
       populatedBytes: stats.populatedBytes,
       utilization: stats.populatedBytes === 0 ? 0 : this.requested / stats.populatedBytes,
+      wasteBytes: this.waste(stats.populatedBytes),
     });
+  }
+
+  private waste(populatedBytes: number): KiranStep['wasteBytes'] {
+    const unitSize = this.rig.allocator.unitSize;
+    const objects = [...this.live].sort((a, b) => a.offset - b.offset);
+    let rounding = 0;
+    let between = 0;
+    for (let i = 0; i < objects.length; i++) {
+      const o = objects[i]!;
+      const end = o.offset + roundUp4(o.size);
+      rounding += roundUp4(o.size) - o.size;
+      const next = objects[i + 1];
+      if (next !== undefined && Math.floor(next.offset / unitSize) === Math.floor(o.offset / unitSize)) between += populatedGapBytes(end, next.offset);
+    }
+    return { rounding, between, other: populatedBytes - this.requested - rounding - between };
   }
 }
 
