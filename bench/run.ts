@@ -5,7 +5,8 @@
  *   node dist/bench/run.js            quick sizes (what `npm run bench` runs; under 5 minutes on 2 cores):
  *                                     bench-results/*.quick.json, bench-results/benchmarks.quick.md and its chart
  *   node dist/bench/run.js --full     full sizes (`npm run bench -- --full`): bench-results/{counters,
- *                                     runtime-costs,allocator}.json, docs/benchmarks.md and docs/benchmarks-*.svg
+ *                                     runtime-costs,allocator}.json, docs/benchmarks.md, docs/benchmarks-*.svg
+ *                                     and the headline figures in README.md
  *   --only=counters,costs,allocator   run only these suites; the others' saved results of the same mode, if
  *                                     any, still go into the report
  *   --cpus=N                          the counter section at 1, 2, 4, ... N CPUs (default 2)
@@ -23,7 +24,8 @@ import { type SavedRuns, buildGroups } from './groups.js';
 import { commandLine, hasFlag, intFlag, listFlag, npmScript } from './lib/args.js';
 import { printSection } from './lib/console.js';
 import { machineInfo } from './lib/machine.js';
-import { writeRepoFile } from './lib/output.js';
+import { readRepoFile, writeRepoFile } from './lib/output.js';
+import { renderHeadline, replaceHeadline } from './headline.js';
 import { type SavedRun, loadRun, saveRun } from './lib/saved.js';
 import { type Mode, SCALING_RESULTS, SUITE_NAMES, type SuiteName, paths } from './paths.js';
 import { renderBenchmarksDoc } from './report.js';
@@ -79,6 +81,8 @@ async function main(argv: readonly string[]): Promise<void> {
   if (groups.length === 0) throw new Error(`no saved results for ${mode} sizes; run without --report-only first`);
   for (const group of groups) for (const section of group.sections) printSection(section);
   writeRepoFile(out.doc, renderBenchmarksDoc(groups, DOC_INTRO));
+  // Only a full run speaks for the project: the README quotes its headline figures.
+  if (mode === 'full') writeRepoFile('README.md', replaceHeadline(readRepoFile('README.md'), renderHeadline(saved)));
   printSummary(saved, groups);
   console.log(`\nresults: ${SUITE_NAMES.map((s) => out.results[s]).join(', ')}\nreport:  ${out.doc} (chart ${out.counterChart.file})`);
 }
