@@ -72,7 +72,8 @@ export class InvalidFreeError extends PercpuError {
   readonly reason: InvalidFreeReason;
 
   constructor(offset: number, reason: InvalidFreeReason, detail: string) {
-    super('PERCPU_INVALID_FREE', `Cannot free offset ${offset}: ${detail}`);
+    // A non-number is quoted with its type: `Cannot free offset 8` for the string '8' would mislead.
+    super('PERCPU_INVALID_FREE', `Cannot free offset ${typeof offset === 'number' ? offset : describeValue(offset)}: ${detail}`);
     this.name = 'InvalidFreeError';
     this.offset = offset;
     this.reason = reason;

@@ -34,6 +34,7 @@ import {
   isPowerOfTwo,
   roundUp,
 } from '../memory/layout.js';
+import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
 import { testBit } from './bitmap.js';
 import { Chunk } from './chunk.js';
 import { type AreaZeroer, PageMap } from './page-map.js';
@@ -212,6 +213,8 @@ export class PercpuAllocator {
    */
   alloc(size: number, align = MIN_ALLOC_SIZE, options?: AllocOptions): number | null {
     this.checkAllocArgs(size, align);
+    checkOptionsObject(options, '{ reserved?: boolean }');
+    checkOptionalBoolean('reserved', options?.reserved);
     const reserved = options?.reserved === true;
     const bits = (size + MIN_ALLOC_SIZE - 1) >>> MIN_ALLOC_SHIFT;
     const alignBits = align <= MIN_ALLOC_SIZE ? 1 : align >>> MIN_ALLOC_SHIFT;

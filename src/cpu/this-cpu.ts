@@ -13,6 +13,7 @@ import { negate, opAddReturn, opCmpxchg, opRead, opWrite, opXchg } from '../memo
 import { elementIndex } from '../memory/pointer.js';
 import type { CpuViews } from '../memory/percpu-memory.js';
 import { type PerCpuType, TYPE_WIDTH, type ValueOf, checkDelta, checkType, checkValue } from '../memory/types.js';
+import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
 import { AllocClient } from './alloc-client.js';
 import { type CpuBinding, requireBinding } from './binding.js';
 import { type CpuCounter, makeCpuCounter } from './cpu-counter.js';
@@ -165,6 +166,8 @@ export class ThisCpu {
    */
   alloc(size: number, align = 4, options?: CpuAllocOptions): Promise<number | null> {
     try {
+      checkOptionsObject(options, '{ reserved?: boolean, recordAt?: number }');
+      checkOptionalBoolean('reserved', options?.reserved);
       return this.client('alloc').alloc(size, align, options?.reserved === true, options?.recordAt);
     } catch (error) {
       return Promise.reject(error);
@@ -174,6 +177,7 @@ export class ThisCpu {
   /** Asks the coordinator to free an offset; rejects with InvalidFreeError like rt.free(). */
   free(ptr: number, options?: CpuFreeOptions): Promise<void> {
     try {
+      checkOptionsObject(options, '{ recordAt?: number }');
       return this.client('free').free(ptr, options?.recordAt);
     } catch (error) {
       return Promise.reject(error);

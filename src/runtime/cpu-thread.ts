@@ -12,6 +12,9 @@ import type { Logger } from 'pino';
 import { isForwardedLog, type CpuWorkerData, type TaskEnvelope, type TaskMessage } from './messages.js';
 import { writeForwardedLine } from './logging.js';
 
+/** How long stopping a CPU waits for its tasks before terminating them (piscina's default close timeout). */
+const STOP_TIMEOUT_MS = 30_000;
+
 export interface CpuThreadEvents {
   /** A worker of this CPU died while the CPU was meant to be online. */
   onDeath(cpu: number, threadId: number): void;
@@ -29,6 +32,8 @@ export class CpuThread {
   /** Deaths of this thread's workers (the runtime keeps the CPU's totals across offline/online). */
   deaths = 0;
   pending = 0;
+  /** Tasks submitted and not yet settled (stop() lets them settle before closing the pool). */
+  private readonly inFlight = new Set<Promise<TaskEnvelope>>();
 
   constructor(
     workerUrl: URL,
@@ -96,11 +101,32 @@ export class CpuThread {
   /** Runs one task; resolves to the worker's envelope, rejects only if the worker died. */
   async run(message: TaskMessage): Promise<TaskEnvelope> {
     this.pending++;
+    let task: Promise<TaskEnvelope> | undefined;
     try {
-      return await this.pool.run(message);
+      task = this.pool.run(message);
+      this.inFlight.add(task);
+      return await task;
     } finally {
+      if (task !== undefined) this.inFlight.delete(task);
       this.pending--;
     }
+  }
+
+  /** Waits until no submitted task is pending, at most `ms`; false if some still are. */
+  private async settleInFlight(ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    while (this.inFlight.size > 0) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, left);
+        timer.unref();
+      });
+      await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+      clearTimeout(timer);
+    }
+    return true;
   }
 
   /** Terminates the worker thread from outside (fault injection); piscina replaces it. */
@@ -111,8 +137,15 @@ export class CpuThread {
 
   /** Finishes queued and running tasks, then stops the thread (taking the CPU offline). */
   async stop(): Promise<void> {
+    // Let every submitted task settle first, while a worker that dies is still replaced and its
+    // death handled as any other (counted, mailbox settled): piscina's close() neither replaces a
+    // dead worker nor notices the death, so a task queued behind a dying one would never run and
+    // close() would wait for piscina's 30 s close timeout.
+    const settled = await this.settleInFlight(STOP_TIMEOUT_MS);
     this.stopping = true;
-    await this.pool.close();
+    // A task still running after the timeout is terminated and rejects (CpuDiedError), as
+    // piscina's close() does after its own timeout.
+    await (settled ? this.pool.close() : this.pool.destroy());
     this.logger.info({ deaths: this.deaths }, 'CPU offline');
   }
 }

@@ -42,8 +42,10 @@ import {
   counterSlotByte,
   mailboxIndex,
 } from '../memory/control-layout.js';
+import { PAGE_SIZE } from '../memory/layout.js';
 import { PerCpuMemory } from '../memory/percpu-memory.js';
 import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } from '../memory/types.js';
+import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
 import { AllocService, type MailboxReply, type MailboxRequest, isOrphanedAllocation } from './alloc-service.js';
 import { CpuThread } from './cpu-thread.js';
 import { defaultRootLogger } from './logging.js';
@@ -115,7 +117,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     this.options = resolved;
     this.cpus = resolved.cpus;
     this.logger = options.logger ?? defaultRootLogger();
-    const statics = layoutStatics(options.statics);
+    const statics = layoutStatics(options.statics, resolved.unitSize - PAGE_SIZE);
     this.statics = statics.offsets;
     this.memory = new PerCpuMemory(resolved.cpus, resolved.areaSize);
     const robust = options.robust ?? false;
@@ -235,6 +237,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   sum<T extends PerCpuType>(ptr: number, type: T, options?: SumOptions): ValueOf<T> {
     const checked = checkType('type', type);
     const index = this.memory.indexOf(ptr, checked);
+    checkOptionsObject(options, '{ wrap?: boolean }');
+    checkOptionalBoolean('wrap', options?.wrap);
     const wrap = options?.wrap === true;
     if (isBigIntType(checked)) {
       let total = 0n;
@@ -336,6 +340,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** A percpu_counter: an s32 per CPU plus an s64 global count. */
   counter(options?: CounterOptions): PercpuCounter {
     this.assertUsable('create a counter');
+    checkOptionsObject(options, '{ batch?: number }');
     const batch = options?.batch === undefined ? Math.max(32, 2 * this.onlineCpus().length) : checkBatch(options.batch);
     const slot = this.freeCounterSlots.pop();
     if (slot === undefined) throw new OutOfSpaceError(`All ${this.options.maxCounters} counter slots are in use (option maxCounters)`);
@@ -429,6 +434,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       this.allocator.free(abandoned.result);
       this.activity[cpu]!.frees++;
       log.warn({ ptr: abandoned.result }, 'allocation undone: the CPU died before receiving it');
+      this.afterServedOp(cpu, null, 0);
     } else if (abandoned.kind === 'dropped') {
       log.warn({ op: abandoned.op === OP_ALLOC ? 'alloc' : 'free' }, 'request dropped: the CPU died before it was served');
     }
@@ -534,6 +540,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
         this.counters.delete(counter);
         this.allocator.free(counter.handle.ptr);
         this.freeCounterSlots.push(counter.handle.slot);
+        // A free like any other: robust mode's verifyEveryOperation checks after it too.
+        this.afterAllocatorOp(null, 0, 'counter');
       },
       assertUsable: (what) => this.assertUsable(what),
     };

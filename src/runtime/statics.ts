@@ -4,7 +4,7 @@
  * offset, like DEFINE_PER_CPU variables.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { MAX_ALIGN, MIN_ALLOC_SIZE, isPowerOfTwo, roundUp } from '../memory/layout.js';
+import { MAX_ALIGN, MIN_ALLOC_SIZE, PAGE_SIZE, isPowerOfTwo, roundUp } from '../memory/layout.js';
 import { type PerCpuType, TYPE_WIDTH, isPerCpuType } from '../memory/types.js';
 
 /** A static variable: one value of a type, or `size` bytes aligned to `align` (default 4). */
@@ -16,7 +16,12 @@ export interface StaticLayout {
   readonly size: number;
 }
 
-export function layoutStatics(declarations: Readonly<Record<string, StaticDeclaration>> | undefined): StaticLayout {
+/**
+ * Lays the declarations out from offset 0. `maxSize`: the most bytes they may take (the first
+ * chunk keeps a page of dynamic space), checked here so the error names `statics`, the option
+ * the caller wrote, rather than the allocator's `staticSize`.
+ */
+export function layoutStatics(declarations: Readonly<Record<string, StaticDeclaration>> | undefined, maxSize: number): StaticLayout {
   const offsets: Record<string, number> = {};
   let end = 0;
   if (declarations === undefined) return { offsets, size: 0 };
@@ -44,6 +49,9 @@ export function layoutStatics(declarations: Readonly<Record<string, StaticDeclar
     const offset = roundUp(end, Math.max(align, MIN_ALLOC_SIZE));
     offsets[name] = offset;
     end = roundUp(offset + size, MIN_ALLOC_SIZE);
+  }
+  if (end > maxSize) {
+    throw new InvalidArgumentError('statics', declarations, `declarations taking at most ${maxSize} bytes (unitSize - ${PAGE_SIZE}); these take ${end}`);
   }
   return { offsets, size: end };
 }
