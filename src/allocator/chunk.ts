@@ -178,14 +178,18 @@ export class Chunk {
   private freeRunAround(from: number, to: number): [number, number] {
     const blocks = this.blocks;
     const fromBlock = Math.floor(from / BLOCK_BITS);
-    let start = findPrevSet(this.allocMap, fromBlock * BLOCK_BITS, from) + 1;
-    if (start === fromBlock * BLOCK_BITS) {
+    const fromBlockStart = fromBlock * BLOCK_BITS;
+    // The block's left-edge run (not yet updated for this free) reaching `from` means every bit
+    // before it in the block is free: no need to scan back for that (frees in address order).
+    let start = blocks.leftFree[fromBlock]! === from - fromBlockStart ? fromBlockStart : findPrevSet(this.allocMap, fromBlockStart, from) + 1;
+    if (start === fromBlockStart) {
       let b = fromBlock - 1;
       while (b >= 0 && blocks.isFree(b)) b--;
       start = b < 0 ? 0 : (b + 1) * BLOCK_BITS - blocks.rightFree[b]!;
     }
     const toBlockEnd = (Math.floor((to - 1) / BLOCK_BITS) + 1) * BLOCK_BITS;
-    let end = findNextSet(this.allocMap, to, toBlockEnd);
+    // Likewise on the right: the block's right-edge run starting at `to` (frees in reverse order).
+    let end = blocks.rightFree[toBlockEnd / BLOCK_BITS - 1]! === toBlockEnd - to ? toBlockEnd : findNextSet(this.allocMap, to, toBlockEnd);
     if (end === toBlockEnd) {
       let b = toBlockEnd / BLOCK_BITS;
       while (b < this.nrBlocks && blocks.isFree(b)) b++;
