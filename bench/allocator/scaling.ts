@@ -3,6 +3,12 @@
  * random size (4..256 bytes), time pairs of "allocate a random size, free a random live one" (N
  * stays constant) at N = 1k and N = 1M. The sizes and victims are drawn before the clock starts.
  * Each point is the median of several rounds, after a warm-up round.
+ *
+ * A control point separates the allocator's work from the memory hierarchy: N = 1M live again,
+ * but the frees pick among the first 1k slots only, so the chunks an operation touches stay in
+ * the CPU's caches. If its cost matches N = 1k, what the allocator does per operation does not
+ * depend on N, and the rest of the large point's cost is cache misses on metadata spread over
+ * thousands of chunks.
  */
 import { Prng } from '../../src/util/prng.js';
 import { median, msSince, now } from '../lib/timing.js';
@@ -32,9 +38,14 @@ export interface ScalingResult {
   readonly large: ScalingPoint;
   /** large.nsPerPair / small.nsPerPair. */
   readonly ratio: number;
+  /** The control: largeLive live, frees among the first smallLive slots. */
+  readonly largeHot: ScalingPoint;
+  /** largeHot.nsPerPair / small.nsPerPair. */
+  readonly hotRatio: number;
 }
 
-function measurePoint(live: number, pairsPerRound: number, prng: Prng): ScalingPoint {
+/** `victimPool`: the frees pick among the first `victimPool` live slots (all of them by default). */
+function measurePoint(live: number, pairsPerRound: number, prng: Prng, victimPool = live): ScalingPoint {
   // Room for the live set at the largest size, so fragmentation can never run it out of space.
   const rig = makeRig({ cpus: 1, areaSize: areaFor(live * MAX_SIZE, 4) });
   const { allocator } = rig;
@@ -46,7 +57,7 @@ function measurePoint(live: number, pairsPerRound: number, prng: Prng): ScalingP
   for (let round = -1; round < ROUNDS; round++) {
     for (let i = 0; i < pairsPerRound; i++) {
       sizes[i] = prng.int(MIN_SIZE, MAX_SIZE);
-      victims[i] = prng.int(0, live - 1);
+      victims[i] = prng.int(0, victimPool - 1);
     }
     const start = now();
     for (let i = 0; i < pairsPerRound; i++) {
@@ -76,5 +87,14 @@ export function runScaling(seed: number, smallLive: number, largeLive: number, p
   const prng = new Prng(seed);
   const small = measurePoint(smallLive, pairsPerRound, prng);
   const large = measurePoint(largeLive, pairsPerRound, prng);
-  return { seed, sizeRange: [MIN_SIZE, MAX_SIZE], small, large, ratio: large.nsPerPair / small.nsPerPair };
+  const largeHot = measurePoint(largeLive, pairsPerRound, prng, smallLive);
+  return {
+    seed,
+    sizeRange: [MIN_SIZE, MAX_SIZE],
+    small,
+    large,
+    ratio: large.nsPerPair / small.nsPerPair,
+    largeHot,
+    hotRatio: largeHot.nsPerPair / small.nsPerPair,
+  };
 }
