@@ -34,7 +34,7 @@ import {
   isPowerOfTwo,
   roundUp,
 } from '../memory/layout.js';
-import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
+import { checkOptionalBoolean, checkOptionalFunction, checkOptionsObject } from '../util/check.js';
 import { testBit } from './bitmap.js';
 import { Chunk } from './chunk.js';
 import { type AreaZeroer, PageMap } from './page-map.js';
@@ -93,10 +93,6 @@ function checkByteCount(name: string, value: unknown, max: number): number {
     throw new InvalidArgumentError(name, value, `an integer from 0 to ${max}`);
   }
   return roundUp(value, MIN_ALLOC_SIZE);
-}
-
-function checkOptionalFunction(name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') throw new InvalidArgumentError(name, value, 'a function');
 }
 
 export class PercpuAllocator {

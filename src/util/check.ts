@@ -16,3 +16,8 @@ export function checkOptionsObject(options: unknown, shape: string): void {
 export function checkOptionalBoolean(argument: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(argument, value, 'a boolean');
 }
+
+/** An optional callback: undefined or a function. */
+export function checkOptionalFunction(argument: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') throw new InvalidArgumentError(argument, value, 'a function');
+}
