@@ -6,7 +6,13 @@
  *
  * Everything that must survive a crash lives in this CPU's unit, in static variables: the table
  * of live areas, the operation count and the tallies. A replacement worker resumes from them.
+ *
+ * Counting: every task counts a burst of COUNT_PER_TASK increments (a per-CPU u64 through the fast
+ * path and a percpu_counter) once, right before it ends — before returning, before an injected
+ * fault, before asking to be killed from outside. The coordinator knows how many tasks ended, so
+ * it knows what the sums must be: a count a dying worker made and the sums miss is a lost count.
  */
+import type { CounterHandle } from '../counter/handle.js';
 import { InvalidFreeError, thisCpu } from '../cpu/index.js';
 import { Prng } from '../util/prng.js';
 
@@ -26,7 +32,15 @@ export const STRESS_STATICS = {
   stress_next_id: 'u32',
   /** Set to 1 when the CPU reaches a planned kill from outside (the coordinator watches it). */
   stress_kill_me: 'u32',
+  /** Increments of the tasks' counting bursts, through thisCpu.ref. */
+  stress_counted: 'u64',
 } as const;
+
+/**
+ * Increments per task's counting burst. Not a multiple of a percpu_counter's batch, so a dying
+ * worker leaves an unfolded local part behind, which must still count.
+ */
+export const COUNT_PER_TASK = 1009;
 
 export type FaultKind = 'exit' | 'throw' | 'oom';
 
@@ -42,6 +56,8 @@ export interface StressArg {
    * working, and if the work ends first, wait to be killed.
    */
   readonly killAt: number | null;
+  /** The run's percpu_counter (rt.counter().handle). */
+  readonly counter: CounterHandle;
 }
 
 export interface StressResult {
@@ -171,9 +187,16 @@ export async function stress(arg: StressArg): Promise<StressResult> {
   const killMe = thisCpu.staticPtr('stress_kill_me');
   thisCpu.write(killMe, 'u32', 0);
   const prng = new Prng((arg.seed ^ Math.imul(cpu + 1, 0x2545f491) ^ Math.imul(done + 1, 0x61c88647)) >>> 0);
+  const countOnce = countingBurst(arg.counter);
   while (done < arg.ops) {
-    if (arg.faultAt !== null && arg.faultKind !== null && done >= arg.faultAt) await die(arg.faultKind);
-    if (arg.killAt !== null && done >= arg.killAt) thisCpu.write(killMe, 'u32', 1);
+    if (arg.faultAt !== null && arg.faultKind !== null && done >= arg.faultAt) {
+      countOnce();
+      await die(arg.faultKind);
+    }
+    if (arg.killAt !== null && done >= arg.killAt) {
+      countOnce();
+      thisCpu.write(killMe, 'u32', 1);
+    }
     const live = state.liveSlots();
     const empty = state.emptySlot();
     if (empty >= 0 && (live.length === 0 || prng.next() < 0.55)) {
@@ -185,12 +208,28 @@ export async function stress(arg: StressArg): Promise<StressResult> {
     done++;
     thisCpu.write(state.ops, 'u32', done);
   }
+  countOnce();
   if (arg.killAt !== null) {
     thisCpu.write(killMe, 'u32', 1);
     // The coordinator kills this worker within milliseconds; wait for it.
     for (;;) await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return { cpu, opsDone: done };
+}
+
+/** The task's counting burst, made at most once however often it is called. */
+function countingBurst(handle: CounterHandle): () => void {
+  let counted = false;
+  return () => {
+    if (counted) return;
+    counted = true;
+    const local = thisCpu.ref(thisCpu.staticPtr('stress_counted'), 'u64');
+    const counter = thisCpu.counter(handle);
+    for (let i = 0; i < COUNT_PER_TASK; i++) {
+      local.inc();
+      counter.add(1);
+    }
+  };
 }
 
 /** Frees every area this CPU still holds, checking each stamp one last time. */

@@ -11,7 +11,7 @@ import { CpuDiedError } from '../errors.js';
 import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
 import type * as StressTasks from './stress-tasks.js';
-import { type FaultKind, STRESS_STATICS } from './stress-tasks.js';
+import { COUNT_PER_TASK, type FaultKind, STRESS_STATICS } from './stress-tasks.js';
 
 export interface StressOptions {
   readonly cpus: number;
@@ -45,6 +45,12 @@ export interface StressReport {
   readonly failedAllocations: number;
   readonly violations: number;
   readonly leaks: number;
+  /**
+   * The tasks' counting bursts: what the sums must be (COUNT_PER_TASK per task that ended, as the
+   * coordinator saw them end), what the per-CPU u64 and the percpu_counter hold, and the counts
+   * lost (expected minus the smaller of the two; a sum above expected is a failure too).
+   */
+  readonly counts: { readonly expected: string; readonly perCpu: string; readonly counter: string; readonly lost: string };
   readonly faultsPlanned: number;
   readonly faultsInjected: Readonly<Record<AnyFaultKind, number>>;
   readonly deaths: number;
@@ -89,6 +95,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   });
   const injected: Record<AnyFaultKind, number> = { exit: 0, throw: 0, oom: 0, terminate: 0 };
   let deaths = 0;
+  // Tasks that ended (returned, or died of their planned fault): each made one counting burst.
+  let tasksEnded = 0;
+  const counter = rt.counter();
   const opsPtr = rt.staticPtr('stress_ops');
   const opsDone = (cpu: number): number => rt.read(opsPtr, cpu, 'u32');
   const killMePtr = rt.staticPtr('stress_kill_me');
@@ -123,13 +132,16 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
             faultAt: inside?.at ?? null,
             faultKind: (inside?.kind ?? null) as FaultKind | null,
             killAt: next?.kind === 'terminate' ? next.at : null,
+            counter: counter.handle,
           });
+          tasksEnded++;
           if (killer !== null) clearInterval(killer);
           if (faults.length === 0 || opsDone(cpu) >= options.ops) return;
         } catch (error) {
           if (killer !== null) clearInterval(killer);
           if (!(error instanceof CpuDiedError)) throw error;
           deaths++;
+          tasksEnded++;
           if (next !== undefined) {
             injected[next.kind]++;
             faults.shift();
@@ -145,6 +157,13 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     options.onProgress?.(rt.sum(opsPtr, 'u32'));
     options.beforeCleanup?.(rt.allocator);
     await rt.runOnEach('release');
+    const expected = BigInt(tasksEnded * COUNT_PER_TASK);
+    const perCpu = rt.sum(rt.staticPtr('stress_counted'), 'u64');
+    const counterSum = counter.sum();
+    const smaller = perCpu < counterSum ? perCpu : counterSum;
+    const countsExact = perCpu === expected && counterSum === expected;
+    // Its per-CPU part is an allocation: freed before the leak count.
+    counter.destroy();
 
     const allocator = rt.stats().allocator;
     let verifyError: string | null = null;
@@ -172,6 +191,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       failedAllocations: total('stress_failed'),
       violations,
       leaks,
+      counts: { expected: String(expected), perCpu: String(perCpu), counter: String(counterSum), lost: String(expected > smaller ? expected - smaller : 0n) },
       faultsPlanned: options.faults,
       faultsInjected: injected,
       deaths,
@@ -179,7 +199,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       verifyError,
       seconds: (performance.now() - started) / 1000,
       allocator,
-      ok: violations === 0 && leaks === 0 && verifyError === null,
+      ok: violations === 0 && leaks === 0 && countsExact && verifyError === null,
     };
   } finally {
     await rt.close();

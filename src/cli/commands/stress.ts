@@ -42,6 +42,8 @@ function printStressReport(r: StressReport, logPath: string, logLines: number): 
   console.log(`faults injected    ${r.deaths} of ${r.faultsPlanned} (${kinds})`);
   console.log(`violations         ${r.violations}${r.violations === 0 ? '' : '  <- areas overlapped or were not zeroed'}`);
   console.log(`leaks              ${r.leaks}`);
+  const c = r.counts;
+  console.log(`counts             expected ${int(Number(c.expected))}, per-CPU u64 ${int(Number(c.perCpu))}, percpu_counter ${int(Number(c.counter))}, lost ${c.lost}`);
   console.log(`verify()           ${r.verified ? 'OK' : `FAILED: ${r.verifyError ?? ''}`}`);
   console.log(`duration           ${r.seconds.toFixed(2)} s`);
   console.log(`result             ${r.ok ? 'OK' : 'FAILED'}`);
