@@ -7,6 +7,7 @@
 import type { ChunkPicture } from '../allocator/snapshot.js';
 import { PAGE_SIZE } from '../memory/layout.js';
 import { bytes } from '../util/format.js';
+import { escapeXml } from '../util/xml.js';
 
 const WIDTH = 1000;
 const LEFT = 90;
@@ -23,9 +24,6 @@ export const COLORS = {
   reserved: '#f2a33a',
 } as const;
 
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function rect(x: number, y: number, w: number, h: number, fill: string, cls: string, extra = ''): string {
   return `<rect class="${cls}" x="${x.toFixed(2)}" y="${y}" width="${Math.max(w, 0.5).toFixed(2)}" height="${h}" fill="${fill}"${extra}/>`;
