@@ -66,12 +66,22 @@ export class PerCpuMemory {
     this.views = this.buffers.map((buffer) => createCpuViews(buffer, areaSize));
   }
 
-  /** Zeroes [offset, offset + size) in every CPU's area (the allocator's AreaZeroer). */
+  /**
+   * Makes [offset, offset + size) zero in every CPU's area (the allocator's AreaZeroer). Words
+   * are written only from the first non-zero one on: memory no CPU wrote since it was last zero
+   * is only read, so a page the operating system never backed stays unbacked (reading it maps
+   * the shared zero page; writing it would commit a page of RAM per CPU for nothing).
+   */
   zero(offset: number, size: number): void {
     const wordAligned = (offset & 3) === 0 && (size & 3) === 0;
     for (const view of this.views) {
-      if (wordAligned) view.u32.fill(0, offset >>> 2, (offset + size) >>> 2);
-      else view.u8.fill(0, offset, offset + size);
+      if (wordAligned) {
+        const words = view.u32;
+        const end = (offset + size) >>> 2;
+        let w = offset >>> 2;
+        while (w < end && words[w] === 0) w++;
+        if (w < end) words.fill(0, w, end);
+      } else view.u8.fill(0, offset, offset + size);
     }
   }
 

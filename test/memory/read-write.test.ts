@@ -155,4 +155,19 @@ describe('PerCpuMemory.zero', () => {
       }
     });
   }
+
+  it('clears a range whose first words are already zero and the rest not, CPU by CPU (words are written from the first non-zero one)', () => {
+    const memory = new PerCpuMemory(CPUS, AREA);
+    // CPU 0: dirty only near the end of the range; CPU 1: dirty only in its last word; CPU 2: clean.
+    memory.views[0]!.u32.fill(0x5a5a5a5a, 200, 300);
+    memory.views[1]!.u32[255] = 1;
+    memory.zero(512, 512);
+    for (let cpu = 0; cpu < CPUS; cpu++) {
+      const words = memory.views[cpu]!.u32;
+      for (let w = 128; w < 256; w++) if (words[w] !== 0) throw new Error(`cpu ${cpu} word ${w}: ${words[w]}, expected 0`);
+    }
+    // Outside the range nothing changed.
+    expect(memory.views[0]!.u32[300 - 1]).toBe(0x5a5a5a5a);
+    expect(memory.views[0]!.u32[256]).toBe(0x5a5a5a5a);
+  });
 });
