@@ -2,6 +2,7 @@
 import { median } from './timing.js';
 
 export interface Summary {
+  readonly p10: number;
   readonly median: number;
   readonly p99: number;
   readonly min: number;
@@ -16,8 +17,9 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export function summarize(values: readonly number[]): Summary {
-  if (values.length === 0) return { median: NaN, p99: NaN, min: NaN, max: NaN, samples: 0 };
+  if (values.length === 0) return { p10: NaN, median: NaN, p99: NaN, min: NaN, max: NaN, samples: 0 };
   return {
+    p10: percentile(values, 0.1),
     median: median(values),
     p99: percentile(values, 0.99),
     min: Math.min(...values),

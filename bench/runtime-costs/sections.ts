@@ -36,7 +36,7 @@ function startupSection(results: CostResults): DocSection {
 }
 
 function tripRow(what: string, s: Summary): string[] {
-  return [what, us(s.median), us(s.p99), us(s.max), fmt.int(s.samples)];
+  return [what, us(s.min), us(s.p10), us(s.median), us(s.p99), us(s.max), fmt.int(s.samples)];
 }
 
 function roundTripSection(results: CostResults): DocSection {
@@ -45,13 +45,15 @@ function roundTripSection(results: CostResults): DocSection {
     intro: [
       "A task on CPU 0 calls `await thisCpu.alloc(16)` then `await thisCpu.free(ptr)`, one after another, timing each on the CPU: the " +
         'request goes through the CPU\'s mailbox (shared memory, `Atomics.notify`), the coordinator serves it from its ' +
-        '`Atomics.waitAsync` loop and replies the same way. For comparison: a task that does nothing, dispatched from the coordinator ' +
+        '`Atomics.waitAsync` loop and replies the same way; the CPU spins on its mailbox for about 25 µs before it sleeps. The ' +
+        'times fall in two groups: a few microseconds when the reply comes while the CPU spins, tens when the coordinator ' +
+        'itself had to be woken first (the operating system decides which, run by run). For comparison: a task that does nothing, dispatched from the coordinator ' +
         'and awaited (`rt.runOn(0, ...)`, a piscina message round trip).',
     ],
     tables: [
       {
         title: 'Round trips, µs',
-        headers: ['Request', 'Median', 'p99', 'Max', 'Samples'],
+        headers: ['Request', 'Min', 'p10', 'Median', 'p99', 'Max', 'Samples'],
         rows: [tripRow('`thisCpu.alloc(16)`', results.allocUs), tripRow('`thisCpu.free(ptr)`', results.freeUs), tripRow('`rt.runOn(0, noop)` (a task)', results.taskUs)],
       },
     ],
