@@ -45,6 +45,12 @@ import { verifyAllocator } from './verify.js';
 /** How many chunks that may not fit an alignment one search tries before taking a sure one. */
 export const MAX_UNSURE_TRIES = 8;
 
+/**
+ * Released chunk objects kept for reuse: enough to absorb a workload that frees and refills a few
+ * chunks over and over (Zhou's patterns), few enough that a big release returns its memory.
+ */
+const MAX_SPARE_CHUNKS = 4;
+
 /** Linux caps its "allocation failed" warnings at 10; so do we. */
 export const MAX_FAILURE_WARNINGS = 10;
 
@@ -138,6 +144,8 @@ export class PercpuAllocator {
   private minAllocSize = Infinity;
   private maxAllocSize = 0;
   private liveBytes = 0;
+  /** Released chunk objects kept for reuse by createChunk (at most MAX_SPARE_CHUNKS). */
+  private readonly spareChunks: Chunk[] = [];
 
   constructor(options: AllocatorOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -379,7 +387,7 @@ export class PercpuAllocator {
     // MAX_UNSURE_TRIES chunks are scanned, and at most 4 × that many looked at.
     let looked = 0;
     search: for (let slot = slots.firstFrom(contigToSlot(bits)); slot >= 0 && slot < sureSlot; slot = slots.firstFrom(slot + 1)) {
-      for (const chunk of slots.lists[slot]!) {
+      for (let chunk = slots.lists[slot]!.head; chunk !== null; chunk = chunk.nextInSlot) {
         if (++looked > 4 * MAX_UNSURE_TRIES || scans === MAX_UNSURE_TRIES) break search;
         if (!chunk.contigFits(bits, alignMask)) continue;
         scans++;
@@ -397,11 +405,9 @@ export class PercpuAllocator {
     // Slots whose every chunk fits: the first chunk of the lowest such slot.
     const slot = slots.firstFrom(sureSlot);
     if (slot < 0) return null;
-    for (const chunk of slots.lists[slot]!) {
-      this.foundBit = chunk.findFit(bits, alignBits);
-      return chunk;
-    }
-    return null;
+    const chunk = slots.lists[slot]!.head;
+    if (chunk !== null) this.foundBit = chunk.findFit(bits, alignBits);
+    return chunk;
   }
 
   /**
@@ -426,7 +432,15 @@ export class PercpuAllocator {
       if (this.nextNewIndex >= this.maxChunks) return null;
       index = this.nextNewIndex++;
     }
-    const chunk = new Chunk(index, this.unitBits);
+    // A released chunk is empty, and an empty chunk's bitmaps and hints are those of a new one
+    // (its boundary bits over free space mean nothing): reuse the object, saving the garbage.
+    const spare = this.spareChunks.pop();
+    let chunk: Chunk;
+    if (spare === undefined) chunk = new Chunk(index, this.unitBits);
+    else {
+      chunk = spare;
+      chunk.index = index;
+    }
     this.chunks[index] = chunk;
     this.slots.place(chunk);
     this.emptyChunks.add(chunk);
@@ -458,6 +472,7 @@ export class PercpuAllocator {
     this.nrChunks--;
     const firstPage = chunk.index * this.pages.pagesPerUnit;
     for (let page = firstPage; page < firstPage + this.pages.pagesPerUnit; page++) this.pages.depopulate(page);
+    if (this.spareChunks.length < MAX_SPARE_CHUNKS) this.spareChunks.push(chunk);
   }
 
   /** Pages of [offset, offset + size) left with no allocated bit stop counting as populated. */

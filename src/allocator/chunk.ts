@@ -28,8 +28,11 @@ export type BitState =
   | { readonly kind: 'interior'; readonly areaStart: number };
 
 export class Chunk {
-  /** Which unit-sized slice of every CPU's area this chunk is: offsets [index*unit, (index+1)*unit). */
-  readonly index: number;
+  /**
+   * Which unit-sized slice of every CPU's area this chunk is: offsets [index*unit, (index+1)*unit).
+   * Set again only when the allocator reuses a released (empty) chunk object for another index.
+   */
+  index: number;
   readonly nrBits: number;
   readonly nrBlocks: number;
   /** Bits [0, startBit) and [endBit, nrBits) are hidden: allocated for good, never handed out. */
@@ -38,18 +41,18 @@ export class Chunk {
   readonly allocMap: Uint32Array;
   readonly boundMap: Uint32Array;
   readonly blocks: BlockHints;
-  /** populated[b] = 1 when block (page) b is backed; see the allocator's population rules. */
-  readonly populated: Uint8Array;
 
   contigBits = 0;
   contigStart = 0;
   freeBits = 0;
   firstFreeBlock = 0;
-  nrPopulated = 0;
   /** Live areas in this chunk (hidden regions excluded). */
   nrAreas = 0;
   /** Which slot list the allocator keeps this chunk in; -1 while in none. */
   slot = -1;
+  /** Neighbours in that slot's list (slots.ts); null at the ends and while in none. */
+  prevInSlot: Chunk | null = null;
+  nextInSlot: Chunk | null = null;
 
   constructor(index: number, nrBits: number, startBit = 0, endBit = nrBits) {
     this.index = index;
@@ -60,7 +63,6 @@ export class Chunk {
     this.allocMap = new Uint32Array(nrBits / 32);
     this.boundMap = new Uint32Array(nrBits / 32 + 1);
     this.blocks = new BlockHints(this.nrBlocks);
-    this.populated = new Uint8Array(this.nrBlocks);
     this.freeBits = nrBits;
     this.contigBits = nrBits;
     // Hidden regions are allocated bits that no area owns; their pages count as populated

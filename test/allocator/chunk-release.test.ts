@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PercpuAllocator } from 'percpu';
+import { Prng } from '../../src/util/prng.js';
 import { mustAlloc, prng } from './helpers.js';
 
 const UNIT = 8192;
@@ -66,6 +67,36 @@ describe('release of fully free chunks', () => {
       expect(chunkIndices(allocator)).toEqual([0]);
     }
     expect(allocator.stats()).toMatchObject({ nrChunks: 1, nrMaxChunks: 4, nrFailed: 0 });
+    allocator.verify();
+  });
+});
+
+describe('released chunk objects are reused', () => {
+  it('a chunk emptied after fragmenting allocations serves again, at another index, exactly like a new one', () => {
+    // More chunks than the allocator keeps spare objects for, so reused objects change index.
+    const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 16 * UNIT, staticSize: 4 });
+    const random = new Prng(7);
+    for (let round = 0; round < 6; round++) {
+      // Small areas of random size and alignment over several chunks, freed in random order.
+      const live: { offset: number; size: number }[] = [];
+      while (live.length < 250) {
+        const size = random.int(1, 600);
+        live.push({ offset: mustAlloc(allocator, size, 2 ** random.int(2, 7)), size });
+      }
+      expect(allocator.stats().nrChunks).toBeGreaterThan(6);
+      const ends = [...live].sort((a, b) => a.offset - b.offset);
+      for (let i = 1; i < ends.length; i++) expect(ends[i]!.offset).toBeGreaterThanOrEqual(ends[i - 1]!.offset + ends[i - 1]!.size);
+      random.shuffle(live);
+      for (const { offset } of live) {
+        allocator.free(offset);
+        allocator.verify();
+      }
+      expect(chunkIndices(allocator)).toEqual([0]);
+      // Whole units next: every chunk object, new or reused, must be entirely free.
+      const whole = [mustAlloc(allocator, UNIT), mustAlloc(allocator, UNIT), mustAlloc(allocator, UNIT)];
+      allocator.verify();
+      for (const offset of whole) allocator.free(offset);
+    }
     allocator.verify();
   });
 });
