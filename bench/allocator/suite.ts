@@ -1,8 +1,14 @@
-/** Runs every allocator benchmark at full or quick sizes; the results are plain JSON data. */
-import { type KiranResult, runKiranCounters, runKiranObjects } from './kiran.js';
-import { type MillionResult, runMillion } from './million.js';
-import { type ScalingResult, runScaling } from './scaling.js';
-import { type ZhouResult, runZhou } from './zhou.js';
+/**
+ * Runs every allocator benchmark at full or quick sizes, each in a fresh Node process (one-test.ts);
+ * the results are plain JSON data.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { KiranResult } from './kiran.js';
+import type { MillionResult } from './million.js';
+import type { OneTestRequest } from './one-test.js';
+import type { ScalingResult } from './scaling.js';
+import type { ZhouResult } from './zhou.js';
 
 export type Mode = 'full' | 'quick';
 
@@ -46,14 +52,24 @@ export interface AllocatorResults {
   readonly scaling: ScalingResult;
 }
 
+const ONE_TEST = fileURLToPath(new URL('./one-test.js', import.meta.url));
+
+/** Runs one test in a fresh Node process (see one-test.ts) and returns its result. */
+function runInChild<T>(request: OneTestRequest): T {
+  const out = execFileSync(process.execPath, [ONE_TEST, JSON.stringify(request)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(out.trim().split('\n').pop() ?? '') as T;
+}
+
 export function runAllocatorSuite(mode: Mode, seed: number, sizes: SuiteSizes, log: (line: string) => void): AllocatorResults {
-  const kiranCounters = runKiranCounters(seed);
-  const kiranObjects = runKiranObjects(seed);
+  const kiranCounters = runInChild<KiranResult>({ test: 'kiranCounters', seed, sizes });
+  const kiranObjects = runInChild<KiranResult>({ test: 'kiranObjects', seed, sizes });
   log('kiran: done');
-  const zhou = runZhou(sizes.zhouObjects, log);
-  const million = runMillion(sizes.millionAllocations, sizes.millionTimeLimitMs);
-  log(`million: ${million.allocationsMade} allocations in ${million.allocMs.toFixed(0)} ms${million.completed ? '' : ' (time limit)'}`);
-  const scaling = runScaling(seed, sizes.scalingSmallLive, sizes.scalingLargeLive, sizes.scalingPairsPerRound);
-  log(`scaling: ${scaling.small.nsPerPair.toFixed(0)} ns vs ${scaling.large.nsPerPair.toFixed(0)} ns per pair`);
+  const zhou = runInChild<ZhouResult>({ test: 'zhou', seed, sizes });
+  const million = runInChild<MillionResult>({ test: 'million', seed, sizes });
+  const scaling = runInChild<ScalingResult>({ test: 'scaling', seed, sizes });
   return { mode, seed, sizes, kiranCounters, kiranObjects, zhou, million, scaling };
 }
