@@ -179,20 +179,33 @@ export class Chunk {
    */
   private freeRunAround(from: number, to: number): [number, number] {
     const blocks = this.blocks;
+    // The chunk's largest run (exact, not yet updated for this free) ending at `from` or starting
+    // at `to` is the free run on that side, whole: no walk (frees in address order, or reverse).
+    const contigEnd = this.contigStart + this.contigBits;
+    const leftIsContig = this.contigBits > 0 && contigEnd === from;
+    const rightIsContig = this.contigBits > 0 && this.contigStart === to;
     const fromBlock = Math.floor(from / BLOCK_BITS);
     const fromBlockStart = fromBlock * BLOCK_BITS;
     // The block's left-edge run (not yet updated for this free) reaching `from` means every bit
     // before it in the block is free: no need to scan back for that (frees in address order).
-    let start = blocks.leftFree[fromBlock]! === from - fromBlockStart ? fromBlockStart : findPrevSet(this.allocMap, fromBlockStart, from) + 1;
-    if (start === fromBlockStart) {
+    let start = leftIsContig
+      ? this.contigStart
+      : blocks.leftFree[fromBlock]! === from - fromBlockStart
+        ? fromBlockStart
+        : findPrevSet(this.allocMap, fromBlockStart, from) + 1;
+    if (!leftIsContig && start === fromBlockStart) {
       let b = fromBlock - 1;
       while (b >= 0 && blocks.isFree(b)) b--;
       start = b < 0 ? 0 : (b + 1) * BLOCK_BITS - blocks.rightFree[b]!;
     }
     const toBlockEnd = (Math.floor((to - 1) / BLOCK_BITS) + 1) * BLOCK_BITS;
     // Likewise on the right: the block's right-edge run starting at `to` (frees in reverse order).
-    let end = blocks.rightFree[toBlockEnd / BLOCK_BITS - 1]! === toBlockEnd - to ? toBlockEnd : findNextSet(this.allocMap, to, toBlockEnd);
-    if (end === toBlockEnd) {
+    let end = rightIsContig
+      ? contigEnd
+      : blocks.rightFree[toBlockEnd / BLOCK_BITS - 1]! === toBlockEnd - to
+        ? toBlockEnd
+        : findNextSet(this.allocMap, to, toBlockEnd);
+    if (!rightIsContig && end === toBlockEnd) {
       let b = toBlockEnd / BLOCK_BITS;
       while (b < this.nrBlocks && blocks.isFree(b)) b++;
       end = b >= this.nrBlocks ? this.nrBits : b * BLOCK_BITS + blocks.leftFree[b]!;
