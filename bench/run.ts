@@ -11,7 +11,7 @@
  *                                     any, still go into the report
  *   --cpus=N                          the counter section at 1, 2, 4, ... N CPUs (default 2)
  *   --seed=N                          another PRNG seed (default 2005)
- *   --million-limit-s=N               stop the million-allocation test after N s (0: never; default 60, 10 with --quick)
+ *   --million-limit-s=N               stop the million-allocation test after N s (0: never; default 10, 60 with --full)
  *   --report-only                     regenerate the report from the saved results, running nothing
  *
  * The report includes "scaling on 16 cores" when bench-results/scaling-16.json exists (written by

@@ -86,9 +86,18 @@ export interface AllocFailure {
 
 const NO_ZEROER: AreaZeroer = { zero() {} };
 
-function checkSizeOption(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !isPowerOfTwo(value) || value < min || value > max) {
-    throw new InvalidArgumentError(name, value, `a power of two from ${min} to ${max}`);
+/** The unit size option: a power of two from MIN_UNIT_SIZE to MAX_UNIT_SIZE (also checked by the runtime's options). */
+export function checkUnitSize(value: unknown): number {
+  if (typeof value !== 'number' || !isPowerOfTwo(value) || value < MIN_UNIT_SIZE || value > MAX_UNIT_SIZE) {
+    throw new InvalidArgumentError('unitSize', value, `a power of two from ${MIN_UNIT_SIZE} to ${MAX_UNIT_SIZE}`);
+  }
+  return value;
+}
+
+/** The area size option: a whole number of units, at most MAX_AREA_SIZE. */
+export function checkAreaSize(value: unknown, unitSize: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < unitSize || value > MAX_AREA_SIZE || value % unitSize !== 0) {
+    throw new InvalidArgumentError('areaSize', value, `a multiple of unitSize (${unitSize}) from ${unitSize} to ${MAX_AREA_SIZE}`);
   }
   return value;
 }
@@ -151,21 +160,8 @@ export class PercpuAllocator {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', options, 'an object with at least { unitSize, areaSize }');
     }
-    this.unitSize = checkSizeOption('unitSize', options.unitSize, MIN_UNIT_SIZE, MAX_UNIT_SIZE);
-    const areaSize = options.areaSize;
-    if (
-      typeof areaSize !== 'number' ||
-      !Number.isInteger(areaSize) ||
-      areaSize < this.unitSize ||
-      areaSize > MAX_AREA_SIZE ||
-      areaSize % this.unitSize !== 0
-    ) {
-      throw new InvalidArgumentError(
-        'areaSize',
-        areaSize,
-        `a multiple of unitSize (${this.unitSize}) from ${this.unitSize} to ${MAX_AREA_SIZE}`,
-      );
-    }
+    this.unitSize = checkUnitSize(options.unitSize);
+    const areaSize = checkAreaSize(options.areaSize, this.unitSize);
     this.areaSize = areaSize;
     this.unitBits = this.unitSize >>> MIN_ALLOC_SHIFT;
     this.maxChunks = areaSize / this.unitSize;

@@ -8,15 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
-import {
-  DEFAULT_AREA_SIZE,
-  DEFAULT_UNIT_SIZE,
-  MAX_AREA_SIZE,
-  MAX_CPUS,
-  MAX_UNIT_SIZE,
-  MIN_UNIT_SIZE,
-  isPowerOfTwo,
-} from '../memory/layout.js';
+import { checkAreaSize, checkUnitSize } from '../allocator/allocator.js';
+import { DEFAULT_AREA_SIZE, DEFAULT_UNIT_SIZE, MAX_CPUS } from '../memory/layout.js';
 import type { RobustOptions } from './robust.js';
 import type { StaticDeclaration } from './statics.js';
 
@@ -110,20 +103,8 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   }
   // Checked here, before any buffer is reserved: a bad areaSize must be an InvalidArgumentError,
   // not the RangeError of a SharedArrayBuffer or typed array of that size.
-  const unitSize = options.unitSize ?? DEFAULT_UNIT_SIZE;
-  if (typeof unitSize !== 'number' || !isPowerOfTwo(unitSize) || unitSize < MIN_UNIT_SIZE || unitSize > MAX_UNIT_SIZE) {
-    throw new InvalidArgumentError('unitSize', unitSize, `a power of two from ${MIN_UNIT_SIZE} to ${MAX_UNIT_SIZE}`);
-  }
-  const areaSize = options.areaSize ?? DEFAULT_AREA_SIZE;
-  if (
-    typeof areaSize !== 'number' ||
-    !Number.isInteger(areaSize) ||
-    areaSize < unitSize ||
-    areaSize > MAX_AREA_SIZE ||
-    areaSize % unitSize !== 0
-  ) {
-    throw new InvalidArgumentError('areaSize', areaSize, `a multiple of unitSize (${unitSize}) from ${unitSize} to ${MAX_AREA_SIZE}`);
-  }
+  const unitSize = checkUnitSize(options.unitSize ?? DEFAULT_UNIT_SIZE);
+  const areaSize = checkAreaSize(options.areaSize ?? DEFAULT_AREA_SIZE, unitSize);
   checkLogger(options.logger);
   checkResourceLimits(options.workerResourceLimits);
   checkRobust(options.robust);
