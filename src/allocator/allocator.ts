@@ -114,6 +114,8 @@ export class PercpuAllocator {
   readonly unitSize: number;
   readonly areaSize: number;
   readonly unitBits: number;
+  /** log2(unitSize): offset >>> unitShift is the offset's chunk index. */
+  private readonly unitShift: number;
   readonly maxChunks: number;
   /** Static region: offsets [0, staticSize). Reserved region: [staticSize, dynamicStart). */
   readonly staticSize: number;
@@ -164,6 +166,7 @@ export class PercpuAllocator {
     const areaSize = checkAreaSize(options.areaSize, this.unitSize);
     this.areaSize = areaSize;
     this.unitBits = this.unitSize >>> MIN_ALLOC_SHIFT;
+    this.unitShift = 31 - Math.clz32(this.unitSize);
     this.maxChunks = areaSize / this.unitSize;
     // The first chunk needs at least one page of dynamic space after static + reserved.
     const maxFixed = this.unitSize - PAGE_SIZE;
@@ -266,7 +269,7 @@ export class PercpuAllocator {
     let chunk = this.liveChunkAt(offset);
     let bitOff: number;
     if (chunk !== null) {
-      bitOff = (offset - chunk.index * this.unitSize) >>> MIN_ALLOC_SHIFT;
+      bitOff = (offset & (this.unitSize - 1)) >>> MIN_ALLOC_SHIFT;
     } else {
       // Slow path: find out exactly what is wrong and throw it.
       ({ chunk, bitOff } = this.locateLiveArea(offset));
@@ -278,7 +281,7 @@ export class PercpuAllocator {
     this.afterFree?.(offset, bits << MIN_ALLOC_SHIFT);
     if (chunk === this.reservedChunk) return;
 
-    this.depopulateEmptyPages(chunk, offset, bits << MIN_ALLOC_SHIFT);
+    if (chunk.blocksEmptied > 0) this.depopulateEmptyPages(chunk, offset, bits << MIN_ALLOC_SHIFT);
     this.slots.place(chunk);
     if (chunk.isEmpty()) {
       this.emptyChunks.add(chunk);
@@ -291,14 +294,17 @@ export class PercpuAllocator {
    * null (the slow path then says why). No allocation, no object.
    */
   private liveChunkAt(offset: number): Chunk | null {
-    if (typeof offset !== 'number' || !(offset >= 0 && offset < this.areaSize) || offset % MIN_ALLOC_SIZE !== 0) return null;
-    const index = Math.floor(offset / this.unitSize);
+    // (offset >>> 0) === offset: an integer in [0, 2^32), so the bit operations below are exact.
+    if (typeof offset !== 'number' || offset >>> 0 !== offset || offset >= this.areaSize || (offset & (MIN_ALLOC_SIZE - 1)) !== 0) {
+      return null;
+    }
+    const index = offset >>> this.unitShift;
     let chunk = this.chunks[index];
     if (chunk === undefined) return null;
     if (index === 0 && this.reservedChunk !== null && offset >= this.staticSize && offset < this.dynamicStart) {
       chunk = this.reservedChunk;
     }
-    const bit = (offset - index * this.unitSize) >>> MIN_ALLOC_SHIFT;
+    const bit = (offset & (this.unitSize - 1)) >>> MIN_ALLOC_SHIFT;
     if (bit < chunk.startBit || bit >= chunk.endBit) return null;
     return testBit(chunk.allocMap, bit) && testBit(chunk.boundMap, bit) ? chunk : null;
   }

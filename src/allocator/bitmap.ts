@@ -41,6 +41,13 @@ function applyRange(map: Uint32Array, start: number, end: number, value: boolean
   if (start >= end) return;
   const firstWord = start >>> 5;
   const lastWord = (end - 1) >>> 5;
+  if (firstWord === lastWord) {
+    // The whole range in one word (every area of up to 32 bits that does not cross a word).
+    const mask = wordMask(start & 31, ((end - 1) & 31) + 1);
+    if (value) map[firstWord]! |= mask;
+    else map[firstWord]! &= ~mask;
+    return;
+  }
   for (let w = firstWord; w <= lastWord; w++) {
     const lo = w === firstWord ? start & 31 : 0;
     const hi = w === lastWord ? ((end - 1) & 31) + 1 : 32;

@@ -1,6 +1,15 @@
 /**
- * Per-block metadata of one chunk, one block = one page = BLOCK_BITS bits, stored as parallel
- * Int32Arrays (struct of arrays). All values are in bits relative to the block's first bit.
+ * Per-block metadata of one chunk, one block = one page = BLOCK_BITS bits. All values are in bits
+ * relative to the block's first bit.
+ *
+ * Layout: one Int32Array, HINT_STRIDE words per block (array of structs):
+ *
+ *   word  0       1            2         3          4          5         6              7
+ *       | contig | contigStart | leftFree | rightFree | firstFree | scanHint | scanHintStart | pad |
+ *
+ * so every hint of a block lies in one 32-byte record, two blocks per 64-byte cache line. A free
+ * or a scan of a chunk that is not in the processor's caches then misses once per block, where
+ * seven parallel arrays missed seven times (and loaded seven array objects).
  *
  * Invariants, checked by verify():
  * - contig / contigStart: the largest free run that lies inside the block (exact after every
@@ -24,66 +33,91 @@ export function alignmentOf(bit: number): number {
   return bit === 0 ? 32 : 31 - Math.clz32(bit & -bit);
 }
 
+/** Words per block record: 7 hints and one pad word, so a record never straddles a cache line. */
+export const HINT_STRIDE = 8;
+/** log2(HINT_STRIDE): block << HINT_SHIFT is the block's first word. */
+export const HINT_SHIFT = 3;
+/** Word offsets inside a block's record (see the layout above). */
+export const CONTIG = 0;
+export const CONTIG_START = 1;
+export const LEFT_FREE = 2;
+export const RIGHT_FREE = 3;
+export const FIRST_FREE = 4;
+export const SCAN_HINT = 5;
+export const SCAN_HINT_START = 6;
+
+/** A free block's record: the whole block is one run. */
+const FREE_RECORD = [BLOCK_BITS, 0, BLOCK_BITS, BLOCK_BITS, 0, 0, 0, 0] as const;
+/** A full block's record: no free bit (firstFree = BLOCK_BITS). */
+const FULL_RECORD = [0, 0, 0, 0, BLOCK_BITS, 0, 0, 0] as const;
+
 export class BlockHints {
-  readonly contig: Int32Array;
-  readonly contigStart: Int32Array;
-  readonly leftFree: Int32Array;
-  readonly rightFree: Int32Array;
-  readonly firstFree: Int32Array;
-  readonly scanHint: Int32Array;
-  readonly scanHintStart: Int32Array;
+  /** The records, HINT_STRIDE words per block. Hot paths index it directly. */
+  readonly h: Int32Array;
 
   constructor(nrBlocks: number) {
-    this.contig = new Int32Array(nrBlocks).fill(BLOCK_BITS);
-    this.contigStart = new Int32Array(nrBlocks);
-    this.leftFree = new Int32Array(nrBlocks).fill(BLOCK_BITS);
-    this.rightFree = new Int32Array(nrBlocks).fill(BLOCK_BITS);
-    this.firstFree = new Int32Array(nrBlocks);
-    this.scanHint = new Int32Array(nrBlocks);
-    this.scanHintStart = new Int32Array(nrBlocks);
+    this.h = new Int32Array(nrBlocks * HINT_STRIDE);
+    for (let b = 0; b < nrBlocks; b++) this.h.set(FREE_RECORD, b << HINT_SHIFT);
+  }
+
+  contig(block: number): number {
+    return this.h[(block << HINT_SHIFT) + CONTIG]!;
+  }
+
+  contigStart(block: number): number {
+    return this.h[(block << HINT_SHIFT) + CONTIG_START]!;
+  }
+
+  leftFree(block: number): number {
+    return this.h[(block << HINT_SHIFT) + LEFT_FREE]!;
+  }
+
+  rightFree(block: number): number {
+    return this.h[(block << HINT_SHIFT) + RIGHT_FREE]!;
+  }
+
+  firstFree(block: number): number {
+    return this.h[(block << HINT_SHIFT) + FIRST_FREE]!;
+  }
+
+  scanHint(block: number): number {
+    return this.h[(block << HINT_SHIFT) + SCAN_HINT]!;
+  }
+
+  scanHintStart(block: number): number {
+    return this.h[(block << HINT_SHIFT) + SCAN_HINT_START]!;
   }
 
   isFree(block: number): boolean {
-    return this.contig[block] === BLOCK_BITS;
+    return this.h[(block << HINT_SHIFT) + CONTIG] === BLOCK_BITS;
   }
 
   isFull(block: number): boolean {
-    return this.firstFree[block] === BLOCK_BITS;
+    return this.h[(block << HINT_SHIFT) + FIRST_FREE] === BLOCK_BITS;
   }
 
   markFull(block: number): void {
-    this.contig[block] = 0;
-    this.contigStart[block] = 0;
-    this.leftFree[block] = 0;
-    this.rightFree[block] = 0;
-    this.firstFree[block] = BLOCK_BITS;
-    this.scanHint[block] = 0;
-    this.scanHintStart[block] = 0;
+    this.h.set(FULL_RECORD, block << HINT_SHIFT);
   }
 
   markFree(block: number): void {
-    this.contig[block] = BLOCK_BITS;
-    this.contigStart[block] = 0;
-    this.leftFree[block] = BLOCK_BITS;
-    this.rightFree[block] = BLOCK_BITS;
-    this.firstFree[block] = 0;
-    this.scanHint[block] = 0;
-    this.scanHintStart[block] = 0;
+    this.h.set(FREE_RECORD, block << HINT_SHIFT);
   }
 
   /** Recomputes every hint of `block` from the allocation bitmap: one pass over its 32 words. */
   refresh(block: number, allocMap: Uint32Array): void {
+    const h = this.h;
+    const r = block << HINT_SHIFT;
     const base = block * BLOCK_BITS;
     const end = base + BLOCK_BITS;
     const first = findNextZero(allocMap, base, end);
-    this.firstFree[block] = first - base;
-    this.leftFree[block] = first === base ? findNextSet(allocMap, base, end) - base : 0;
-    const lastSet = findPrevSet(allocMap, base, end);
-    this.rightFree[block] = end - 1 - lastSet;
-    this.scanHint[block] = 0;
-    this.scanHintStart[block] = 0;
-    this.contig[block] = 0;
-    this.contigStart[block] = 0;
+    h[r + FIRST_FREE] = first - base;
+    h[r + LEFT_FREE] = first === base ? findNextSet(allocMap, base, end) - base : 0;
+    h[r + RIGHT_FREE] = end - 1 - findPrevSet(allocMap, base, end);
+    h[r + SCAN_HINT] = 0;
+    h[r + SCAN_HINT_START] = 0;
+    h[r + CONTIG] = 0;
+    h[r + CONTIG_START] = 0;
     this.scanRuns(block, allocMap, first - base);
   }
 
@@ -93,17 +127,20 @@ export class BlockHints {
    * every run before it is smaller, as Linux's pcpu_block_refresh_hint does.
    */
   refreshContig(block: number, allocMap: Uint32Array): void {
-    const scan = this.scanHint[block]!;
+    const h = this.h;
+    const r = block << HINT_SHIFT;
+    const scan = h[r + SCAN_HINT]!;
     if (scan > 0) {
-      this.contig[block] = scan;
-      this.contigStart[block] = this.scanHintStart[block]!;
-      this.scanHint[block] = 0;
-      this.scanHintStart[block] = 0;
-      this.scanRuns(block, allocMap, this.contigStart[block]! + scan);
+      const scanStart = h[r + SCAN_HINT_START]!;
+      h[r + CONTIG] = scan;
+      h[r + CONTIG_START] = scanStart;
+      h[r + SCAN_HINT] = 0;
+      h[r + SCAN_HINT_START] = 0;
+      this.scanRuns(block, allocMap, scanStart + scan);
     } else {
-      this.contig[block] = 0;
-      this.contigStart[block] = 0;
-      this.scanRuns(block, allocMap, this.firstFree[block]!);
+      h[r + CONTIG] = 0;
+      h[r + CONTIG_START] = 0;
+      this.scanRuns(block, allocMap, h[r + FIRST_FREE]!);
     }
   }
 
@@ -113,12 +150,14 @@ export class BlockHints {
    * on entry describe the runs before `from`.
    */
   private scanRuns(block: number, allocMap: Uint32Array, from: number): void {
+    const h = this.h;
+    const r = block << HINT_SHIFT;
     const base = block * BLOCK_BITS;
     const end = base + BLOCK_BITS;
-    let contig = this.contig[block]!;
-    let contigStart = this.contigStart[block]!;
-    let scan = this.scanHint[block]!;
-    let scanStart = this.scanHintStart[block]!;
+    let contig = h[r + CONTIG]!;
+    let contigStart = h[r + CONTIG_START]!;
+    let scan = h[r + SCAN_HINT]!;
+    let scanStart = h[r + SCAN_HINT_START]!;
     // Best run after the current contig run.
     let after = 0;
     let afterStart = 0;
@@ -146,9 +185,9 @@ export class BlockHints {
       }
       runStart = findNextZero(allocMap, runEnd, end);
     }
-    this.contig[block] = contig;
-    this.contigStart[block] = contig === 0 ? 0 : contigStart;
-    this.scanHint[block] = scan;
-    this.scanHintStart[block] = scan === 0 ? 0 : scanStart;
+    h[r + CONTIG] = contig;
+    h[r + CONTIG_START] = contig === 0 ? 0 : contigStart;
+    h[r + SCAN_HINT] = scan;
+    h[r + SCAN_HINT_START] = scan === 0 ? 0 : scanStart;
   }
 }

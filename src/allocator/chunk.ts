@@ -16,9 +16,20 @@
  * - contigBits / contigStart: the largest free run in the chunk, possibly across blocks.
  * - freeBits: number of free bits. firstFreeBlock: first block with a free bit.
  */
-import { BLOCK_BITS } from '../memory/layout.js';
+import { BLOCK_BITS, BLOCK_SHIFT } from '../memory/layout.js';
 import { clearRange, findNextSet, findNextZero, findPrevSet, setBit, setRange, testBit } from './bitmap.js';
-import { BlockHints, alignmentOf } from './block-hints.js';
+import {
+  BlockHints,
+  CONTIG,
+  CONTIG_START,
+  FIRST_FREE,
+  HINT_SHIFT,
+  LEFT_FREE,
+  RIGHT_FREE,
+  SCAN_HINT,
+  SCAN_HINT_START,
+  alignmentOf,
+} from './block-hints.js';
 
 /** What lies at a bit of a chunk, for error messages and verification. */
 export type BitState =
@@ -41,6 +52,8 @@ export class Chunk {
   readonly allocMap: Uint32Array;
   readonly boundMap: Uint32Array;
   readonly blocks: BlockHints;
+  /** blocks.h, held here to save a load on every hint access (records of HINT_STRIDE words). */
+  private readonly hints: Int32Array;
 
   contigBits = 0;
   contigStart = 0;
@@ -53,6 +66,11 @@ export class Chunk {
   /** Neighbours in that slot's list (slots.ts); null at the ends and while in none. */
   prevInSlot: Chunk | null = null;
   nextInSlot: Chunk | null = null;
+  /** Blocks the last freeArea left wholly free (their pages may be depopulated); 0 for most frees. */
+  blocksEmptied = 0;
+  /** Result of freeRunAround (two fields instead of an array: no allocation per free). */
+  private runStart = 0;
+  private runEnd = 0;
 
   constructor(index: number, nrBits: number, startBit = 0, endBit = nrBits) {
     this.index = index;
@@ -63,6 +81,7 @@ export class Chunk {
     this.allocMap = new Uint32Array(nrBits / 32);
     this.boundMap = new Uint32Array(nrBits / 32 + 1);
     this.blocks = new BlockHints(this.nrBlocks);
+    this.hints = this.blocks.h;
     this.freeBits = nrBits;
     this.contigBits = nrBits;
     // Hidden regions are allocated bits that no area owns; their pages count as populated
@@ -96,14 +115,15 @@ export class Chunk {
    */
   findFit(bits: number, alignBits: number, exact = false): number {
     if (this.contigBits < bits) return -1;
-    const blocks = this.blocks;
+    const h = this.hints;
     const map = this.allocMap;
     const alignMask = alignBits - 1;
     // Start of a free run that reaches the current block's first bit from earlier blocks, or -1.
     let carryStart = -1;
     for (let b = this.firstFreeBlock; b < this.nrBlocks; b++) {
-      const blockStart = b * BLOCK_BITS;
-      const left = blocks.leftFree[b]!;
+      const blockStart = b << BLOCK_SHIFT;
+      const r = b << HINT_SHIFT;
+      const left = h[r + LEFT_FREE]!;
       if (carryStart >= 0) {
         const aligned = (carryStart + alignMask) & ~alignMask;
         if (aligned + bits <= blockStart + left) return aligned;
@@ -112,14 +132,15 @@ export class Chunk {
       }
       // As Linux's pcpu_check_block_hint: scan a block only if its largest run (the
       // better-aligned one on ties) fits the request at the alignment.
-      const contig = blocks.contig[b]!;
-      if (contig >= bits && (exact || contig >= bits + ((-blocks.contigStart[b]!) & alignMask))) {
-        const skipTo = bits > blocks.scanHint[b]! ? blocks.scanHintStart[b]! + blocks.scanHint[b]! : 0;
-        const from = blockStart + Math.max(blocks.firstFree[b]!, skipTo);
+      const contig = h[r + CONTIG]!;
+      if (contig >= bits && (exact || contig >= bits + ((-h[r + CONTIG_START]!) & alignMask))) {
+        const scan = h[r + SCAN_HINT]!;
+        const skipTo = bits > scan ? h[r + SCAN_HINT_START]! + scan : 0;
+        const from = blockStart + Math.max(h[r + FIRST_FREE]!, skipTo);
         const fit = findFitInRange(map, from, blockStart + BLOCK_BITS, bits, alignMask);
         if (fit >= 0) return fit;
       }
-      const right = blocks.rightFree[b]!;
+      const right = h[r + RIGHT_FREE]!;
       if (right > 0) carryStart = blockStart + BLOCK_BITS - right;
     }
     return -1;
@@ -162,7 +183,7 @@ export class Chunk {
 
   /** Frees the live area starting at `bitOff` (checked with stateAt first); returns its bits. */
   freeArea(bitOff: number): number {
-    const end = findNextSet(this.boundMap, bitOff + 1, this.nrBits + 1);
+    const end = areaEnd(this.boundMap, bitOff, this.nrBits);
     const bits = end - bitOff;
     clearRange(this.allocMap, bitOff, end);
     // Bit `end` stays set: it may be the next area's start. Bit bitOff now lies in free space.
@@ -173,52 +194,57 @@ export class Chunk {
   }
 
   /**
-   * The free run [start, end) that contains the freed range [from, to), across blocks. Scans the
-   * bitmap only inside the blocks of `from` and `to`; beyond them it follows the neighbours'
-   * rightFree / leftFree hints (those blocks are not touched by the free, so their hints hold).
+   * Sets runStart / runEnd to the free run that contains the freed range [from, to), across
+   * blocks. Scans the bitmap only inside the blocks of `from` and `to`; beyond them it follows
+   * the neighbours' rightFree / leftFree hints (those blocks are not touched by the free, so their
+   * hints hold).
    */
-  private freeRunAround(from: number, to: number): [number, number] {
-    const blocks = this.blocks;
+  private freeRunAround(from: number, to: number): void {
+    const h = this.hints;
     // The chunk's largest run (exact, not yet updated for this free) ending at `from` or starting
     // at `to` is the free run on that side, whole: no walk (frees in address order, or reverse).
     const contigEnd = this.contigStart + this.contigBits;
     const leftIsContig = this.contigBits > 0 && contigEnd === from;
     const rightIsContig = this.contigBits > 0 && this.contigStart === to;
-    const fromBlock = Math.floor(from / BLOCK_BITS);
-    const fromBlockStart = fromBlock * BLOCK_BITS;
+    const fromBlock = from >>> BLOCK_SHIFT;
+    const fromBlockStart = fromBlock << BLOCK_SHIFT;
     // The block's left-edge run (not yet updated for this free) reaching `from` means every bit
     // before it in the block is free: no need to scan back for that (frees in address order).
     let start = leftIsContig
       ? this.contigStart
-      : blocks.leftFree[fromBlock]! === from - fromBlockStart
+      : h[(fromBlock << HINT_SHIFT) + LEFT_FREE]! === from - fromBlockStart
         ? fromBlockStart
         : findPrevSet(this.allocMap, fromBlockStart, from) + 1;
     if (!leftIsContig && start === fromBlockStart) {
       let b = fromBlock - 1;
-      while (b >= 0 && blocks.isFree(b)) b--;
-      start = b < 0 ? 0 : (b + 1) * BLOCK_BITS - blocks.rightFree[b]!;
+      while (b >= 0 && h[(b << HINT_SHIFT) + CONTIG] === BLOCK_BITS) b--;
+      start = b < 0 ? 0 : ((b + 1) << BLOCK_SHIFT) - h[(b << HINT_SHIFT) + RIGHT_FREE]!;
     }
-    const toBlockEnd = (Math.floor((to - 1) / BLOCK_BITS) + 1) * BLOCK_BITS;
+    const toBlock = (to - 1) >>> BLOCK_SHIFT;
+    const toBlockEnd = (toBlock + 1) << BLOCK_SHIFT;
     // Likewise on the right: the block's right-edge run starting at `to` (frees in reverse order).
     let end = rightIsContig
       ? contigEnd
-      : blocks.rightFree[toBlockEnd / BLOCK_BITS - 1]! === toBlockEnd - to
+      : h[(toBlock << HINT_SHIFT) + RIGHT_FREE]! === toBlockEnd - to
         ? toBlockEnd
         : findNextSet(this.allocMap, to, toBlockEnd);
     if (!rightIsContig && end === toBlockEnd) {
-      let b = toBlockEnd / BLOCK_BITS;
-      while (b < this.nrBlocks && blocks.isFree(b)) b++;
-      end = b >= this.nrBlocks ? this.nrBits : b * BLOCK_BITS + blocks.leftFree[b]!;
+      let b = toBlock + 1;
+      while (b < this.nrBlocks && h[(b << HINT_SHIFT) + CONTIG] === BLOCK_BITS) b++;
+      end = b >= this.nrBlocks ? this.nrBits : (b << BLOCK_SHIFT) + h[(b << HINT_SHIFT) + LEFT_FREE]!;
     }
-    return [start, end];
+    this.runStart = start;
+    this.runEnd = end;
   }
 
   private updateBlocksAfterAlloc(start: number, end: number): void {
     const blocks = this.blocks;
-    const firstBlock = Math.floor(start / BLOCK_BITS);
-    const lastBlock = Math.floor((end - 1) / BLOCK_BITS);
+    const h = this.hints;
+    const firstBlock = start >>> BLOCK_SHIFT;
+    const lastBlock = (end - 1) >>> BLOCK_SHIFT;
     for (let b = firstBlock; b <= lastBlock; b++) {
-      const blockStart = b * BLOCK_BITS;
+      const blockStart = b << BLOCK_SHIFT;
+      const r = b << HINT_SHIFT;
       const lo = Math.max(start, blockStart) - blockStart;
       const hi = Math.min(end, blockStart + BLOCK_BITS) - blockStart;
       if (lo === 0 && hi === BLOCK_BITS) {
@@ -226,58 +252,66 @@ export class Chunk {
         continue;
       }
       // Edge and first-free hints: only runs the area took bits from shrink.
-      if (lo < blocks.leftFree[b]!) blocks.leftFree[b] = lo;
-      if (hi > BLOCK_BITS - blocks.rightFree[b]!) blocks.rightFree[b] = BLOCK_BITS - hi;
-      if (lo === blocks.firstFree[b]!) {
-        const next = findNextZero(this.allocMap, blockStart + hi, blockStart + BLOCK_BITS);
-        blocks.firstFree[b] = next - blockStart;
+      if (lo < h[r + LEFT_FREE]!) h[r + LEFT_FREE] = lo;
+      if (hi > BLOCK_BITS - h[r + RIGHT_FREE]!) h[r + RIGHT_FREE] = BLOCK_BITS - hi;
+      if (lo === h[r + FIRST_FREE]!) {
+        h[r + FIRST_FREE] = findNextZero(this.allocMap, blockStart + hi, blockStart + BLOCK_BITS) - blockStart;
       }
       // The scan-hint run must stay exact: drop it if the area took bits from it.
-      const scanStart = blocks.scanHintStart[b]!;
-      if (blocks.scanHint[b]! > 0 && lo < scanStart + blocks.scanHint[b]! && hi > scanStart) {
-        blocks.scanHint[b] = 0;
-        blocks.scanHintStart[b] = 0;
+      const scan = h[r + SCAN_HINT]!;
+      const scanStart = h[r + SCAN_HINT_START]!;
+      if (scan > 0 && lo < scanStart + scan && hi > scanStart) {
+        h[r + SCAN_HINT] = 0;
+        h[r + SCAN_HINT_START] = 0;
       }
       // The contig run is intact unless the area took bits from it; then rescan from the scan
       // hint's skip point.
-      const contigStart = blocks.contigStart[b]!;
-      if (lo < contigStart + blocks.contig[b]! && hi > contigStart) blocks.refreshContig(b, this.allocMap);
+      const contigStart = h[r + CONTIG_START]!;
+      if (lo < contigStart + h[r + CONTIG]! && hi > contigStart) blocks.refreshContig(b, this.allocMap);
     }
     if (firstBlock === this.firstFreeBlock) {
       let b = firstBlock;
-      while (b < this.nrBlocks && blocks.isFull(b)) b++;
+      while (b < this.nrBlocks && h[(b << HINT_SHIFT) + FIRST_FREE] === BLOCK_BITS) b++;
       this.firstFreeBlock = b;
     }
   }
 
   private updateBlocksAfterFree(start: number, end: number): void {
     const blocks = this.blocks;
-    const firstBlock = Math.floor(start / BLOCK_BITS);
-    const lastBlock = Math.floor((end - 1) / BLOCK_BITS);
-    const [runStart, runEnd] = this.freeRunAround(start, end);
+    const h = this.hints;
+    const firstBlock = start >>> BLOCK_SHIFT;
+    const lastBlock = (end - 1) >>> BLOCK_SHIFT;
+    this.freeRunAround(start, end);
+    const runStart = this.runStart;
+    const runEnd = this.runEnd;
+    let emptied = 0;
     for (let b = firstBlock; b <= lastBlock; b++) {
-      const blockStart = b * BLOCK_BITS;
+      const blockStart = b << BLOCK_SHIFT;
+      const r = b << HINT_SHIFT;
       // The free run as seen inside this block.
       const lo = Math.max(runStart, blockStart) - blockStart;
       const hi = Math.min(runEnd, blockStart + BLOCK_BITS) - blockStart;
       if (lo === 0 && hi === BLOCK_BITS) {
         blocks.markFree(b);
+        emptied++;
         continue;
       }
       const len = hi - lo;
-      if (len > blocks.contig[b]! || (len === blocks.contig[b]! && alignmentOf(lo) > alignmentOf(blocks.contigStart[b]!))) {
-        blocks.contig[b] = len;
-        blocks.contigStart[b] = lo;
+      const contig = h[r + CONTIG]!;
+      if (len > contig || (len === contig && alignmentOf(lo) > alignmentOf(h[r + CONTIG_START]!))) {
+        h[r + CONTIG] = len;
+        h[r + CONTIG_START] = lo;
       }
-      if (lo === 0) blocks.leftFree[b] = hi;
-      if (hi === BLOCK_BITS) blocks.rightFree[b] = len;
-      if (lo < blocks.firstFree[b]!) blocks.firstFree[b] = lo;
+      if (lo === 0) h[r + LEFT_FREE] = hi;
+      if (hi === BLOCK_BITS) h[r + RIGHT_FREE] = len;
+      if (lo < h[r + FIRST_FREE]!) h[r + FIRST_FREE] = lo;
       // A run that reaches below the skip point may now be longer than the scan hint.
-      if (lo < blocks.scanHintStart[b]! + blocks.scanHint[b]!) {
-        blocks.scanHint[b] = 0;
-        blocks.scanHintStart[b] = 0;
+      if (lo < h[r + SCAN_HINT_START]! + h[r + SCAN_HINT]!) {
+        h[r + SCAN_HINT] = 0;
+        h[r + SCAN_HINT_START] = 0;
       }
     }
+    this.blocksEmptied = emptied;
     if (firstBlock < this.firstFreeBlock) this.firstFreeBlock = firstBlock;
     const runBits = runEnd - runStart;
     if (runBits > this.contigBits || (runBits === this.contigBits && alignmentOf(runStart) > alignmentOf(this.contigStart))) {
@@ -288,13 +322,14 @@ export class Chunk {
 
   /** Recomputes the chunk's largest free run from the block hints: O(blocks). */
   refreshContig(): void {
-    const blocks = this.blocks;
+    const h = this.hints;
     let best = 0;
     let bestStart = 0;
     let carryStart = -1; // start of a run reaching the current block from earlier blocks
     for (let b = 0; b < this.nrBlocks; b++) {
-      const blockStart = b * BLOCK_BITS;
-      const left = blocks.leftFree[b]!;
+      const blockStart = b << BLOCK_SHIFT;
+      const r = b << HINT_SHIFT;
+      const left = h[r + LEFT_FREE]!;
       if (carryStart >= 0) {
         if (left === BLOCK_BITS) continue;
         const len = blockStart + left - carryStart;
@@ -304,13 +339,13 @@ export class Chunk {
         }
         carryStart = -1;
       }
-      const contig = blocks.contig[b]!;
-      const contigStart = blockStart + blocks.contigStart[b]!;
+      const contig = h[r + CONTIG]!;
+      const contigStart = blockStart + h[r + CONTIG_START]!;
       if (contig > best || (contig === best && contig > 0 && alignmentOf(contigStart) > alignmentOf(bestStart))) {
         best = contig;
         bestStart = contigStart;
       }
-      const right = blocks.rightFree[b]!;
+      const right = h[r + RIGHT_FREE]!;
       if (right > 0) carryStart = blockStart + BLOCK_BITS - right;
     }
     if (carryStart >= 0 && (this.nrBits - carryStart > best || (this.nrBits - carryStart === best && alignmentOf(carryStart) > alignmentOf(bestStart)))) {
@@ -320,6 +355,18 @@ export class Chunk {
     this.contigBits = best;
     this.contigStart = bestStart;
   }
+}
+
+/**
+ * The end of the live area that starts at `bitOff`: the next set boundary bit. Most areas end in
+ * the same or the next boundary word, so that word is tried before the general search.
+ */
+function areaEnd(boundMap: Uint32Array, bitOff: number, nrBits: number): number {
+  const next = bitOff + 1;
+  // The word holding bit `next`, shifted so that bit `next` is bit 0; past nrBits the map is 0.
+  const above = boundMap[next >>> 5]! >>> (next & 31);
+  if (above !== 0) return next + 31 - Math.clz32(above & -above);
+  return findNextSet(boundMap, next, nrBits + 1);
 }
 
 /** Bit patterns of the aligned positions in a word, by alignment in bits (1 .. 32). */

@@ -31,21 +31,21 @@ function verifyBlocks(chunk: Chunk, name: string, problems: string[]): void {
     const runs = freeRuns(chunk.allocMap, base, base + BLOCK_BITS).map((r) => ({ start: r.start - base, end: r.end - base }));
     const where = `${name} block ${b}`;
     const largest = runs.reduce((max, r) => Math.max(max, r.end - r.start), 0);
-    const contig = hints.contig[b]!;
-    const contigStart = hints.contigStart[b]!;
+    const contig = hints.contig(b);
+    const contigStart = hints.contigStart(b);
     if (contig !== largest) problems.push(`${where}: contig hint ${contig}, largest free run ${largest}`);
     if (contig > 0 && !runs.some((r) => r.start <= contigStart && contigStart + contig <= r.end)) {
       problems.push(`${where}: contig hint [${contigStart}, +${contig}) is not free`);
     }
     const left = runs[0]?.start === 0 ? runs[0].end : 0;
-    if (hints.leftFree[b] !== left) problems.push(`${where}: leftFree ${hints.leftFree[b]}, actual ${left}`);
+    if (hints.leftFree(b) !== left) problems.push(`${where}: leftFree ${hints.leftFree(b)}, actual ${left}`);
     const last = runs[runs.length - 1];
     const right = last !== undefined && last.end === BLOCK_BITS ? last.end - last.start : 0;
-    if (hints.rightFree[b] !== right) problems.push(`${where}: rightFree ${hints.rightFree[b]}, actual ${right}`);
+    if (hints.rightFree(b) !== right) problems.push(`${where}: rightFree ${hints.rightFree(b)}, actual ${right}`);
     const firstFree = runs[0]?.start ?? BLOCK_BITS;
-    if (hints.firstFree[b] !== firstFree) problems.push(`${where}: firstFree ${hints.firstFree[b]}, actual ${firstFree}`);
-    const scan = hints.scanHint[b]!;
-    const scanStart = hints.scanHintStart[b]!;
+    if (hints.firstFree(b) !== firstFree) problems.push(`${where}: firstFree ${hints.firstFree(b)}, actual ${firstFree}`);
+    const scan = hints.scanHint(b);
+    const scanStart = hints.scanHintStart(b);
     if (scan > 0) {
       if (!runs.some((r) => r.start === scanStart && r.end === scanStart + scan)) {
         problems.push(`${where}: scan hint [${scanStart}, +${scan}) is not exactly a free run`);

@@ -28,6 +28,9 @@ export const PAGE_SHIFT = 12;
 /** Bits of the allocation bitmap per block (= per page): 4096 / 4 = 1024. */
 export const BLOCK_BITS = PAGE_SIZE / MIN_ALLOC_SIZE;
 
+/** log2(BLOCK_BITS): bit >>> BLOCK_SHIFT is the bit's block (page) in its chunk. */
+export const BLOCK_SHIFT = PAGE_SHIFT - MIN_ALLOC_SHIFT;
+
 /**
  * Bytes kept unused before and after each CPU's units. A SharedArrayBuffer's data was seen to
  * start 16 bytes past a cache-line boundary, so units cannot be aligned by address from JS; a

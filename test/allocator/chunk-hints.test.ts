@@ -95,24 +95,24 @@ function checkHints(chunk: Chunk, model: ChunkModel): void {
     const runs = model.runs(base, base + BLOCK_BITS).map((r) => ({ start: r.start - base, end: r.end - base }));
     const where = (): string => `block ${b} (free runs ${JSON.stringify(runs)})`;
     const largest = runs.reduce((max, r) => Math.max(max, r.end - r.start), 0);
-    same(hints.contig[b], largest, () => `${where()}: contig`);
+    same(hints.contig(b), largest, () => `${where()}: contig`);
     if (largest > 0) {
-      const cs = hints.contigStart[b]!;
+      const cs = hints.contigStart(b);
       same(runs.some((r) => r.start <= cs && cs + largest <= r.end), true, () => `${where()}: contig run at ${cs} is free`);
     }
     const first = runs[0];
     const last = runs[runs.length - 1];
-    same(hints.leftFree[b], first !== undefined && first.start === 0 ? first.end : 0, () => `${where()}: leftFree`);
+    same(hints.leftFree(b), first !== undefined && first.start === 0 ? first.end : 0, () => `${where()}: leftFree`);
     same(
-      hints.rightFree[b],
+      hints.rightFree(b),
       last !== undefined && last.end === BLOCK_BITS ? last.end - last.start : 0,
       () => `${where()}: rightFree`,
     );
-    same(hints.firstFree[b], first?.start ?? BLOCK_BITS, () => `${where()}: firstFree`);
+    same(hints.firstFree(b), first?.start ?? BLOCK_BITS, () => `${where()}: firstFree`);
     same(hints.isFree(b), largest === BLOCK_BITS, () => `${where()}: isFree`);
     same(hints.isFull(b), runs.length === 0, () => `${where()}: isFull`);
-    const scan = hints.scanHint[b]!;
-    const skip = hints.scanHintStart[b]! + scan;
+    const scan = hints.scanHint(b);
+    const skip = hints.scanHintStart(b) + scan;
     same(scan >= 0 && skip >= 0 && skip <= BLOCK_BITS, true, () => `${where()}: scan hint ${scan} skip point ${skip} in range`);
     for (const r of runs) {
       same(r.start < skip && r.end > skip, false, () => `${where()}: run [${r.start}, ${r.end}) crosses skip point ${skip}`);
@@ -270,12 +270,12 @@ describe('Chunk and BlockHints: hand-made cases', () => {
 
   it('hidden regions at both ends', () => {
     const chunk = new Chunk(0, 2 * BLOCK_BITS, 300, 1800);
-    expect(chunk.blocks.firstFree[0]).toBe(300);
-    expect(chunk.blocks.leftFree[0]).toBe(0);
-    expect(chunk.blocks.rightFree[0]).toBe(724);
-    expect(chunk.blocks.contig[0]).toBe(724);
-    expect(chunk.blocks.leftFree[1]).toBe(776);
-    expect(chunk.blocks.rightFree[1]).toBe(0);
+    expect(chunk.blocks.firstFree(0)).toBe(300);
+    expect(chunk.blocks.leftFree(0)).toBe(0);
+    expect(chunk.blocks.rightFree(0)).toBe(724);
+    expect(chunk.blocks.contig(0)).toBe(724);
+    expect(chunk.blocks.leftFree(1)).toBe(776);
+    expect(chunk.blocks.rightFree(1)).toBe(0);
     expect(chunk.contigBits).toBe(1500);
     expect(chunk.contigStart).toBe(300);
     expect(chunk.freeBits).toBe(1500);
@@ -296,14 +296,14 @@ describe('Chunk and BlockHints: hand-made cases', () => {
   it('an area across the block boundary, then freed', () => {
     const chunk = new Chunk(0, 2 * BLOCK_BITS);
     chunk.allocArea(1000, 100);
-    expect(chunk.blocks.contig[0]).toBe(1000);
-    expect(chunk.blocks.leftFree[0]).toBe(1000);
-    expect(chunk.blocks.rightFree[0]).toBe(0);
-    expect(chunk.blocks.firstFree[0]).toBe(0);
-    expect(chunk.blocks.leftFree[1]).toBe(0);
-    expect(chunk.blocks.firstFree[1]).toBe(76);
-    expect(chunk.blocks.contig[1]).toBe(948);
-    expect(chunk.blocks.rightFree[1]).toBe(948);
+    expect(chunk.blocks.contig(0)).toBe(1000);
+    expect(chunk.blocks.leftFree(0)).toBe(1000);
+    expect(chunk.blocks.rightFree(0)).toBe(0);
+    expect(chunk.blocks.firstFree(0)).toBe(0);
+    expect(chunk.blocks.leftFree(1)).toBe(0);
+    expect(chunk.blocks.firstFree(1)).toBe(76);
+    expect(chunk.blocks.contig(1)).toBe(948);
+    expect(chunk.blocks.rightFree(1)).toBe(948);
     expect(chunk.contigBits).toBe(1000);
     expect(chunk.findFit(1000, 1)).toBe(0);
     expect(chunk.findFit(1001, 1)).toBe(-1);
@@ -362,13 +362,13 @@ describe('Chunk and BlockHints: hand-made cases', () => {
     free(1000, 1024); // 24, rightFree
     const hints = new BlockHints(1);
     hints.refresh(0, map);
-    expect(hints.contig[0]).toBe(100);
-    expect(hints.contigStart[0]).toBe(20);
-    expect(hints.leftFree[0]).toBe(3);
-    expect(hints.rightFree[0]).toBe(24);
-    expect(hints.firstFree[0]).toBe(0);
-    expect(hints.scanHint[0]).toBe(3);
-    expect(hints.scanHintStart[0]).toBe(10);
+    expect(hints.contig(0)).toBe(100);
+    expect(hints.contigStart(0)).toBe(20);
+    expect(hints.leftFree(0)).toBe(3);
+    expect(hints.rightFree(0)).toBe(24);
+    expect(hints.firstFree(0)).toBe(0);
+    expect(hints.scanHint(0)).toBe(3);
+    expect(hints.scanHintStart(0)).toBe(10);
   });
 
   it('BlockHints.refresh of a full and of an empty block', () => {
@@ -377,9 +377,9 @@ describe('Chunk and BlockHints: hand-made cases', () => {
     const hints = new BlockHints(2);
     hints.refresh(0, map);
     hints.refresh(1, map);
-    expect([hints.contig[0], hints.leftFree[0], hints.rightFree[0], hints.firstFree[0]]).toEqual([0, 0, 0, BLOCK_BITS]);
+    expect([hints.contig(0), hints.leftFree(0), hints.rightFree(0), hints.firstFree(0)]).toEqual([0, 0, 0, BLOCK_BITS]);
     expect(hints.isFull(0)).toBe(true);
-    expect([hints.contig[1], hints.leftFree[1], hints.rightFree[1], hints.firstFree[1]]).toEqual([
+    expect([hints.contig(1), hints.leftFree(1), hints.rightFree(1), hints.firstFree(1)]).toEqual([
       BLOCK_BITS,
       BLOCK_BITS,
       BLOCK_BITS,
