@@ -68,9 +68,6 @@ export class Chunk {
   nextInSlot: Chunk | null = null;
   /** Blocks the last freeArea left wholly free (their pages may be depopulated); 0 for most frees. */
   blocksEmptied = 0;
-  /** Result of freeRunAround (two fields instead of an array: no allocation per free). */
-  private runStart = 0;
-  private runEnd = 0;
 
   constructor(index: number, nrBits: number, startBit = 0, endBit = nrBits) {
     this.index = index;
@@ -185,7 +182,7 @@ export class Chunk {
   freeArea(bitOff: number): number {
     const end = areaEnd(this.boundMap, bitOff, this.nrBits);
     const bits = end - bitOff;
-    clearRange(this.allocMap, bitOff, end);
+    clearAreaBits(this.allocMap, bitOff, end);
     // Bit `end` stays set: it may be the next area's start. Bit bitOff now lies in free space.
     this.freeBits += bits;
     this.nrAreas--;
@@ -194,47 +191,51 @@ export class Chunk {
   }
 
   /**
-   * Sets runStart / runEnd to the free run that contains the freed range [from, to), across
-   * blocks. Scans the bitmap only inside the blocks of `from` and `to`; beyond them it follows
-   * the neighbours' rightFree / leftFree hints (those blocks are not touched by the free, so their
-   * hints hold).
+   * The free run that contains a freed range [from, to), across blocks: runStartBefore(from) and
+   * runEndAfter(to) are its ends. They scan the bitmap only inside the blocks of `from` and `to`;
+   * beyond them they follow the neighbours' rightFree / leftFree hints (those blocks are not
+   * touched by the free, so their hints hold). Both run before the hints are updated.
    */
-  private freeRunAround(from: number, to: number): void {
+  private runStartBefore(from: number): number {
+    // The chunk's largest run (exact, not yet updated for this free) ending at `from` is the free
+    // run on that side, whole: no walk (frees in address order).
+    if (this.contigBits > 0 && this.contigStart + this.contigBits === from) return this.contigStart;
     const h = this.hints;
-    // The chunk's largest run (exact, not yet updated for this free) ending at `from` or starting
-    // at `to` is the free run on that side, whole: no walk (frees in address order, or reverse).
-    const contigEnd = this.contigStart + this.contigBits;
-    const leftIsContig = this.contigBits > 0 && contigEnd === from;
-    const rightIsContig = this.contigBits > 0 && this.contigStart === to;
     const fromBlock = from >>> BLOCK_SHIFT;
     const fromBlockStart = fromBlock << BLOCK_SHIFT;
-    // The block's left-edge run (not yet updated for this free) reaching `from` means every bit
-    // before it in the block is free: no need to scan back for that (frees in address order).
-    let start = leftIsContig
-      ? this.contigStart
-      : h[(fromBlock << HINT_SHIFT) + LEFT_FREE]! === from - fromBlockStart
-        ? fromBlockStart
-        : findPrevSet(this.allocMap, fromBlockStart, from) + 1;
-    if (!leftIsContig && start === fromBlockStart) {
-      let b = fromBlock - 1;
-      while (b >= 0 && h[(b << HINT_SHIFT) + CONTIG] === BLOCK_BITS) b--;
-      start = b < 0 ? 0 : ((b + 1) << BLOCK_SHIFT) - h[(b << HINT_SHIFT) + RIGHT_FREE]!;
+    // Unless the block's left-edge run reaches `from` (every bit before it in the block is free),
+    // the run starts after the last allocated bit before `from` in the block.
+    if (h[(fromBlock << HINT_SHIFT) + LEFT_FREE]! !== from - fromBlockStart) {
+      // First the word holding bit from - 1 (blocks start at word boundaries, so it is in the block).
+      const below = from & 31;
+      if (below !== 0) {
+        const allocated = this.allocMap[from >>> 5]! & ((1 << below) - 1);
+        if (allocated !== 0) return (from & ~31) + 32 - Math.clz32(allocated);
+      }
+      const start = findPrevSet(this.allocMap, fromBlockStart, from) + 1;
+      if (start !== fromBlockStart) return start;
     }
+    let b = fromBlock - 1;
+    while (b >= 0 && h[(b << HINT_SHIFT) + CONTIG] === BLOCK_BITS) b--;
+    return b < 0 ? 0 : ((b + 1) << BLOCK_SHIFT) - h[(b << HINT_SHIFT) + RIGHT_FREE]!;
+  }
+
+  private runEndAfter(to: number): number {
+    // Likewise: the chunk's largest run starting at `to` (frees in reverse order).
+    if (this.contigBits > 0 && this.contigStart === to) return to + this.contigBits;
+    const h = this.hints;
     const toBlock = (to - 1) >>> BLOCK_SHIFT;
     const toBlockEnd = (toBlock + 1) << BLOCK_SHIFT;
-    // Likewise on the right: the block's right-edge run starting at `to` (frees in reverse order).
-    let end = rightIsContig
-      ? contigEnd
-      : h[(toBlock << HINT_SHIFT) + RIGHT_FREE]! === toBlockEnd - to
-        ? toBlockEnd
-        : findNextSet(this.allocMap, to, toBlockEnd);
-    if (!rightIsContig && end === toBlockEnd) {
-      let b = toBlock + 1;
-      while (b < this.nrBlocks && h[(b << HINT_SHIFT) + CONTIG] === BLOCK_BITS) b++;
-      end = b >= this.nrBlocks ? this.nrBits : (b << BLOCK_SHIFT) + h[(b << HINT_SHIFT) + LEFT_FREE]!;
+    if (h[(toBlock << HINT_SHIFT) + RIGHT_FREE]! !== toBlockEnd - to) {
+      // First the word holding bit `to` (inside the block: to < toBlockEnd here).
+      const allocated = this.allocMap[to >>> 5]! >>> (to & 31);
+      if (allocated !== 0) return to + 31 - Math.clz32(allocated & -allocated);
+      const end = findNextSet(this.allocMap, to, toBlockEnd);
+      if (end !== toBlockEnd) return end;
     }
-    this.runStart = start;
-    this.runEnd = end;
+    let b = toBlock + 1;
+    while (b < this.nrBlocks && h[(b << HINT_SHIFT) + CONTIG] === BLOCK_BITS) b++;
+    return b >= this.nrBlocks ? this.nrBits : (b << BLOCK_SHIFT) + h[(b << HINT_SHIFT) + LEFT_FREE]!;
   }
 
   private updateBlocksAfterAlloc(start: number, end: number): void {
@@ -281,9 +282,8 @@ export class Chunk {
     const h = this.hints;
     const firstBlock = start >>> BLOCK_SHIFT;
     const lastBlock = (end - 1) >>> BLOCK_SHIFT;
-    this.freeRunAround(start, end);
-    const runStart = this.runStart;
-    const runEnd = this.runEnd;
+    const runStart = this.runStartBefore(start);
+    const runEnd = this.runEndAfter(end);
     let emptied = 0;
     for (let b = firstBlock; b <= lastBlock; b++) {
       const blockStart = b << BLOCK_SHIFT;
@@ -355,6 +355,25 @@ export class Chunk {
     this.contigBits = best;
     this.contigStart = bestStart;
   }
+}
+
+/**
+ * Clears bits [start, end) of the allocation map: clearRange, written out for the free path
+ * (V8 does not inline the shared one there, and most areas lie in one or two words).
+ */
+function clearAreaBits(map: Uint32Array, start: number, end: number): void {
+  const firstWord = start >>> 5;
+  const lastWord = (end - 1) >>> 5;
+  // Masks of the bits from `start` up in the first word, and below `end` in the last word.
+  const fromStart = (0xffffffff << (start & 31)) >>> 0;
+  const belowEnd = 0xffffffff >>> (31 - ((end - 1) & 31));
+  if (firstWord === lastWord) {
+    map[firstWord]! &= ~(fromStart & belowEnd);
+    return;
+  }
+  map[firstWord]! &= ~fromStart;
+  for (let w = firstWord + 1; w < lastWord; w++) map[w] = 0;
+  map[lastWord]! &= ~belowEnd;
 }
 
 /**
