@@ -388,7 +388,7 @@ export class PercpuAllocator {
     // A chunk whose largest run cannot hold the request aligned is skipped in O(1); at most
     // MAX_UNSURE_TRIES chunks are scanned, and at most 4 × that many looked at.
     let looked = 0;
-    search: for (let slot = slots.firstFrom(contigToSlot(bits)); slot >= 0 && slot < sureSlot; slot = slots.firstFrom(slot + 1)) {
+    search: for (let slot = slots.firstFrom(sureSlotFor(bits)); slot >= 0 && slot < sureSlot; slot = slots.firstFrom(slot + 1)) {
       for (let chunk = slots.lists[slot]!.head; chunk !== null; chunk = chunk.nextInSlot) {
         if (++looked > 4 * MAX_UNSURE_TRIES || scans === MAX_UNSURE_TRIES) break search;
         if (!chunk.contigFits(bits, alignMask)) continue;

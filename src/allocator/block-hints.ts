@@ -46,10 +46,6 @@ export const FIRST_FREE = 4;
 export const SCAN_HINT = 5;
 export const SCAN_HINT_START = 6;
 
-/** A free block's record: the whole block is one run. */
-const FREE_RECORD = [BLOCK_BITS, 0, BLOCK_BITS, BLOCK_BITS, 0, 0, 0, 0] as const;
-/** A full block's record: no free bit (firstFree = BLOCK_BITS). */
-const FULL_RECORD = [0, 0, 0, 0, BLOCK_BITS, 0, 0, 0] as const;
 
 export class BlockHints {
   /** The records, HINT_STRIDE words per block. Hot paths index it directly. */
@@ -57,7 +53,7 @@ export class BlockHints {
 
   constructor(nrBlocks: number) {
     this.h = new Int32Array(nrBlocks * HINT_STRIDE);
-    for (let b = 0; b < nrBlocks; b++) this.h.set(FREE_RECORD, b << HINT_SHIFT);
+    for (let b = 0; b < nrBlocks; b++) this.markFree(b);
   }
 
   contig(block: number): number {
@@ -97,11 +93,23 @@ export class BlockHints {
   }
 
   markFull(block: number): void {
-    this.h.set(FULL_RECORD, block << HINT_SHIFT);
+    this.setRecord(block << HINT_SHIFT, 0, 0, 0, 0, BLOCK_BITS);
   }
 
   markFree(block: number): void {
-    this.h.set(FREE_RECORD, block << HINT_SHIFT);
+    this.setRecord(block << HINT_SHIFT, BLOCK_BITS, 0, BLOCK_BITS, BLOCK_BITS, 0);
+  }
+
+  /** Stores a block's record with no scan hint (plain stores: TypedArray.set is a builtin call). */
+  private setRecord(r: number, contig: number, contigStart: number, leftFree: number, rightFree: number, firstFree: number): void {
+    const h = this.h;
+    h[r + CONTIG] = contig;
+    h[r + CONTIG_START] = contigStart;
+    h[r + LEFT_FREE] = leftFree;
+    h[r + RIGHT_FREE] = rightFree;
+    h[r + FIRST_FREE] = firstFree;
+    h[r + SCAN_HINT] = 0;
+    h[r + SCAN_HINT_START] = 0;
   }
 
   /** Recomputes every hint of `block` from the allocation bitmap: one pass over its 32 words. */

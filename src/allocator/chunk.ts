@@ -63,6 +63,9 @@ export class Chunk {
   nrAreas = 0;
   /** Which slot list the allocator keeps this chunk in; -1 while in none. */
   slot = -1;
+  /** The contigBits values that slot holds, [slotLowContig, slotHighContig); empty while in none. */
+  slotLowContig = 1;
+  slotHighContig = 0;
   /** Neighbours in that slot's list (slots.ts); null at the ends and while in none. */
   prevInSlot: Chunk | null = null;
   nextInSlot: Chunk | null = null;

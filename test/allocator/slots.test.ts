@@ -4,30 +4,58 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Chunk } from '../../src/allocator/chunk.js';
-import { Slots, contigToSlot, sureSlotFor } from '../../src/allocator/slots.js';
+import { SUB_SLOTS, Slots, contigToSlot, slotMinContig, sureSlotFor } from '../../src/allocator/slots.js';
 import { BLOCK_BITS } from '../../src/memory/layout.js';
 
+/** The contig values each slot holds, by brute force over 1 .. max. */
+function slotRanges(max: number): Map<number, { min: number; max: number }> {
+  const ranges = new Map<number, { min: number; max: number }>();
+  for (let c = 1; c <= max; c++) {
+    const slot = contigToSlot(c);
+    const range = ranges.get(slot);
+    if (range === undefined) ranges.set(slot, { min: c, max: c });
+    else if (c !== range.max + 1) throw new Error(`slot ${slot} holds ${range.max} and ${c} but not what lies between`);
+    else range.max = c;
+  }
+  return ranges;
+}
+
 describe('contigToSlot', () => {
-  it('maps 0 (a full chunk) to slot 0 and c >= 1 to floor(log2(c)) + 1', () => {
+  it('maps 0 (a full chunk) to slot 0 and each power of two of c >= 1 to SUB_SLOTS slots of equal width', () => {
     expect(contigToSlot(0)).toBe(0);
-    expect([1, 2, 3, 4, 7, 8, 1023, 1024, 1025].map(contigToSlot)).toEqual([1, 2, 2, 3, 3, 4, 10, 11, 11]);
-    for (let c = 1; c <= 70_000; c++) {
-      const slot = contigToSlot(c);
-      if (!(2 ** (slot - 1) <= c && c < 2 ** slot)) throw new Error(`contig ${c} in slot ${slot}`);
+    expect([1, 2, 3, 4, 7, 8, 9, 10, 16, 19, 20, 1023, 1024, 1279, 1280].map(contigToSlot)).toEqual([
+      1, 5, 6, 9, 12, 13, 13, 14, 17, 17, 18, 40, 41, 41, 42,
+    ]);
+    const ranges = slotRanges(70_000);
+    // Slots only grow with c, and from 4 on every octave [2^k, 2^(k+1)) is cut in SUB_SLOTS equal parts.
+    let previous = 0;
+    for (const [slot, range] of ranges) {
+      expect(slot).toBeGreaterThan(previous);
+      previous = slot;
+      if (range.min >= SUB_SLOTS && range.max < 65_536) {
+        const octave = Math.floor(Math.log2(range.min));
+        expect(range.max - range.min + 1).toBe(2 ** octave / SUB_SLOTS);
+      }
     }
+  });
+
+  it('slotMinContig is the smallest contig each slot holds', () => {
+    for (const [slot, range] of slotRanges(70_000)) expect(slotMinContig(slot)).toBe(range.min);
   });
 });
 
 describe('sureSlotFor', () => {
   it('is the lowest slot all of whose chunks have a run of at least `bits`', () => {
+    const ranges = slotRanges(140_000);
     for (let bits = 1; bits <= 70_000; bits++) {
       const slot = sureSlotFor(bits);
-      // Every contig value of the slot is >= bits: its smallest one is 2^(slot-1).
-      if (2 ** (slot - 1) < bits) throw new Error(`slot ${slot} holds contig ${2 ** (slot - 1)} < ${bits}`);
-      // The slot below holds a contig value < bits (so it is not sure), unless it is slot 0.
-      if (slot > 1 && 2 ** (slot - 2) >= bits) throw new Error(`slot ${slot - 1} would already be sure for ${bits}`);
+      const range = ranges.get(slot);
+      if (range === undefined || range.min < bits) throw new Error(`slot ${slot} is not sure for ${bits}`);
+      // Every lower slot that is used holds a contig value below bits.
+      const own = ranges.get(contigToSlot(bits))!;
+      if (contigToSlot(bits) < slot && own.min >= bits) throw new Error(`slot ${contigToSlot(bits)} would already be sure for ${bits}`);
     }
-    expect([1, 2, 3, 4, 5, 1024, 1025].map(sureSlotFor)).toEqual([1, 2, 3, 3, 4, 11, 12]);
+    expect([1, 2, 3, 4, 5, 9, 1024, 1025].map(sureSlotFor)).toEqual([1, 5, 6, 9, 10, 14, 41, 42]);
   });
 });
 
@@ -48,13 +76,13 @@ describe('Slots', () => {
     const slots = new Slots(2 * BLOCK_BITS);
     const a = chunkWithContig(1, 2048);
     slots.place(a);
-    expect(a.slot).toBe(12);
-    expect([...slots.lists[12]!]).toEqual([a]);
+    expect(a.slot).toBe(45);
+    expect([...slots.lists[45]!]).toEqual([a]);
     a.contigBits = 5;
     slots.place(a);
-    expect(a.slot).toBe(3);
-    expect(slots.lists[12]!.size).toBe(0);
-    expect([...slots.lists[3]!]).toEqual([a]);
+    expect(a.slot).toBe(10);
+    expect(slots.lists[45]!.size).toBe(0);
+    expect([...slots.lists[10]!]).toEqual([a]);
     a.contigBits = 0;
     slots.place(a);
     expect(a.slot).toBe(0);
@@ -64,20 +92,46 @@ describe('Slots', () => {
 
   it('place() in the same slot keeps the order; demote() moves a chunk to the tail', () => {
     const slots = new Slots(2 * BLOCK_BITS);
-    const a = chunkWithContig(1, 100);
-    const b = chunkWithContig(2, 101);
+    const a = chunkWithContig(1, 112);
+    const b = chunkWithContig(2, 113);
     const c = chunkWithContig(3, 127);
     for (const chunk of [a, b, c]) slots.place(chunk);
-    expect([...slots.lists[7]!]).toEqual([a, b, c]);
-    a.contigBits = 64; // still slot 7
+    expect(a.slot).toBe(28);
+    const slot = a.slot;
+    expect([...slots.lists[slot]!]).toEqual([a, b, c]);
+    a.contigBits = 120; // still the same slot: [112, 128)
     slots.place(a);
-    expect([...slots.lists[7]!]).toEqual([a, b, c]);
+    expect([...slots.lists[slot]!]).toEqual([a, b, c]);
     slots.demote(a);
-    expect([...slots.lists[7]!]).toEqual([b, c, a]);
+    expect([...slots.lists[slot]!]).toEqual([b, c, a]);
     slots.remove(c);
     expect(c.slot).toBe(-1);
-    expect([...slots.lists[7]!]).toEqual([b, a]);
+    expect([...slots.lists[slot]!]).toEqual([b, a]);
     slots.remove(c); // removing twice is harmless
-    expect([...slots.lists[7]!]).toEqual([b, a]);
+    expect([...slots.lists[slot]!]).toEqual([b, a]);
+  });
+});
+
+describe('Slots.firstFrom', () => {
+  it('finds the lowest non-empty slot at or above a slot, across the words of its mask', () => {
+    const unitBits = 1 << 24; // a 64 MiB unit: 98 slots, four mask words
+    const slots = new Slots(unitBits);
+    expect(slots.count).toBe(98);
+    expect(slots.firstFrom(0)).toBe(-1);
+    const low = new Chunk(1, 2 * BLOCK_BITS);
+    low.contigBits = 3; // slot 6, word 0
+    const high = new Chunk(2, 2 * BLOCK_BITS);
+    high.contigBits = 1 << 20; // slot 81, word 2
+    slots.place(low);
+    slots.place(high);
+    expect([low.slot, high.slot]).toEqual([6, 81]);
+    expect(slots.firstFrom(0)).toBe(6);
+    expect(slots.firstFrom(6)).toBe(6);
+    expect(slots.firstFrom(7)).toBe(81);
+    expect(slots.firstFrom(64)).toBe(81);
+    expect(slots.firstFrom(82)).toBe(-1);
+    expect(slots.firstFrom(200)).toBe(-1);
+    slots.remove(high);
+    expect(slots.firstFrom(7)).toBe(-1);
   });
 });
