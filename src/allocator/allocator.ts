@@ -42,7 +42,12 @@ import { Slots, contigToSlot, sureSlotFor } from './slots.js';
 import { type AllocatorStats, type ChunkStats, chunkStats } from './stats.js';
 import { verifyAllocator } from './verify.js';
 
-/** How many chunks that may not fit an alignment one search tries before taking a sure one. */
+/**
+ * How many chunks that may not fit one search looks at (and scans at most) before taking a sure
+ * one. Each look at a chunk not in the processor's caches is likely a miss; 8 keeps most of the
+ * packing the walk buys (Kiran (b): 98.36% after the second 2000, 98.42% with 32 looks, 97.92%
+ * with none) at a fraction of the cost.
+ */
 export const MAX_UNSURE_TRIES = 8;
 
 /**
@@ -244,6 +249,8 @@ export class PercpuAllocator {
       }
     }
 
+    // An aligned request goes to whichever end of its free run wastes less padding.
+    if (alignBits > 1) bitOff = chunk.placeInRun(bitOff, bits, alignBits);
     if (chunk.isEmpty()) this.emptyChunks.delete(chunk);
     chunk.allocArea(bitOff, bits);
     if (chunk !== this.reservedChunk) this.slots.place(chunk);
@@ -386,11 +393,11 @@ export class PercpuAllocator {
     let found: Chunk | null = null;
     // Slots whose chunks may or may not fit, from the one that holds `bits` up, fullest first.
     // A chunk whose largest run cannot hold the request aligned is skipped in O(1); at most
-    // MAX_UNSURE_TRIES chunks are scanned, and at most 4 × that many looked at.
+    // MAX_UNSURE_TRIES chunks are looked at.
     let looked = 0;
-    search: for (let slot = slots.firstFrom(sureSlotFor(bits)); slot >= 0 && slot < sureSlot; slot = slots.firstFrom(slot + 1)) {
+    search: for (let slot = slots.firstFrom(contigToSlot(bits)); slot >= 0 && slot < sureSlot; slot = slots.firstFrom(slot + 1)) {
       for (let chunk = slots.lists[slot]!.head; chunk !== null; chunk = chunk.nextInSlot) {
-        if (++looked > 4 * MAX_UNSURE_TRIES || scans === MAX_UNSURE_TRIES) break search;
+        if (++looked > MAX_UNSURE_TRIES) break search;
         if (!chunk.contigFits(bits, alignMask)) continue;
         scans++;
         const bit = chunk.findFit(bits, alignBits);

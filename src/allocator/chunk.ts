@@ -154,6 +154,25 @@ export class Chunk {
     return this.contigBits >= bits + ((-this.contigStart) & alignMask);
   }
 
+  /**
+   * Where in its free run to put an area that findFit placed at `fit`: there (the lowest aligned
+   * position of the run, or the first that fits), or at the highest aligned position of the run
+   * when that wastes less padding. First fit pads below the area up to the alignment; placing it
+   * at the top pads above instead, by (run end - bits) mod alignment. Taking the smaller of the
+   * two cuts the expected padding of random alignments by about a third (Kiran (b): 98.42% ->
+   * 98.71% after the first 2000 objects). Ties stay at the bottom, so an unaligned or evenly
+   * padded request is placed exactly as first fit places it.
+   *
+   * Cost: the run's ends are found as a free finds them (neighbouring words, then block hints).
+   */
+  placeInRun(fit: number, bits: number, alignBits: number): number {
+    const padBelow = fit - this.runStartBefore(fit);
+    if (padBelow === 0) return fit;
+    const runEnd = this.runEndAfter(fit + bits);
+    const top = (runEnd - bits) & ~(alignBits - 1);
+    return runEnd - (top + bits) < padBelow ? top : fit;
+  }
+
   /** Marks [bitOff, bitOff + bits) as one live area. The caller found it with findFit. */
   allocArea(bitOff: number, bits: number): void {
     const end = bitOff + bits;
@@ -198,6 +217,10 @@ export class Chunk {
    * runEndAfter(to) are its ends. They scan the bitmap only inside the blocks of `from` and `to`;
    * beyond them they follow the neighbours' rightFree / leftFree hints (those blocks are not
    * touched by the free, so their hints hold). Both run before the hints are updated.
+   *
+   * Between operations (all hints exact) the same two give the ends of the free run around a
+   * free bit: runStartBefore(b) is its start when bit b - 1 is free (else b), runEndAfter(b) its
+   * end when bit b is free (else b). placeInRun uses them so.
    */
   private runStartBefore(from: number): number {
     // The chunk's largest run (exact, not yet updated for this free) ending at `from` is the free

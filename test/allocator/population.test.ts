@@ -104,14 +104,15 @@ describe('zeroing', () => {
   it('a page freed (and so depopulated) and used again is zeroed', () => {
     const { memory, allocator } = setup();
     mustAlloc(allocator, 4); // page 0
-    const page1 = mustAlloc(allocator, PAGE, PAGE);
-    expect(page1).toBe(PAGE);
-    scribble(memory, page1, PAGE);
-    allocator.free(page1);
-    expect(allocator.pages.isPopulated(1)).toBe(false);
-    expect(allocator.pages.isPristine(1)).toBe(false);
-    const again = mustAlloc(allocator, 2 * PAGE, PAGE); // pages 1 and 2; page 2 pristine
-    expect(again).toBe(PAGE);
+    // The free run is [4, UNIT): a page-aligned page goes to its top, where it needs no padding.
+    const page = mustAlloc(allocator, PAGE, PAGE);
+    expect(page).toBe(UNIT - PAGE);
+    scribble(memory, page, PAGE);
+    allocator.free(page);
+    expect(allocator.pages.isPopulated(page / PAGE)).toBe(false);
+    expect(allocator.pages.isPristine(page / PAGE)).toBe(false);
+    const again = mustAlloc(allocator, 2 * PAGE, PAGE); // the same page and the pristine one below it
+    expect(again).toBe(UNIT - 2 * PAGE);
     expect(firstNonZero(memory, again, 2 * PAGE)).toBeNull();
   });
 

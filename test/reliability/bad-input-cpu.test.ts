@@ -40,11 +40,12 @@ beforeAll(async () => {
     logger: captureLogger('info').logger,
   });
   const p = rt.alloc(64, 16)!;
-  const freed = rt.alloc(32)!;
-  rt.free(freed);
   for (let i = 0; i < 16; i++) rt.write(p + 4 * i, 1, 'u32', 0x01010101 * (i + 1));
   const counter = rt.counter({ batch: 16 });
   await rt.runOn(1, 'count', { ptr: p, times: 0, handle: counter.handle, counterAdds: 5, amount: 2, u64Ptr: p + 8 });
+  // Freed last: nothing allocated after it may take its place.
+  const freed = rt.alloc(32)!;
+  rt.free(freed);
   world = { rt, counter, p, freed };
 });
 
