@@ -36,7 +36,7 @@ import {
 } from '../memory/layout.js';
 import { checkOptionalBoolean, checkOptionalFunction, checkOptionsObject } from '../util/check.js';
 import { testBit } from './bitmap.js';
-import { Chunk } from './chunk.js';
+import { Chunk, runFits } from './chunk.js';
 import { type AreaZeroer, PageMap } from './page-map.js';
 import { Slots, contigToSlot, sureSlotFor } from './slots.js';
 import { type AllocatorStats, type ChunkStats, chunkStats } from './stats.js';
@@ -197,7 +197,7 @@ export class PercpuAllocator {
     this.warn = options.warn;
     this.afterFree = options.afterFree;
     this.pages = new PageMap(areaSize, this.unitSize);
-    this.slots = new Slots(this.unitBits);
+    this.slots = new Slots(this.unitBits, this.maxChunks);
     this.chunks = new Array<Chunk | undefined>(this.maxChunks).fill(undefined);
 
     const dynamicStartBit = this.dynamicStart >>> MIN_ALLOC_SHIFT;
@@ -388,18 +388,18 @@ export class PercpuAllocator {
     const slots = this.slots;
     const alignMask = alignBits - 1;
     const sureSlot = sureSlotFor(bits + alignBits - 1);
-    let scans = 0;
     let failed: Chunk[] | null = null;
     let found: Chunk | null = null;
     // Slots whose chunks may or may not fit, from the one that holds `bits` up, fullest first.
-    // A chunk whose largest run cannot hold the request aligned is skipped in O(1); at most
-    // MAX_UNSURE_TRIES chunks are looked at.
+    // A chunk whose largest run cannot hold the request aligned is skipped from the slots' copy
+    // of its run, without loading the chunk; at most MAX_UNSURE_TRIES chunks are looked at.
+    const { next, contig, contigStart } = slots;
     let looked = 0;
     search: for (let slot = slots.firstFrom(contigToSlot(bits)); slot >= 0 && slot < sureSlot; slot = slots.firstFrom(slot + 1)) {
-      for (let chunk = slots.lists[slot]!.head; chunk !== null; chunk = chunk.nextInSlot) {
+      for (let index = slots.head(slot); index >= 0; index = next[index]!) {
         if (++looked > MAX_UNSURE_TRIES) break search;
-        if (!chunk.contigFits(bits, alignMask)) continue;
-        scans++;
+        if (!runFits(contig[index]!, contigStart[index]!, bits, alignMask)) continue;
+        const chunk = slots.chunkAt(index);
         const bit = chunk.findFit(bits, alignBits);
         if (bit >= 0) {
           found = chunk;
@@ -414,8 +414,8 @@ export class PercpuAllocator {
     // Slots whose every chunk fits: the first chunk of the lowest such slot.
     const slot = slots.firstFrom(sureSlot);
     if (slot < 0) return null;
-    const chunk = slots.lists[slot]!.head;
-    if (chunk !== null) this.foundBit = chunk.findFit(bits, alignBits);
+    const chunk = slots.chunkAt(slots.head(slot));
+    this.foundBit = chunk.findFit(bits, alignBits);
     return chunk;
   }
 

@@ -66,9 +66,6 @@ export class Chunk {
   /** The contigBits values that slot holds, [slotLowContig, slotHighContig); empty while in none. */
   slotLowContig = 1;
   slotHighContig = 0;
-  /** Neighbours in that slot's list (slots.ts); null at the ends and while in none. */
-  prevInSlot: Chunk | null = null;
-  nextInSlot: Chunk | null = null;
   /** Blocks the last freeArea left wholly free (their pages may be depopulated); 0 for most frees. */
   blocksEmptied = 0;
 
@@ -151,7 +148,7 @@ export class Chunk {
    * fails this is skipped without a scan (Linux's pcpu_check_block_hint on the chunk's hints).
    */
   contigFits(bits: number, alignMask: number): boolean {
-    return this.contigBits >= bits + ((-this.contigStart) & alignMask);
+    return runFits(this.contigBits, this.contigStart, bits, alignMask);
   }
 
   /**
@@ -166,9 +163,12 @@ export class Chunk {
    * Cost: the run's ends are found as a free finds them (neighbouring words, then block hints).
    */
   placeInRun(fit: number, bits: number, alignBits: number): number {
-    const padBelow = fit - this.runStartBefore(fit);
+    // In the chunk's largest run (exact and maximal), its ends are known: no scan (a chunk being
+    // filled from its start allocates there every time).
+    const inContig = fit >= this.contigStart && fit < this.contigStart + this.contigBits;
+    const padBelow = fit - (inContig ? this.contigStart : this.runStartBefore(fit));
     if (padBelow === 0) return fit;
-    const runEnd = this.runEndAfter(fit + bits);
+    const runEnd = inContig ? this.contigStart + this.contigBits : this.runEndAfter(fit + bits);
     const top = (runEnd - bits) & ~(alignBits - 1);
     return runEnd - (top + bits) < padBelow ? top : fit;
   }
@@ -381,6 +381,11 @@ export class Chunk {
     this.contigBits = best;
     this.contigStart = bestStart;
   }
+}
+
+/** Whether a free run of `contig` bits starting at `contigStart` holds `bits` aligned to alignMask + 1. */
+export function runFits(contig: number, contigStart: number, bits: number, alignMask: number): boolean {
+  return contig >= bits + ((-contigStart) & alignMask);
 }
 
 /**

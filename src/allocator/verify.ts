@@ -108,6 +108,8 @@ export function verifyAllocator(alloc: PercpuAllocator): string[] {
   let nrAreas = 0;
   let liveBits = 0;
   const emptyChunks: Chunk[] = [];
+  const listedIn = new Map<Chunk, number>();
+  for (let slot = 0; slot < alloc.slots.count; slot++) for (const chunk of alloc.slots.list(slot)) listedIn.set(chunk, slot);
   for (const [index, chunk] of alloc.chunks.entries()) {
     if (chunk === undefined) continue;
     nrChunks++;
@@ -118,8 +120,11 @@ export function verifyAllocator(alloc: PercpuAllocator): string[] {
     liveBits += chunk.endBit - chunk.startBit - chunk.freeBits;
     if (chunk.isEmpty()) emptyChunks.push(chunk);
     const slot = contigToSlot(chunk.contigBits);
-    if (chunk.slot !== slot || !alloc.slots.lists[slot]!.has(chunk)) {
+    if (chunk.slot !== slot || listedIn.get(chunk) !== slot) {
       problems.push(`${name}: in slot ${chunk.slot}, its contig ${chunk.contigBits} calls for slot ${slot}`);
+    }
+    if (alloc.slots.contig[index] !== chunk.contigBits || alloc.slots.contigStart[index] !== chunk.contigStart) {
+      problems.push(`${name}: the slots copy its run as ${alloc.slots.contig[index]} at ${alloc.slots.contigStart[index]}`);
     }
     // Eager depopulation: a populated page of a chunk is never wholly free.
     const firstPage = (index * alloc.unitSize) >>> PAGE_SHIFT;
@@ -136,7 +141,7 @@ export function verifyAllocator(alloc: PercpuAllocator): string[] {
     liveBits += reserved.endBit - reserved.startBit - reserved.freeBits;
   }
   let listed = 0;
-  for (const list of alloc.slots.lists) listed += list.size;
+  for (let slot = 0; slot < alloc.slots.count; slot++) listed += alloc.slots.size(slot);
   if (listed !== nrChunks) problems.push(`slots list ${listed} chunks, ${nrChunks} exist`);
   const nonFirstEmpty = emptyChunks.filter((c) => c !== alloc.firstChunk).length;
   if (nonFirstEmpty > 1 || (nonFirstEmpty === 1 && alloc.firstChunk.isEmpty())) {

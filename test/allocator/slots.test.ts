@@ -67,55 +67,62 @@ describe('Slots', () => {
   }
 
   it('has one list per slot up to the slot of a whole unit', () => {
-    const slots = new Slots(2 * BLOCK_BITS);
+    const slots = new Slots(2 * BLOCK_BITS, 8);
     expect(slots.count).toBe(contigToSlot(2 * BLOCK_BITS) + 1);
-    expect(slots.lists.every((list) => list.size === 0)).toBe(true);
+    for (let slot = 0; slot < slots.count; slot++) expect(slots.size(slot)).toBe(0);
   });
 
   it('place() puts a chunk in the slot of its contig hint, and moves it when the hint changes', () => {
-    const slots = new Slots(2 * BLOCK_BITS);
+    const slots = new Slots(2 * BLOCK_BITS, 8);
     const a = chunkWithContig(1, 2048);
     slots.place(a);
     expect(a.slot).toBe(45);
-    expect([...slots.lists[45]!]).toEqual([a]);
+    expect(slots.list(45)).toEqual([a]);
     a.contigBits = 5;
     slots.place(a);
     expect(a.slot).toBe(10);
-    expect(slots.lists[45]!.size).toBe(0);
-    expect([...slots.lists[10]!]).toEqual([a]);
+    expect(slots.size(45)).toBe(0);
+    expect(slots.list(10)).toEqual([a]);
     a.contigBits = 0;
     slots.place(a);
     expect(a.slot).toBe(0);
-    expect([...slots.lists[0]!]).toEqual([a]);
-    expect(slots.lists.reduce((n, list) => n + list.size, 0)).toBe(1);
+    expect(slots.list(0)).toEqual([a]);
+    let listed = 0;
+    for (let slot = 0; slot < slots.count; slot++) listed += slots.size(slot);
+    expect(listed).toBe(1);
   });
 
   it('place() in the same slot keeps the order; demote() moves a chunk to the tail', () => {
-    const slots = new Slots(2 * BLOCK_BITS);
+    const slots = new Slots(2 * BLOCK_BITS, 8);
     const a = chunkWithContig(1, 112);
     const b = chunkWithContig(2, 113);
     const c = chunkWithContig(3, 127);
     for (const chunk of [a, b, c]) slots.place(chunk);
     expect(a.slot).toBe(28);
     const slot = a.slot;
-    expect([...slots.lists[slot]!]).toEqual([a, b, c]);
+    expect(slots.list(slot)).toEqual([a, b, c]);
     a.contigBits = 120; // still the same slot: [112, 128)
+    a.contigStart = 8;
     slots.place(a);
-    expect([...slots.lists[slot]!]).toEqual([a, b, c]);
+    expect(slots.list(slot)).toEqual([a, b, c]);
+    // The slots' copies of the run follow it, moved or not (a search reads them, not the chunk).
+    expect([slots.contig[1], slots.contigStart[1]]).toEqual([120, 8]);
+    // The list is linked by chunk index: 1 -> 2 -> 3.
+    expect([slots.head(slot), slots.next[1], slots.next[2], slots.next[3]]).toEqual([1, 2, 3, -1]);
     slots.demote(a);
-    expect([...slots.lists[slot]!]).toEqual([b, c, a]);
+    expect(slots.list(slot)).toEqual([b, c, a]);
     slots.remove(c);
     expect(c.slot).toBe(-1);
-    expect([...slots.lists[slot]!]).toEqual([b, a]);
+    expect(slots.list(slot)).toEqual([b, a]);
     slots.remove(c); // removing twice is harmless
-    expect([...slots.lists[slot]!]).toEqual([b, a]);
+    expect(slots.list(slot)).toEqual([b, a]);
   });
 });
 
 describe('Slots.firstFrom', () => {
   it('finds the lowest non-empty slot at or above a slot, across the words of its mask', () => {
     const unitBits = 1 << 24; // a 64 MiB unit: 98 slots, four mask words
-    const slots = new Slots(unitBits);
+    const slots = new Slots(unitBits, 4);
     expect(slots.count).toBe(98);
     expect(slots.firstFrom(0)).toBe(-1);
     const low = new Chunk(1, 2 * BLOCK_BITS);
