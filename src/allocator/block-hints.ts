@@ -33,6 +33,14 @@ export function alignmentOf(bit: number): number {
   return bit === 0 ? 32 : 31 - Math.clz32(bit & -bit);
 }
 
+/**
+ * alignmentOf(a) > alignmentOf(b), without branches: (x & -x) - 1, as an unsigned 32-bit value,
+ * is the lowest set bit of x minus one, and 0xffffffff for 0 (aligned to everything).
+ */
+export function betterAligned(a: number, b: number): boolean {
+  return ((a & -a) - 1) >>> 0 > ((b & -b) - 1) >>> 0;
+}
+
 /** Words per block record: 7 hints and one pad word, so a record never straddles a cache line. */
 export const HINT_STRIDE = 8;
 /** log2(HINT_STRIDE): block << HINT_SHIFT is the block's first word. */
@@ -174,7 +182,7 @@ export class BlockHints {
       const runEnd = findNextSet(allocMap, runStart, end);
       const len = runEnd - runStart;
       const start = runStart - base;
-      if (len > contig || (len === contig && alignmentOf(start) > alignmentOf(contigStart))) {
+      if (len > contig || (len === contig && betterAligned(start, contigStart))) {
         // Every run seen so far lies before this one; the best of them becomes the scan hint.
         if (contig > 0 && contig >= scan) {
           scan = contig;

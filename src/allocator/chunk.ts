@@ -28,7 +28,7 @@ import {
   RIGHT_FREE,
   SCAN_HINT,
   SCAN_HINT_START,
-  alignmentOf,
+  betterAligned,
 } from './block-hints.js';
 
 /** What lies at a bit of a chunk, for error messages and verification. */
@@ -324,7 +324,7 @@ export class Chunk {
       }
       const len = hi - lo;
       const contig = h[r + CONTIG]!;
-      if (len > contig || (len === contig && alignmentOf(lo) > alignmentOf(h[r + CONTIG_START]!))) {
+      if (len > contig || (len === contig && betterAligned(lo, h[r + CONTIG_START]!))) {
         h[r + CONTIG] = len;
         h[r + CONTIG_START] = lo;
       }
@@ -340,7 +340,7 @@ export class Chunk {
     this.blocksEmptied = emptied;
     if (firstBlock < this.firstFreeBlock) this.firstFreeBlock = firstBlock;
     const runBits = runEnd - runStart;
-    if (runBits > this.contigBits || (runBits === this.contigBits && alignmentOf(runStart) > alignmentOf(this.contigStart))) {
+    if (runBits > this.contigBits || (runBits === this.contigBits && betterAligned(runStart, this.contigStart))) {
       this.contigBits = runBits;
       this.contigStart = runStart;
     }
@@ -359,7 +359,7 @@ export class Chunk {
       if (carryStart >= 0) {
         if (left === BLOCK_BITS) continue;
         const len = blockStart + left - carryStart;
-        if (len > best || (len === best && alignmentOf(carryStart) > alignmentOf(bestStart))) {
+        if (len > best || (len === best && betterAligned(carryStart, bestStart))) {
           best = len;
           bestStart = carryStart;
         }
@@ -367,14 +367,14 @@ export class Chunk {
       }
       const contig = h[r + CONTIG]!;
       const contigStart = blockStart + h[r + CONTIG_START]!;
-      if (contig > best || (contig === best && contig > 0 && alignmentOf(contigStart) > alignmentOf(bestStart))) {
+      if (contig > best || (contig === best && contig > 0 && betterAligned(contigStart, bestStart))) {
         best = contig;
         bestStart = contigStart;
       }
       const right = h[r + RIGHT_FREE]!;
       if (right > 0) carryStart = blockStart + BLOCK_BITS - right;
     }
-    if (carryStart >= 0 && (this.nrBits - carryStart > best || (this.nrBits - carryStart === best && alignmentOf(carryStart) > alignmentOf(bestStart)))) {
+    if (carryStart >= 0 && (this.nrBits - carryStart > best || (this.nrBits - carryStart === best && betterAligned(carryStart, bestStart)))) {
       best = this.nrBits - carryStart;
       bestStart = carryStart;
     }

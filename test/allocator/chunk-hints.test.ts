@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { setRange, testBit } from '../../src/allocator/bitmap.js';
-import { BlockHints } from '../../src/allocator/block-hints.js';
+import { BlockHints, alignmentOf, betterAligned } from '../../src/allocator/block-hints.js';
 import { Chunk } from '../../src/allocator/chunk.js';
 import { BLOCK_BITS } from '../../src/memory/layout.js';
 
@@ -415,5 +415,21 @@ describe('Chunk and BlockHints: random sequences against a brute-force scan', ()
       }),
       { numRuns: 80 },
     );
+  });
+});
+
+describe('alignmentOf and betterAligned', () => {
+  it('alignmentOf counts trailing zero bits, 32 for 0', () => {
+    expect([0, 1, 2, 3, 4, 12, 1024, 2 ** 24].map(alignmentOf)).toEqual([32, 0, 1, 0, 2, 2, 10, 24]);
+  });
+
+  it('betterAligned(a, b) is alignmentOf(a) > alignmentOf(b), for every pair of bit positions in a unit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 24 }), fc.integer({ min: 0, max: 2 ** 24 }), (a, b) => {
+        expect(betterAligned(a, b)).toBe(alignmentOf(a) > alignmentOf(b));
+      }),
+      { numRuns: 2000 },
+    );
+    expect([betterAligned(0, 0), betterAligned(0, 8), betterAligned(8, 0), betterAligned(8, 12), betterAligned(12, 8)]).toEqual([false, true, false, true, false]);
   });
 });
