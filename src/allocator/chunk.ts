@@ -155,10 +155,10 @@ export class Chunk {
    * Where in its free run to put an area that findFit placed at `fit`: there (the lowest aligned
    * position of the run, or the first that fits), or at the highest aligned position of the run
    * when that wastes less padding. First fit pads below the area up to the alignment; placing it
-   * at the top pads above instead, by (run end - bits) mod alignment. Taking the smaller of the
-   * two cuts the expected padding of random alignments by about a third (Kiran (b): 98.42% ->
-   * 98.71% after the first 2000 objects). Ties stay at the bottom, so an unaligned or evenly
-   * padded request is placed exactly as first fit places it.
+   * at the top pads above instead, by (run end - bits) mod alignment. With random alignments the
+   * smaller of the two is about a third of the alignment on average, where either alone is half
+   * (Kiran's random-object benchmark shows the utilization). Ties stay at the bottom, so an
+   * unaligned or evenly padded request is placed exactly as first fit places it.
    *
    * Cost: the run's ends are found as a free finds them (neighbouring words, then block hints).
    */
