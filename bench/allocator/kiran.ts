@@ -180,3 +180,21 @@ export function runKiranObjects(seed: number): KiranResult {
   const memory = rigMemory(work.rig, `${work.live.length} objects live`);
   return { seed, setup, steps: work.steps, verified: true, finalStats: work.allocator.stats(), memory };
 }
+
+/** Utilization after each step of test (b), for one seed. */
+export interface KiranSeedRun {
+  readonly seed: number;
+  readonly utilization: readonly number[];
+}
+
+/**
+ * Test (b) again for `count` more seeds from `first`, so that a reader sees how much the figure
+ * for one seed owes to its random numbers.
+ */
+export function runKiranObjectsSeeds(first: number, count: number): KiranSeedRun[] {
+  const runs: KiranSeedRun[] = [];
+  for (let seed = first; seed < first + count; seed++) {
+    runs.push({ seed, utilization: runKiranObjects(seed).steps.map((s) => s.utilization) });
+  }
+  return runs;
+}

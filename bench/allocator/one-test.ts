@@ -6,13 +6,16 @@
  *
  *   node dist/bench/allocator/one-test.js '{"test":"zhou","seed":2005,"sizes":{...}}'
  */
-import { runKiranCounters, runKiranObjects } from './kiran.js';
+import { runKiranCounters, runKiranObjects, runKiranObjectsSeeds } from './kiran.js';
 import { runMillion } from './million.js';
 import { runScaling } from './scaling.js';
 import type { SuiteSizes } from './suite.js';
 import { runZhou } from './zhou.js';
 
-export const ALLOCATOR_TESTS = ['kiranCounters', 'kiranObjects', 'zhou', 'million', 'scaling'] as const;
+export const ALLOCATOR_TESTS = ['kiranCounters', 'kiranObjects', 'kiranObjectsSeeds', 'zhou', 'million', 'scaling'] as const;
+
+/** Kiran (b) is also run for seeds 1 .. KIRAN_MORE_SEEDS. */
+export const KIRAN_MORE_SEEDS = 20;
 export type AllocatorTest = (typeof ALLOCATOR_TESTS)[number];
 
 export interface OneTestRequest {
@@ -30,6 +33,8 @@ function run(request: OneTestRequest): unknown {
       return runKiranCounters(seed);
     case 'kiranObjects':
       return runKiranObjects(seed);
+    case 'kiranObjectsSeeds':
+      return runKiranObjectsSeeds(1, KIRAN_MORE_SEEDS);
     case 'zhou':
       return runZhou(sizes.zhouObjects, log);
     case 'million': {

@@ -2,7 +2,7 @@
 import * as fmt from '../../src/util/format.js';
 import type { Table } from '../../src/util/table.js';
 import type { DocSection, TargetCheck } from '../report.js';
-import type { KiranResult } from './kiran.js';
+import type { KiranResult, KiranSeedRun } from './kiran.js';
 import { kib, mib } from '../lib/units.js';
 import type { RigMemory } from './rig.js';
 import { KIRAN, MILLION_KERNEL, TARGETS, ZHOU_AREA_MAP, ZHOU_KERNEL } from './reference.js';
@@ -76,6 +76,29 @@ export function kiranObjectsTable(result: KiranResult): Table {
   };
 }
 
+/** Kiran (b) over more seeds: the spread of each step's utilization, and how often it meets the seed's figure. */
+export function kiranSeedsTable(result: KiranResult, runs: readonly KiranSeedRun[]): Table {
+  const first = runs[0]?.seed ?? 0;
+  const last = runs[runs.length - 1]?.seed ?? 0;
+  return {
+    title: `Kiran (b) for seeds ${first}..${last} (${runs.length} runs of the whole test)`,
+    headers: ['Step', 'Lowest', 'Median', 'Highest', 'Seed (2005)', 'Runs at or above it'],
+    rows: [0, 2].map((i) => {
+      const values = runs.map((r) => r.utilization[i] ?? NaN).sort((a, b) => a - b);
+      const target = KIRAN.objectUtilization[i] ?? 1;
+      const mid = values.length === 0 ? NaN : values.length % 2 === 1 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
+      return [
+        result.steps[i]?.step ?? '?',
+        fmt.pct(values[0] ?? NaN),
+        fmt.pct(mid),
+        fmt.pct(values[values.length - 1] ?? NaN),
+        fmt.pct(target, 1),
+        `${values.filter((v) => v >= target).length} of ${values.length}`,
+      ];
+    }),
+  };
+}
+
 function kiranCountersSection(result: KiranResult): DocSection {
   const last = result.steps[result.steps.length - 1];
   const clean = last !== undefined && last.chunks === 1 && last.populatedPages === 0;
@@ -99,7 +122,7 @@ function kiranCountersSection(result: KiranResult): DocSection {
   };
 }
 
-function kiranObjectsSection(result: KiranResult): DocSection {
+function kiranObjectsSection(result: KiranResult, seeds: readonly KiranSeedRun[]): DocSection {
   const first = result.steps[0];
   const targets: TargetCheck[] = [0, 2].map((i) => {
     const step = result.steps[i];
@@ -120,7 +143,7 @@ function kiranObjectsSection(result: KiranResult): DocSection {
         'against whole 8 KiB blocks, which stay mapped until they empty; this allocator counts 4 KiB pages and ' +
         'depopulates a page as soon as it holds nothing.',
     ],
-    tables: [kiranObjectsTable(result), kiranWasteTable(result)],
+    tables: [kiranObjectsTable(result), kiranWasteTable(result), kiranSeedsTable(result, seeds)],
     targets,
     notes: [
       ...(first === undefined
@@ -128,9 +151,11 @@ function kiranObjectsSection(result: KiranResult): DocSection {
         : [
             `After the first 2000 allocations, ${fmt.pct(first.wasteBytes.between / (first.populatedBytes - first.requestedBytes), 0)} of the ` +
               'populated bytes no object asked for lie between two live objects: with nothing freed yet those gaps can only be ' +
-              'alignment padding (each object starts at the next multiple of its alignment, up to 256 bytes), and an object ' +
-              'small enough to fill one is rare when sizes are uniform over 1..4096.',
+              'alignment padding (an object sits at the lower or the upper aligned end of its free run, whichever pads less; ' +
+              'up to 252 bytes), and an object small enough to fill one is rare when sizes are uniform over 1..4096.',
           ]),
+      `The targets are judged on seed ${result.seed}, the suite's seed. The last table runs the whole test again for ` +
+        `${seeds.length} other seeds, to show how much one figure owes to its random numbers.`,
       `Seed ${result.seed}; ${result.setup}; verify() passed after every step.`,
     ],
   };
@@ -331,7 +356,7 @@ function memorySection(results: AllocatorResults): DocSection {
 export function allocatorSections(results: AllocatorResults): DocSection[] {
   return [
     kiranCountersSection(results.kiranCounters),
-    kiranObjectsSection(results.kiranObjects),
+    kiranObjectsSection(results.kiranObjects, results.kiranObjectsSeeds ?? []),
     zhouSection(results),
     millionSection(results),
     scalingSection(results),

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { KiranResult } from './kiran.js';
+import type { KiranResult, KiranSeedRun } from './kiran.js';
 import type { MillionResult } from './million.js';
 import type { OneTestRequest } from './one-test.js';
 import type { ScalingResult } from './scaling.js';
@@ -47,6 +47,8 @@ export interface AllocatorResults {
   readonly sizes: SuiteSizes;
   readonly kiranCounters: KiranResult;
   readonly kiranObjects: KiranResult;
+  /** Kiran (b)'s utilization for more seeds. */
+  readonly kiranObjectsSeeds: readonly KiranSeedRun[];
   readonly zhou: ZhouResult;
   readonly million: MillionResult;
   readonly scaling: ScalingResult;
@@ -67,9 +69,10 @@ function runInChild<T>(request: OneTestRequest): T {
 export function runAllocatorSuite(mode: Mode, seed: number, sizes: SuiteSizes, log: (line: string) => void): AllocatorResults {
   const kiranCounters = runInChild<KiranResult>({ test: 'kiranCounters', seed, sizes });
   const kiranObjects = runInChild<KiranResult>({ test: 'kiranObjects', seed, sizes });
+  const kiranObjectsSeeds = runInChild<KiranSeedRun[]>({ test: 'kiranObjectsSeeds', seed, sizes });
   log('kiran: done');
   const zhou = runInChild<ZhouResult>({ test: 'zhou', seed, sizes });
   const million = runInChild<MillionResult>({ test: 'million', seed, sizes });
   const scaling = runInChild<ScalingResult>({ test: 'scaling', seed, sizes });
-  return { mode, seed, sizes, kiranCounters, kiranObjects, zhou, million, scaling };
+  return { mode, seed, sizes, kiranCounters, kiranObjects, kiranObjectsSeeds, zhou, million, scaling };
 }
