@@ -303,7 +303,9 @@ function scalingSection(results: AllocatorResults): DocSection {
         `${fmt.int(s.small.live)} slots only, so the chunks each operation touches stay in the processor's caches: it ` +
         `costs ${fmt.ratio(s.hotRatio)} the small point. What the allocator does per operation (slot search, block hints, ` +
         'bitmaps) does not grow with the number of chunks or live allocations; the large point\'s extra cost is cache and TLB ' +
-        `misses on the metadata of ${fmt.int(s.large.chunks)} chunks, touched at random.`,
+        `misses: on the metadata and the memory (zeroed on allocation) of ${fmt.int(s.large.chunks)} chunks touched at random, ` +
+        'and on the benchmark\'s own table of the live offsets, which a random victim is read from. A search rules chunks ' +
+        'out from the slots\' copies of their largest runs, without loading chunk objects (see design.md).',
     ],
     tables: [
       {
