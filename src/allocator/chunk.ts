@@ -144,14 +144,6 @@ export class Chunk {
   }
 
   /**
-   * O(1): can the chunk's largest free run hold the request at the alignment? A chunk that
-   * fails this is skipped without a scan (Linux's pcpu_check_block_hint on the chunk's hints).
-   */
-  contigFits(bits: number, alignMask: number): boolean {
-    return runFits(this.contigBits, this.contigStart, bits, alignMask);
-  }
-
-  /**
    * Where in its free run to put an area that findFit placed at `fit`: there (the lowest aligned
    * position of the run, or the first that fits), or at the highest aligned position of the run
    * when that wastes less padding. First fit pads below the area up to the alignment; placing it
@@ -204,7 +196,7 @@ export class Chunk {
   freeArea(bitOff: number): number {
     const end = areaEnd(this.boundMap, bitOff, this.nrBits);
     const bits = end - bitOff;
-    clearAreaBits(this.allocMap, bitOff, end);
+    clearRange(this.allocMap, bitOff, end);
     // Bit `end` stays set: it may be the next area's start. Bit bitOff now lies in free space.
     this.freeBits += bits;
     this.nrAreas--;
@@ -383,28 +375,13 @@ export class Chunk {
   }
 }
 
-/** Whether a free run of `contig` bits starting at `contigStart` holds `bits` aligned to alignMask + 1. */
+/**
+ * O(1): whether a free run of `contig` bits starting at `contigStart` holds `bits` aligned to
+ * alignMask + 1. On a chunk's largest run, a chunk that fails it is skipped without a scan (Linux's
+ * pcpu_check_block_hint on the chunk's hints); findChunk applies it to the slots' copies.
+ */
 export function runFits(contig: number, contigStart: number, bits: number, alignMask: number): boolean {
   return contig >= bits + ((-contigStart) & alignMask);
-}
-
-/**
- * Clears bits [start, end) of the allocation map: clearRange, written out for the free path
- * (V8 does not inline the shared one there, and most areas lie in one or two words).
- */
-function clearAreaBits(map: Uint32Array, start: number, end: number): void {
-  const firstWord = start >>> 5;
-  const lastWord = (end - 1) >>> 5;
-  // Masks of the bits from `start` up in the first word, and below `end` in the last word.
-  const fromStart = (0xffffffff << (start & 31)) >>> 0;
-  const belowEnd = 0xffffffff >>> (31 - ((end - 1) & 31));
-  if (firstWord === lastWord) {
-    map[firstWord]! &= ~(fromStart & belowEnd);
-    return;
-  }
-  map[firstWord]! &= ~fromStart;
-  for (let w = firstWord + 1; w < lastWord; w++) map[w] = 0;
-  map[lastWord]! &= ~belowEnd;
 }
 
 /**
