@@ -14,10 +14,12 @@
  * An allocation is found once, in the chunk's bitmaps, and stands for every CPU.
  *
  * Search: chunks sit in slots by their largest free run (slots.ts). A request of `bits` aligned
- * to `alignBits` tries at most MAX_UNSURE_TRIES chunks whose run is long enough for the size but
- * maybe not for the alignment, fullest first; then it takes the first chunk of the lowest slot
- * whose every chunk must fit (run >= bits + alignBits - 1); then it creates a chunk. So the cost
- * of one alloc or free is bounded by one chunk's size, never by the number of chunks or areas.
+ * to `alignBits` looks at no more than MAX_UNSURE_TRIES chunks from the slot of `bits` up to the
+ * first slot whose every chunk must fit (fullest first; those whose run cannot hold the request
+ * are ruled out from the slots' copy of their run, the others scanned); then it takes the first
+ * chunk of the lowest slot whose every chunk must fit (run >= bits + alignBits - 1); then it
+ * creates a chunk. So the cost of one alloc or free is bounded by one chunk's size, never by the
+ * number of chunks or areas.
  *
  * Context: single-threaded, on the coordinator. Workers allocate by asking the coordinator.
  */
@@ -284,15 +286,16 @@ export class PercpuAllocator {
     this.nrDealloc++;
     this.nrCurAlloc--;
     this.liveBytes -= bits << MIN_ALLOC_SHIFT;
-    this.afterFree?.(offset, bits << MIN_ALLOC_SHIFT);
-    if (chunk === this.reservedChunk) return;
-
-    if (chunk.blocksEmptied > 0) this.depopulateEmptyPages(chunk, offset, bits << MIN_ALLOC_SHIFT);
-    this.slots.place(chunk);
-    if (chunk.isEmpty()) {
-      this.emptyChunks.add(chunk);
-      this.releaseSpareEmptyChunk();
+    if (chunk !== this.reservedChunk) {
+      if (chunk.blocksEmptied > 0) this.depopulateEmptyPages(chunk, offset, bits << MIN_ALLOC_SHIFT);
+      this.slots.place(chunk);
+      if (chunk.isEmpty()) {
+        this.emptyChunks.add(chunk);
+        this.releaseSpareEmptyChunk();
+      }
     }
+    // Last, when the allocator is consistent again: the callback may allocate, or throw.
+    this.afterFree?.(offset, bits << MIN_ALLOC_SHIFT);
   }
 
   /**

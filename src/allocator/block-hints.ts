@@ -22,8 +22,11 @@
  *   search for more than scanHint bits may start at S, and a rescan after an allocation broke the
  *   contig run may start at S too (the scan-hint run is the best candidate before it). 0 is
  *   always valid.
- * - On ties, the contig run is the better-aligned one (as Linux), so an aligned request checks it
- *   first.
+ *
+ * A preference, not an invariant (verify() does not check it): between runs of equal length, the
+ * contig hint keeps the better-aligned one (as Linux), so an aligned request checks it first. A
+ * rescan after an allocation starts at the scan hint's skip point, so a better-aligned equal run
+ * before it may be passed over.
  */
 import { BLOCK_BITS } from '../memory/layout.js';
 import { findNextSet, findNextZero, findPrevSet } from './bitmap.js';

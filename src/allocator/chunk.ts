@@ -218,18 +218,18 @@ export class Chunk {
     // The chunk's largest run (exact, not yet updated for this free) ending at `from` is the free
     // run on that side, whole: no walk (frees in address order).
     if (this.contigBits > 0 && this.contigStart + this.contigBits === from) return this.contigStart;
+    // An allocated bit below `from` in from's own word ends the run there (the bitmap is exact).
+    const below = from & 31;
+    if (below !== 0) {
+      const allocated = this.allocMap[from >>> 5]! & ((1 << below) - 1);
+      if (allocated !== 0) return (from & ~31) + 32 - Math.clz32(allocated);
+    }
     const h = this.hints;
     const fromBlock = from >>> BLOCK_SHIFT;
     const fromBlockStart = fromBlock << BLOCK_SHIFT;
     // Unless the block's left-edge run reaches `from` (every bit before it in the block is free),
     // the run starts after the last allocated bit before `from` in the block.
     if (h[(fromBlock << HINT_SHIFT) + LEFT_FREE]! !== from - fromBlockStart) {
-      // First the word holding bit from - 1 (blocks start at word boundaries, so it is in the block).
-      const below = from & 31;
-      if (below !== 0) {
-        const allocated = this.allocMap[from >>> 5]! & ((1 << below) - 1);
-        if (allocated !== 0) return (from & ~31) + 32 - Math.clz32(allocated);
-      }
       const start = findPrevSet(this.allocMap, fromBlockStart, from) + 1;
       if (start !== fromBlockStart) return start;
     }
@@ -241,13 +241,15 @@ export class Chunk {
   private runEndAfter(to: number): number {
     // Likewise: the chunk's largest run starting at `to` (frees in reverse order).
     if (this.contigBits > 0 && this.contigStart === to) return to + this.contigBits;
+    // An allocated bit at or above `to` in the word of bit to - 1 ends the run there.
+    if ((to & 31) !== 0) {
+      const allocated = this.allocMap[to >>> 5]! >>> (to & 31);
+      if (allocated !== 0) return to + 31 - Math.clz32(allocated & -allocated);
+    }
     const h = this.hints;
     const toBlock = (to - 1) >>> BLOCK_SHIFT;
     const toBlockEnd = (toBlock + 1) << BLOCK_SHIFT;
     if (h[(toBlock << HINT_SHIFT) + RIGHT_FREE]! !== toBlockEnd - to) {
-      // First the word holding bit `to` (inside the block: to < toBlockEnd here).
-      const allocated = this.allocMap[to >>> 5]! >>> (to & 31);
-      if (allocated !== 0) return to + 31 - Math.clz32(allocated & -allocated);
       const end = findNextSet(this.allocMap, to, toBlockEnd);
       if (end !== toBlockEnd) return end;
     }
@@ -324,7 +326,8 @@ export class Chunk {
       if (hi === BLOCK_BITS) h[r + RIGHT_FREE] = len;
       if (lo < h[r + FIRST_FREE]!) h[r + FIRST_FREE] = lo;
       // A run that reaches below the skip point may now be longer than the scan hint.
-      if (lo < h[r + SCAN_HINT_START]! + h[r + SCAN_HINT]!) {
+      const scan = h[r + SCAN_HINT]!;
+      if (scan > 0 && lo < h[r + SCAN_HINT_START]! + scan) {
         h[r + SCAN_HINT] = 0;
         h[r + SCAN_HINT_START] = 0;
       }

@@ -111,6 +111,30 @@ export class Slots {
   }
 
   /**
+   * What is wrong with the lists themselves, for verify(): every list's links run both ways and
+   * end at its tail, its length is its size, its non-empty bit is set exactly when it has one,
+   * and each listed chunk says it is in that slot. Empty when sound.
+   */
+  problems(): string[] {
+    const problems: string[] = [];
+    for (let slot = 0; slot < this.count; slot++) {
+      let length = 0;
+      let previous = NONE;
+      for (let i = this.heads[slot]!; i !== NONE && length <= this.next.length; i = this.next[i]!) {
+        if (this.prev[i] !== previous) problems.push(`slot ${slot}: chunk ${i} links back to ${this.prev[i]}, not ${previous}`);
+        if (this.members[i]?.slot !== slot) problems.push(`slot ${slot}: lists chunk ${i}, which says it is in slot ${this.members[i]?.slot}`);
+        previous = i;
+        length++;
+      }
+      if (this.tails[slot] !== previous) problems.push(`slot ${slot}: tail ${this.tails[slot]}, but the list ends at ${previous}`);
+      if (length !== this.sizes[slot]) problems.push(`slot ${slot}: size ${this.sizes[slot]}, but ${length} chunks linked`);
+      const marked = (this.nonEmpty[slot >>> 5]! & (1 << (slot & 31))) !== 0;
+      if (marked !== length > 0) problems.push(`slot ${slot}: non-empty bit ${marked ? 'set' : 'clear'} with ${length} chunks`);
+    }
+    return problems;
+  }
+
+  /**
    * Records the chunk's largest run and puts the chunk in the slot that run calls for (no move
    * if it is there already). The allocator calls this after every change to the chunk.
    */

@@ -140,6 +140,7 @@ export function verifyAllocator(alloc: PercpuAllocator): string[] {
     nrAreas += reserved.nrAreas;
     liveBits += reserved.endBit - reserved.startBit - reserved.freeBits;
   }
+  problems.push(...alloc.slots.problems());
   let listed = 0;
   for (let slot = 0; slot < alloc.slots.count; slot++) listed += alloc.slots.size(slot);
   if (listed !== nrChunks) problems.push(`slots list ${listed} chunks, ${nrChunks} exist`);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Chunk } from '../../src/allocator/chunk.js';
 import { SUB_SLOTS, Slots, contigToSlot, slotMinContig, sureSlotFor } from '../../src/allocator/slots.js';
-import { BLOCK_BITS } from '../../src/memory/layout.js';
+import { PercpuAllocator } from '../../src/allocator/allocator.js';
+import { BLOCK_BITS, PAGE_SIZE } from '../../src/memory/layout.js';
 
 /** The contig values each slot holds, by brute force over 1 .. max. */
 function slotRanges(max: number): Map<number, { min: number; max: number }> {
@@ -140,5 +141,27 @@ describe('Slots.firstFrom', () => {
     expect(slots.firstFrom(200)).toBe(-1);
     slots.remove(high);
     expect(slots.firstFrom(7)).toBe(-1);
+  });
+});
+
+describe('Slots.problems (for verify)', () => {
+  it('is empty for sound lists and names a broken link, and verify() catches a stale copy of a run', () => {
+    const slots = new Slots(2 * BLOCK_BITS, 8);
+    for (const index of [1, 2, 3]) {
+      const chunk = new Chunk(index, 2 * BLOCK_BITS);
+      chunk.contigBits = 100;
+      slots.place(chunk);
+    }
+    expect(slots.problems()).toEqual([]);
+    slots.next[1] = 3; // skip chunk 2: its back link and the list's size no longer agree
+    const problems = slots.problems();
+    expect(problems.some((p) => p.includes('links back'))).toBe(true);
+    expect(problems.some((p) => p.includes('size 3, but 2 chunks linked'))).toBe(true);
+
+    const allocator = new PercpuAllocator({ unitSize: 2 * PAGE_SIZE, areaSize: 8 * PAGE_SIZE });
+    allocator.alloc(100);
+    allocator.verify();
+    allocator.slots.contig[0] = 5;
+    expect(() => allocator.verify()).toThrow(/the slots copy its run as 5/);
   });
 });
