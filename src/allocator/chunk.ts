@@ -96,7 +96,9 @@ export class Chunk {
 
   /** True when no area is live: every bit outside the hidden regions is free. */
   isEmpty(): boolean {
-    return this.freeBits === this.endBit - this.startBit;
+    // Every area has at least one bit, so no area means every bit outside the hidden regions is
+    // free (verify() checks nrAreas and freeBits against the bitmaps).
+    return this.nrAreas === 0;
   }
 
   /**
@@ -218,22 +220,27 @@ export class Chunk {
     // The chunk's largest run (exact, not yet updated for this free) ending at `from` is the free
     // run on that side, whole: no walk (frees in address order).
     if (this.contigBits > 0 && this.contigStart + this.contigBits === from) return this.contigStart;
-    // An allocated bit below `from` in from's own word ends the run there (the bitmap is exact).
-    const below = from & 31;
-    if (below !== 0) {
-      const allocated = this.allocMap[from >>> 5]! & ((1 << below) - 1);
-      if (allocated !== 0) return (from & ~31) + 32 - Math.clz32(allocated);
-    }
-    const h = this.hints;
     const fromBlock = from >>> BLOCK_SHIFT;
     const fromBlockStart = fromBlock << BLOCK_SHIFT;
+    if (from === fromBlockStart) return this.runStartBeforeBlock(fromBlock);
+    // An allocated bit below `from` in the word of bit from - 1 ends the run there (the bitmap is
+    // exact; blocks start at word boundaries, so that word is in from's block).
+    const below = from & 31;
+    const allocated = this.allocMap[(from - 1) >>> 5]! & (below === 0 ? 0xffffffff : (1 << below) - 1);
+    if (allocated !== 0) return ((from - 1) & ~31) + 32 - Math.clz32(allocated);
     // Unless the block's left-edge run reaches `from` (every bit before it in the block is free),
     // the run starts after the last allocated bit before `from` in the block.
-    if (h[(fromBlock << HINT_SHIFT) + LEFT_FREE]! !== from - fromBlockStart) {
+    if (this.hints[(fromBlock << HINT_SHIFT) + LEFT_FREE]! !== from - fromBlockStart) {
       const start = findPrevSet(this.allocMap, fromBlockStart, from) + 1;
       if (start !== fromBlockStart) return start;
     }
-    let b = fromBlock - 1;
+    return this.runStartBeforeBlock(fromBlock);
+  }
+
+  /** Start of the free run that reaches block `block`'s first bit from the blocks before it. */
+  private runStartBeforeBlock(block: number): number {
+    const h = this.hints;
+    let b = block - 1;
     while (b >= 0 && h[(b << HINT_SHIFT) + CONTIG] === BLOCK_BITS) b--;
     return b < 0 ? 0 : ((b + 1) << BLOCK_SHIFT) - h[(b << HINT_SHIFT) + RIGHT_FREE]!;
   }
@@ -241,19 +248,23 @@ export class Chunk {
   private runEndAfter(to: number): number {
     // Likewise: the chunk's largest run starting at `to` (frees in reverse order).
     if (this.contigBits > 0 && this.contigStart === to) return to + this.contigBits;
-    // An allocated bit at or above `to` in the word of bit to - 1 ends the run there.
-    if ((to & 31) !== 0) {
-      const allocated = this.allocMap[to >>> 5]! >>> (to & 31);
-      if (allocated !== 0) return to + 31 - Math.clz32(allocated & -allocated);
-    }
-    const h = this.hints;
     const toBlock = (to - 1) >>> BLOCK_SHIFT;
     const toBlockEnd = (toBlock + 1) << BLOCK_SHIFT;
-    if (h[(toBlock << HINT_SHIFT) + RIGHT_FREE]! !== toBlockEnd - to) {
+    if (to === toBlockEnd) return this.runEndAfterBlock(toBlock);
+    // An allocated bit at or above `to` in to's own word ends the run there (in to's block).
+    const allocated = this.allocMap[to >>> 5]! >>> (to & 31);
+    if (allocated !== 0) return to + 31 - Math.clz32(allocated & -allocated);
+    if (this.hints[(toBlock << HINT_SHIFT) + RIGHT_FREE]! !== toBlockEnd - to) {
       const end = findNextSet(this.allocMap, to, toBlockEnd);
       if (end !== toBlockEnd) return end;
     }
-    let b = toBlock + 1;
+    return this.runEndAfterBlock(toBlock);
+  }
+
+  /** End of the free run that leaves block `block`'s last bit into the blocks after it. */
+  private runEndAfterBlock(block: number): number {
+    const h = this.hints;
+    let b = block + 1;
     while (b < this.nrBlocks && h[(b << HINT_SHIFT) + CONTIG] === BLOCK_BITS) b++;
     return b >= this.nrBlocks ? this.nrBits : (b << BLOCK_SHIFT) + h[(b << HINT_SHIFT) + LEFT_FREE]!;
   }
@@ -388,15 +399,20 @@ export function runFits(contig: number, contigStart: number, bits: number, align
 }
 
 /**
- * The end of the live area that starts at `bitOff`: the next set boundary bit. Most areas end in
- * the same or the next boundary word, so that word is tried before the general search.
+ * The end of the live area that starts at `bitOff`: the next set boundary bit, which exists (at
+ * nrBits at the latest: boundMap has a word for it). A word-by-word walk, small enough to inline;
+ * most areas end in the first or second word.
  */
 function areaEnd(boundMap: Uint32Array, bitOff: number, nrBits: number): number {
   const next = bitOff + 1;
-  // The word holding bit `next`, shifted so that bit `next` is bit 0; past nrBits the map is 0.
+  // The word holding bit `next`, shifted so that bit `next` is bit 0.
   const above = boundMap[next >>> 5]! >>> (next & 31);
   if (above !== 0) return next + 31 - Math.clz32(above & -above);
-  return findNextSet(boundMap, next, nrBits + 1);
+  for (let w = (next >>> 5) + 1; w <= nrBits >>> 5; w++) {
+    const word = boundMap[w]!;
+    if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word);
+  }
+  return nrBits; // not reached while the boundary bit at the area's end is set
 }
 
 /** Bit patterns of the aligned positions in a word, by alignment in bits (1 .. 32). */
