@@ -229,7 +229,7 @@ function zhouSection(results: AllocatorResults): DocSection {
         'zeroer. The allocator skips zeroing only for an area that lands in a page never populated before; every ' +
         'other area is zeroed (the "Zeroed" column, per CPU), which also commits a page of the SharedArrayBuffer ' +
         'the first time it is written. The kernel zeroes every area on every possible CPU. Alignment: 4 bytes. A ' +
-        `warm-up of ${fmt.int(zhou.warmUpObjects ?? 4096)} objects per size and pattern runs first, untimed (each time is one ` +
+        `warm-up of ${fmt.int(zhou.warmUpObjects ?? 4096)} objects per size and pattern runs first, untimed (each figure is one ` +
         'run, in a fresh process: machine noise moves the figures by a few percent from run to run).',
       ...(quick ? [QUICK_NOTE] : []),
       `Set-up: ${setups.join('; ')}.`,
