@@ -4,7 +4,8 @@
  *   coordinator (main thread)                    CPU c (worker thread, one per online CPU)
  *   ├─ PercpuAllocator: all offsets              ├─ its own area only (one SharedArrayBuffer)
  *   ├─ every CPU's area: read, write, sum        ├─ thisCpu ops: plain loads and stores
- *   ├─ AllocService: serves CPUs' alloc/free     ├─ alloc/free: a request in its mailbox
+ *   ├─ AllocService + cpu-requests: CPUs'        ├─ alloc/free: a request in its mailbox
+ *   │  alloc/free requests                       │
  *   └─ counters' global counts (Atomics)         └─ counter folds: one Atomics.add per batch
  *
  * Context: every method runs on the coordinator's thread.
@@ -13,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { PercpuAllocator, type AllocOptions } from '../allocator/allocator.js';
 import type { AllocatorStats, ChunkStats } from '../allocator/stats.js';
-import { FREE_REASONS } from '../cpu/alloc-client.js';
 import { type CounterHandle, checkBatch } from '../counter/handle.js';
 import { type CounterHost, PercpuCounter } from '../counter/percpu-counter.js';
 import {
@@ -21,23 +21,14 @@ import {
   CpuDiedError,
   CpuOfflineError,
   InvalidArgumentError,
-  InvalidFreeError,
   OutOfSpaceError,
   PercpuError,
   TaskFailedError,
   TasksLoadError,
 } from '../errors.js';
 import {
-  FLAG_RECORD,
-  FLAG_RESERVED,
-  OP_ALLOC,
-  OP_FREE,
   SLOT_LOCK_BYTE,
   SLOT_READER_WAITING_BYTE,
-  STATUS_INVALID_ARGUMENT,
-  STATUS_INVALID_FREE,
-  STATUS_OK,
-  STATUS_OUT_OF_SPACE,
   controlBufferSize,
   counterSlotByte,
   mailboxIndex,
@@ -46,7 +37,8 @@ import { PAGE_SIZE } from '../memory/layout.js';
 import { PerCpuMemory } from '../memory/percpu-memory.js';
 import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } from '../memory/types.js';
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
-import { AllocService, type MailboxReply, type MailboxRequest, isOrphanedAllocation } from './alloc-service.js';
+import { AllocService } from './alloc-service.js';
+import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from './cpu-requests.js';
 import { CpuThread } from './cpu-thread.js';
 import { defaultRootLogger } from './logging.js';
 import { type CpuWorkerData, type HelloReply, INTERNAL_TASK_PREFIX, TASK_HELLO } from './messages.js';
@@ -103,6 +95,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private readonly threads: (CpuThread | null)[];
   private readonly cpuLoggers: Logger[];
   private readonly service: AllocService;
+  /** What serving a CPU's allocation request needs (cpu-requests.ts). */
+  private readonly requestHost: CpuRequestHost;
   private readonly workerData: (cpu: number) => CpuWorkerData;
   private readonly resourceLimits: RuntimeOptions['workerResourceLimits'];
   private readonly counters = new Set<PercpuCounter>();
@@ -143,7 +137,15 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
     this.activity = Array.from({ length: resolved.cpus }, () => ({ tasksRun: 0, tasksFailed: 0, deaths: 0, allocs: 0, frees: 0 }));
     this.resourceLimits = options.workerResourceLimits;
-    this.service = new AllocService(this.control32, resolved.cpus, (cpu, request) => this.serve(cpu, request));
+    this.requestHost = {
+      allocator: this.allocator,
+      memory: this.memory,
+      areaSize: resolved.areaSize,
+      loggerOf: (cpu) => this.cpuLoggers[cpu]!,
+      countsOf: (cpu) => this.activity[cpu]!,
+      afterAllocatorOp: (ptr, size, by) => this.afterAllocatorOp(ptr, size, by),
+    };
+    this.service = new AllocService(this.control32, resolved.cpus, (cpu, request) => serveCpuRequest(this.requestHost, cpu, request));
     this.workerData = (cpu) => ({
       cpu,
       area: this.memory.buffers[cpu]!,
@@ -428,67 +430,11 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** After a worker stopped or died: settle its mailbox and any fold it left half done. */
   private afterWorkerGone(cpu: number): void {
     const log = this.cpuLoggers[cpu]!;
-    const abandoned = this.service.abandon(cpu);
-    if (isOrphanedAllocation(abandoned)) {
-      // The allocation was made but never reached the task: undo it, so nothing leaks.
-      this.allocator.free(abandoned.result);
-      this.activity[cpu]!.frees++;
-      log.warn({ ptr: abandoned.result }, 'allocation undone: the CPU died before receiving it');
-      this.afterServedOp(cpu, null, 0);
-    } else if (abandoned.kind === 'dropped') {
-      log.warn({ op: abandoned.op === OP_ALLOC ? 'alloc' : 'free' }, 'request dropped: the CPU died before it was served');
-    }
+    settleAbandonedRequest(this.requestHost, cpu, this.service.abandon(cpu));
     for (const counter of this.counters) {
       if (counter.releaseLockOf(cpu)) {
         log.error({ counterSlot: counter.handle.slot }, 'CPU died while folding a counter; its count may be off by one fold');
       }
-    }
-  }
-
-  private serve(cpu: number, request: MailboxRequest): MailboxReply {
-    const log = this.cpuLoggers[cpu]!;
-    const record = (request.flags & FLAG_RECORD) !== 0;
-    if (record && (request.recordAt < 0 || request.recordAt % 4 !== 0 || request.recordAt + 4 > this.options.areaSize)) {
-      return { status: STATUS_INVALID_ARGUMENT, result: 0 };
-    }
-    // The outcome goes into the requesting CPU's own unit before the reply (see MB_RECORD_AT).
-    const recordOutcome = (value: number): void => {
-      if (record) this.memory.views[cpu]!.u32[request.recordAt >>> 2] = value;
-    };
-    try {
-      if (request.op === OP_ALLOC) {
-        const ptr = this.allocator.alloc(request.arg0, request.align, { reserved: (request.flags & FLAG_RESERVED) !== 0 });
-        log.debug({ size: request.arg0, align: request.align, ptr }, 'alloc requested by CPU');
-        if (ptr === null) return { status: STATUS_OUT_OF_SPACE, result: 0 };
-        this.activity[cpu]!.allocs++;
-        recordOutcome(ptr);
-        this.afterServedOp(cpu, ptr, request.arg0);
-        return { status: STATUS_OK, result: ptr };
-      }
-      if (request.op === OP_FREE) {
-        this.allocator.free(request.arg0);
-        log.debug({ ptr: request.arg0 }, 'free requested by CPU');
-        this.activity[cpu]!.frees++;
-        recordOutcome(0);
-        this.afterServedOp(cpu, null, 0);
-        return { status: STATUS_OK, result: 0 };
-      }
-    } catch (error) {
-      if (error instanceof InvalidFreeError) {
-        log.debug({ ptr: request.arg0, reason: error.reason }, 'free by CPU rejected');
-        return { status: STATUS_INVALID_FREE, result: FREE_REASONS.indexOf(error.reason) };
-      }
-      log.debug({ err: error }, 'request by CPU rejected');
-    }
-    return { status: STATUS_INVALID_ARGUMENT, result: 0 };
-  }
-
-  /** afterAllocatorOp for a CPU's request: a broken invariant is logged, never thrown at the loop. */
-  private afterServedOp(cpu: number, ptr: number | null, size: number): void {
-    try {
-      this.afterAllocatorOp(ptr, size, { cpu });
-    } catch (error) {
-      this.cpuLoggers[cpu]!.error({ code: 'PERCPU_VERIFY_FAILED', err: error }, 'allocator invariants broken');
     }
   }
 

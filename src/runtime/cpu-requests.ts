@@ -1,0 +1,106 @@
+/**
+ * What the coordinator does with a CPU's allocation request, once AllocService (alloc-service.ts)
+ * has taken it from the CPU's mailbox: allocate or free, store the outcome in the CPU's own unit
+ * when the request asks (MB_RECORD_AT), count it in the CPU's activity and run robust mode's
+ * checks. And, after a CPU died, settle the request it left: undo an allocation it never received,
+ * so that nothing leaks.
+ *
+ * Context: the coordinator's thread. Nothing here throws at the event loop: a bad request is a
+ * status in the reply, a broken invariant in robust mode is logged.
+ */
+import type { Logger } from 'pino';
+import type { PercpuAllocator } from '../allocator/allocator.js';
+import { FREE_REASONS } from '../cpu/alloc-client.js';
+import { InvalidFreeError } from '../errors.js';
+import {
+  FLAG_RECORD,
+  FLAG_RESERVED,
+  OP_ALLOC,
+  OP_FREE,
+  STATUS_INVALID_ARGUMENT,
+  STATUS_INVALID_FREE,
+  STATUS_OK,
+  STATUS_OUT_OF_SPACE,
+} from '../memory/control-layout.js';
+import type { PerCpuMemory } from '../memory/percpu-memory.js';
+import { type AbandonedRequest, type MailboxReply, type MailboxRequest, isOrphanedAllocation } from './alloc-service.js';
+import type { AllocationOwner } from './robust.js';
+
+/** A CPU's allocation counts, kept by the runtime across worker deaths. */
+export interface CpuRequestCounts {
+  allocs: number;
+  frees: number;
+}
+
+/** What serving needs from the runtime. */
+export interface CpuRequestHost {
+  readonly allocator: PercpuAllocator;
+  readonly memory: PerCpuMemory;
+  readonly areaSize: number;
+  loggerOf(cpu: number): Logger;
+  countsOf(cpu: number): CpuRequestCounts;
+  /** Robust mode's bookkeeping and checks after an allocator operation (may throw VerifyError). */
+  afterAllocatorOp(ptr: number | null, size: number, by: AllocationOwner): void;
+}
+
+/** Serves one request of CPU `cpu` and returns the reply for its mailbox. */
+export function serveCpuRequest(host: CpuRequestHost, cpu: number, request: MailboxRequest): MailboxReply {
+  const log = host.loggerOf(cpu);
+  const record = (request.flags & FLAG_RECORD) !== 0;
+  if (record && (request.recordAt < 0 || request.recordAt % 4 !== 0 || request.recordAt + 4 > host.areaSize)) {
+    return { status: STATUS_INVALID_ARGUMENT, result: 0 };
+  }
+  // The outcome goes into the requesting CPU's own unit before the reply (see MB_RECORD_AT).
+  const recordOutcome = (value: number): void => {
+    if (record) host.memory.views[cpu]!.u32[request.recordAt >>> 2] = value;
+  };
+  try {
+    if (request.op === OP_ALLOC) {
+      const ptr = host.allocator.alloc(request.arg0, request.align, { reserved: (request.flags & FLAG_RESERVED) !== 0 });
+      log.debug({ size: request.arg0, align: request.align, ptr }, 'alloc requested by CPU');
+      if (ptr === null) return { status: STATUS_OUT_OF_SPACE, result: 0 };
+      host.countsOf(cpu).allocs++;
+      recordOutcome(ptr);
+      checkAfterServedOp(host, cpu, ptr, request.arg0);
+      return { status: STATUS_OK, result: ptr };
+    }
+    if (request.op === OP_FREE) {
+      host.allocator.free(request.arg0);
+      log.debug({ ptr: request.arg0 }, 'free requested by CPU');
+      host.countsOf(cpu).frees++;
+      recordOutcome(0);
+      checkAfterServedOp(host, cpu, null, 0);
+      return { status: STATUS_OK, result: 0 };
+    }
+  } catch (error) {
+    if (error instanceof InvalidFreeError) {
+      log.debug({ ptr: request.arg0, reason: error.reason }, 'free by CPU rejected');
+      return { status: STATUS_INVALID_FREE, result: FREE_REASONS.indexOf(error.reason) };
+    }
+    log.debug({ err: error }, 'request by CPU rejected');
+  }
+  return { status: STATUS_INVALID_ARGUMENT, result: 0 };
+}
+
+/** After CPU `cpu`'s worker stopped or died: settle the request its mailbox held, if any. */
+export function settleAbandonedRequest(host: CpuRequestHost, cpu: number, abandoned: AbandonedRequest): void {
+  const log = host.loggerOf(cpu);
+  if (isOrphanedAllocation(abandoned)) {
+    // The allocation was made but never reached the task: undo it, so nothing leaks.
+    host.allocator.free(abandoned.result);
+    host.countsOf(cpu).frees++;
+    log.warn({ ptr: abandoned.result }, 'allocation undone: the CPU died before receiving it');
+    checkAfterServedOp(host, cpu, null, 0);
+  } else if (abandoned.kind === 'dropped') {
+    log.warn({ op: abandoned.op === OP_ALLOC ? 'alloc' : 'free' }, 'request dropped: the CPU died before it was served');
+  }
+}
+
+/** afterAllocatorOp for a CPU's request: a broken invariant is logged, never thrown at the loop. */
+function checkAfterServedOp(host: CpuRequestHost, cpu: number, ptr: number | null, size: number): void {
+  try {
+    host.afterAllocatorOp(ptr, size, { cpu });
+  } catch (error) {
+    host.loggerOf(cpu).error({ code: 'PERCPU_VERIFY_FAILED', err: error }, 'allocator invariants broken');
+  }
+}
