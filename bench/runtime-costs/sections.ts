@@ -45,10 +45,11 @@ function roundTripSection(results: CostResults): DocSection {
     intro: [
       "A task on CPU 0 calls `await thisCpu.alloc(16)` then `await thisCpu.free(ptr)`, one after another, timing each on the CPU: the " +
         'request goes through the CPU\'s mailbox (shared memory, `Atomics.notify`), the coordinator serves it from its ' +
-        '`Atomics.waitAsync` loop and replies the same way; the CPU spins on its mailbox for about 25 µs before it sleeps. The ' +
-        'times fall in two groups: a few microseconds when the reply comes while the CPU spins, tens when the coordinator ' +
-        'itself had to be woken first (the operating system decides which, run by run). For comparison: a task that does nothing, dispatched from the coordinator ' +
-        'and awaited (`rt.runOn(0, ...)`, a piscina message round trip).',
+        '`Atomics.waitAsync` loop and replies the same way; the CPU spins on its mailbox for about 25 µs before it sleeps, and ' +
+        'after a request the coordinator keeps polling the mailboxes for `requestPollUs` (default 200 µs) before it sleeps ' +
+        'again. Back-to-back requests like these are then served within a poll; a request that finds the coordinator ' +
+        'asleep waits for it to be woken, which costs tens of microseconds on this machine (the slow tail). For comparison: ' +
+        'a task that does nothing, dispatched from the coordinator and awaited (`rt.runOn(0, ...)`, a piscina message round trip).',
     ],
     tables: [
       {

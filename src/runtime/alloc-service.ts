@@ -3,6 +3,12 @@
  * doorbell with Atomics.waitAsync (the main thread must never block), wakes when a CPU rings,
  * serves every mailbox holding a request, and sleeps again.
  *
+ * Waking costs: waitAsync resolves through the event loop, so a ring wakes a helper thread and
+ * then the main thread, and on a virtual machine each wake-up can take tens of microseconds. So
+ * after a request the service keeps polling the mailboxes for `pollMs` (setImmediate: the event
+ * loop still runs everything else between two polls) before it sleeps again. Requests that come
+ * in bursts, as a task's allocations do, are then served within a poll, not a wake-up.
+ *
  * Context: the coordinator's event loop. `handle` runs there, so allocation stays single-threaded.
  */
 import {
@@ -50,15 +56,22 @@ export class AllocService {
   private readonly control: Int32Array;
   private readonly cpus: number;
   private readonly handle: (cpu: number, request: MailboxRequest) => MailboxReply;
+  /** How long to keep polling after the last ring, in milliseconds (0: never poll). */
+  private readonly pollMs: number;
   private stopped = false;
+  /** The doorbell's value when the loop last saw it change, and until when to poll after it. */
+  private lastRing = 0;
+  private pollUntil = 0;
 
-  constructor(control: Int32Array, cpus: number, handle: (cpu: number, request: MailboxRequest) => MailboxReply) {
+  constructor(control: Int32Array, cpus: number, handle: (cpu: number, request: MailboxRequest) => MailboxReply, pollMs = 0) {
     this.control = control;
     this.cpus = cpus;
     this.handle = handle;
+    this.pollMs = pollMs;
   }
 
   start(): void {
+    this.lastRing = Atomics.load(this.control, DOORBELL);
     this.loop();
   }
 
@@ -97,6 +110,17 @@ export class AllocService {
     // below returns at once instead of sleeping through the request.
     const seen = Atomics.load(this.control, DOORBELL);
     this.serveAll();
+    if (this.pollMs > 0) {
+      const now = performance.now();
+      if (seen !== this.lastRing) {
+        this.lastRing = seen;
+        this.pollUntil = now + this.pollMs;
+      }
+      if (now < this.pollUntil) {
+        setImmediate(this.loop);
+        return;
+      }
+    }
     const wait = Atomics.waitAsync(this.control, DOORBELL, seen);
     if (wait.async) void wait.value.then(this.loop);
     else setImmediate(this.loop);

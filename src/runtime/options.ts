@@ -35,6 +35,12 @@ export interface RuntimeOptions {
   /** Limits for each CPU's worker thread (heap sizes), passed to worker_threads. */
   readonly workerResourceLimits?: ResourceLimits;
   /**
+   * Microseconds the coordinator keeps polling the CPUs' mailboxes after a CPU's allocation
+   * request, before it goes back to sleeping on the doorbell (alloc-service.ts). Default 200; 0
+   * never polls.
+   */
+  readonly requestPollUs?: number;
+  /**
    * Robust mode: poison freed memory and report writes after free, remember who allocated what
    * and list leaks at close; optionally verify() after every allocator operation. Default off
    * (costs nothing then).
@@ -46,6 +52,9 @@ export { MAX_CPUS };
 export const DEFAULT_RESERVED_SIZE = 8 * 1024;
 export const DEFAULT_MAX_COUNTERS = 1024;
 export const MAX_COUNTERS = 1 << 20;
+export const DEFAULT_REQUEST_POLL_US = 200;
+/** One second: a longer window would only be a busy event loop. */
+export const MAX_REQUEST_POLL_US = 1_000_000;
 
 export interface ResolvedOptions {
   readonly cpus: number;
@@ -55,6 +64,7 @@ export interface ResolvedOptions {
   readonly areaSize: number;
   readonly reservedSize: number;
   readonly maxCounters: number;
+  readonly requestPollUs: number;
 }
 
 function integerIn(name: string, value: unknown, min: number, max: number): number {
@@ -116,6 +126,7 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     areaSize,
     reservedSize: options.reservedSize ?? DEFAULT_RESERVED_SIZE,
     maxCounters: integerIn('maxCounters', options.maxCounters ?? DEFAULT_MAX_COUNTERS, 1, MAX_COUNTERS),
+    requestPollUs: integerIn('requestPollUs', options.requestPollUs ?? DEFAULT_REQUEST_POLL_US, 0, MAX_REQUEST_POLL_US),
   };
 }
 

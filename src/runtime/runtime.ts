@@ -145,7 +145,12 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       countsOf: (cpu) => this.activity[cpu]!,
       afterAllocatorOp: (ptr, size, by) => this.afterAllocatorOp(ptr, size, by),
     };
-    this.service = new AllocService(this.control32, resolved.cpus, (cpu, request) => serveCpuRequest(this.requestHost, cpu, request));
+    this.service = new AllocService(
+      this.control32,
+      resolved.cpus,
+      (cpu, request) => serveCpuRequest(this.requestHost, cpu, request),
+      resolved.requestPollUs / 1000,
+    );
     this.workerData = (cpu) => ({
       cpu,
       area: this.memory.buffers[cpu]!,

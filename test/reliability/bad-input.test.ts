@@ -85,6 +85,9 @@ describe('Runtime.start with bad options', () => {
     ...[NaN, Infinity, 0, -1, 0.5, 2 ** 21, '8'].map(
       (v) => [`maxCounters ${String(v)}`, { cpus: 1, maxCounters: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'maxCounters' }, v] as const,
     ),
+    ...[NaN, Infinity, -1, 0.5, 1_000_001, '200'].map(
+      (v) => [`requestPollUs ${String(v)}`, { cpus: 1, requestPollUs: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'requestPollUs' }, v] as const,
+    ),
     ['workerResourceLimits "big"', { cpus: 1, workerResourceLimits: 'big' }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'workerResourceLimits' }, 'big'],
     ...(
       [

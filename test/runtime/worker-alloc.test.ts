@@ -152,10 +152,16 @@ describe('thisCpu.free', () => {
 });
 
 describe('many allocations from all CPUs at once', () => {
-  it('never overlap, keep alignment, pass verify() and are counted per CPU', async () => {
+  // The coordinator serves requests woken by the doorbell (requestPollUs 0), or while it polls
+  // after a request (the default, and a window that outlasts the test: close() must still end).
+  it.each([
+    { label: 'default polling window', options: {} },
+    { label: 'no polling', options: { requestPollUs: 0 } },
+    { label: 'a one-second polling window', options: { requestPollUs: 1_000_000 } },
+  ])('never overlap, keep alignment, pass verify() and are counted per CPU: $label', async ({ options }) => {
     const cpus = 3;
     const count = 200;
-    const rt = await runtimes.start({ cpus });
+    const rt = await runtimes.start({ cpus, ...options });
     const coordinatorPtr = mustAlloc(rt, 100); // the coordinator allocates meanwhile too
     const sizes = [4, 12, 40];
     const aligns = [4, 4, 8];
