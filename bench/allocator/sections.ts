@@ -195,6 +195,7 @@ function zhouSection(results: AllocatorResults): DocSection {
         run.pattern,
         fmt.ms(run.allocMs),
         fmt.ms(run.freeMs),
+        (run.freeMsRuns ?? [run.freeMs]).map((ms) => fmt.ms(ms)).join(', '),
         fmt.int((run.allocMs * 1e6) / zhou.objects),
         fmt.int((run.freeMs * 1e6) / zhou.objects),
         fmt.bytes(run.zeroedBytes),
@@ -218,7 +219,7 @@ function zhouSection(results: AllocatorResults): DocSection {
       },
       {
         title: 'Every pattern',
-        headers: ['Size', 'Pattern', 'Alloc ms', 'Free ms', 'ns/alloc', 'ns/free', 'Zeroed', 'Chunks'],
+        headers: ['Size', 'Pattern', 'Alloc ms', 'Free ms', 'Free ms, each run', 'ns/alloc', 'ns/free', 'Zeroed', 'Chunks'],
         rows: detailRows,
         align: ['left', 'left'],
       },
@@ -229,8 +230,9 @@ function zhouSection(results: AllocatorResults): DocSection {
         'zeroer. The allocator skips zeroing only for an area that lands in a page never populated before; every ' +
         'other area is zeroed (the "Zeroed" column, per CPU), which also commits a page of the SharedArrayBuffer ' +
         'the first time it is written. The kernel zeroes every area on every possible CPU. Alignment: 4 bytes. A ' +
-        `warm-up of ${fmt.int(zhou.warmUpObjects ?? 4096)} objects per size and pattern runs first, untimed (each figure is one ` +
-        'run, in a fresh process: machine noise moves the figures by a few percent from run to run).',
+        `warm-up of ${fmt.int(zhou.warmUpObjects ?? 4096)} objects per size and pattern runs first, untimed. Every time is the ` +
+        `median of ${zhou.repeats ?? 1} runs of the size, interleaved over the sizes in one fresh process; "Free ms, each run" ` +
+        'shows them all. Between fresh processes the figures move more than between these runs (the machine is shared).',
       ...(quick ? [QUICK_NOTE] : []),
       `Set-up: ${setups.join('; ')}.`,
     ],

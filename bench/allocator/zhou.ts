@@ -9,7 +9,7 @@
  * (the kernel zeroes every area on every CPU, always). The zeroed bytes are reported per run.
  * Alignment is the minimum (4 bytes).
  */
-import { now, msSince } from '../lib/timing.js';
+import { median, now, msSince } from '../lib/timing.js';
 import { type RigMemory, areaFor, makeRig, mustAlloc, rigMemory } from './rig.js';
 
 export const ZHOU_SIZES = [4, 16, 64, 256, 1024] as const;
@@ -25,10 +25,21 @@ export function zhouWarmUpObjects(objects: number): number {
   return Math.max(1 << 12, objects >>> 4);
 }
 
+/**
+ * Times each size is measured: every figure is the median of these runs. They interleave over the
+ * sizes (4, 16, ..., 1024, then again), so a slow spell of the machine hits one run of several
+ * sizes rather than every run of one.
+ */
+export const ZHOU_REPEATS = 3;
+
 export interface ZhouRun {
   readonly pattern: ZhouPattern;
+  /** Median over the repeats. */
   readonly allocMs: number;
   readonly freeMs: number;
+  /** Every repeat's figure, in run order. */
+  readonly allocMsRuns: readonly number[];
+  readonly freeMsRuns: readonly number[];
   /** Bytes the allocations of this run zeroed, per CPU. */
   readonly zeroedBytes: number;
   /** Chunks once every object was allocated. */
@@ -47,6 +58,7 @@ export interface ZhouSizeResult {
 
 export interface ZhouResult {
   readonly objects: number;
+  readonly repeats: number;
   /** Objects per size and pattern of the untimed warm-up. */
   readonly warmUpObjects: number;
   readonly sizes: readonly ZhouSizeResult[];
@@ -84,7 +96,7 @@ export function runZhouSize(size: number, objects: number): ZhouSizeResult {
     const freeStart = now();
     freeInPattern(free, offsets, pattern);
     const freeMs = msSince(freeStart);
-    runs.push({ pattern, allocMs, freeMs, zeroedBytes: rig.zeroed.bytes, chunks });
+    runs.push({ pattern, allocMs, freeMs, allocMsRuns: [allocMs], freeMsRuns: [freeMs], zeroedBytes: rig.zeroed.bytes, chunks });
   }
   if (allocator.stats().nrCurAlloc !== 0) throw new Error('zhou: objects left after freeing all');
   return {
@@ -97,14 +109,32 @@ export function runZhouSize(size: number, objects: number): ZhouSizeResult {
   };
 }
 
+/** One size's repeats as one result: each pattern's median times; the rest from the first run. */
+function combineRepeats(repeats: readonly ZhouSizeResult[]): ZhouSizeResult {
+  const first = repeats[0]!;
+  const runs = first.runs.map((run, j): ZhouRun => {
+    const allocMsRuns = repeats.map((r) => r.runs[j]!.allocMs);
+    const freeMsRuns = repeats.map((r) => r.runs[j]!.freeMs);
+    return { ...run, allocMs: median(allocMsRuns), freeMs: median(freeMsRuns), allocMsRuns, freeMsRuns };
+  });
+  return {
+    ...first,
+    runs,
+    worstAllocMs: Math.max(...runs.map((r) => r.allocMs)),
+    worstFreeMs: Math.max(...runs.map((r) => r.freeMs)),
+  };
+}
+
 export function runZhou(objects: number, log: (line: string) => void = () => {}): ZhouResult {
   const warmUpObjects = zhouWarmUpObjects(objects);
   for (const size of ZHOU_SIZES) runZhouSize(size, warmUpObjects);
-  const sizes: ZhouSizeResult[] = [];
-  for (const size of ZHOU_SIZES) {
-    const result = runZhouSize(size, objects);
-    log(`zhou ${size} B: worst alloc ${result.worstAllocMs.toFixed(0)} ms, worst free ${result.worstFreeMs.toFixed(0)} ms`);
-    sizes.push(result);
+  const repeats = new Map<number, ZhouSizeResult[]>(ZHOU_SIZES.map((size) => [size, []]));
+  for (let i = 0; i < ZHOU_REPEATS; i++) {
+    for (const size of ZHOU_SIZES) repeats.get(size)!.push(runZhouSize(size, objects));
   }
-  return { objects, warmUpObjects, sizes };
+  const sizes = ZHOU_SIZES.map((size) => combineRepeats(repeats.get(size)!));
+  for (const result of sizes) {
+    log(`zhou ${result.size} B: worst alloc ${result.worstAllocMs.toFixed(0)} ms, worst free ${result.worstFreeMs.toFixed(0)} ms (medians of ${ZHOU_REPEATS})`);
+  }
+  return { objects, repeats: ZHOU_REPEATS, warmUpObjects, sizes };
 }
