@@ -231,7 +231,7 @@ function zhouSection(results: AllocatorResults): DocSection {
         'other area is zeroed (the "Zeroed" column, per CPU), which also commits a page of the SharedArrayBuffer ' +
         'the first time it is written. The kernel zeroes every area on every possible CPU. Alignment: 4 bytes. A ' +
         `warm-up of ${fmt.int(zhou.warmUpObjects ?? 4096)} objects per size and pattern runs first, untimed. Every time is the ` +
-        `median of ${zhou.repeats ?? 1} runs of the size, interleaved over the sizes in one fresh process; "Free ms, each run" ` +
+        `median of ${zhou.repeats ?? 1} runs of the size, one after another in one fresh process; "Free ms, each run" ` +
         'shows them all. Between fresh processes the figures move more than between these runs (the machine is shared).',
       ...(quick ? [QUICK_NOTE] : []),
       `Set-up: ${setups.join('; ')}.`,

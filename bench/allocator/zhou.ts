@@ -26,9 +26,9 @@ export function zhouWarmUpObjects(objects: number): number {
 }
 
 /**
- * Times each size is measured: every figure is the median of these runs. They interleave over the
- * sizes (4, 16, ..., 1024, then again), so a slow spell of the machine hits one run of several
- * sizes rather than every run of one.
+ * Times each size is measured, one run after another: every figure is the median of these runs.
+ * (Interleaving the sizes was tried: a run right after a 1 GiB run of the largest size paid for
+ * that memory, and the figures spread more.)
  */
 export const ZHOU_REPEATS = 3;
 
@@ -129,8 +129,8 @@ export function runZhou(objects: number, log: (line: string) => void = () => {})
   const warmUpObjects = zhouWarmUpObjects(objects);
   for (const size of ZHOU_SIZES) runZhouSize(size, warmUpObjects);
   const repeats = new Map<number, ZhouSizeResult[]>(ZHOU_SIZES.map((size) => [size, []]));
-  for (let i = 0; i < ZHOU_REPEATS; i++) {
-    for (const size of ZHOU_SIZES) repeats.get(size)!.push(runZhouSize(size, objects));
+  for (const size of ZHOU_SIZES) {
+    for (let i = 0; i < ZHOU_REPEATS; i++) repeats.get(size)!.push(runZhouSize(size, objects));
   }
   const sizes = ZHOU_SIZES.map((size) => combineRepeats(repeats.get(size)!));
   for (const result of sizes) {

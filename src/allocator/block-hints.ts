@@ -60,10 +60,10 @@ export const SCAN_HINT_START = 6;
 
 export class BlockHints {
   /** The records, HINT_STRIDE words per block. Hot paths index it directly. */
-  readonly h: Int32Array;
+  readonly h: Int16Array;
 
   constructor(nrBlocks: number) {
-    this.h = new Int32Array(nrBlocks * HINT_STRIDE);
+    this.h = new Int16Array(nrBlocks * HINT_STRIDE);
     for (let b = 0; b < nrBlocks; b++) this.markFree(b);
   }
 

@@ -53,7 +53,7 @@ export class Chunk {
   readonly boundMap: Uint32Array;
   readonly blocks: BlockHints;
   /** blocks.h, held here to save a load on every hint access (records of HINT_STRIDE words). */
-  private readonly hints: Int32Array;
+  private readonly hints: Int16Array;
 
   contigBits = 0;
   contigStart = 0;
