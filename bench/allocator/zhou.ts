@@ -25,11 +25,7 @@ export function zhouWarmUpObjects(objects: number): number {
   return Math.max(1 << 12, objects >>> 4);
 }
 
-/**
- * Times each size is measured, one run after another: every figure is the median of these runs.
- * (Interleaving the sizes was tried: a run right after a 1 GiB run of the largest size paid for
- * that memory, and the figures spread more.)
- */
+/** Times each size is measured, one run after another: every figure is the median of these runs. */
 export const ZHOU_REPEATS = 3;
 
 export interface ZhouRun {
