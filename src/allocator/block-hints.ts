@@ -2,14 +2,15 @@
  * Per-block metadata of one chunk, one block = one page = BLOCK_BITS bits. All values are in bits
  * relative to the block's first bit.
  *
- * Layout: one Int32Array, HINT_STRIDE words per block (array of structs):
+ * Layout: one Int16Array, HINT_STRIDE entries per block (array of structs):
  *
- *   word  0       1            2         3          4          5         6              7
+ *   entry 0       1            2         3          4          5         6              7
  *       | contig | contigStart | leftFree | rightFree | firstFree | scanHint | scanHintStart | pad |
  *
- * so every hint of a block lies in one 32-byte record, two blocks per 64-byte cache line. A free
- * or a scan of a chunk that is not in the processor's caches then misses once per block, where
- * seven parallel arrays missed seven times (and loaded seven array objects).
+ * Every hint is a bit count or position inside a block, 0 .. BLOCK_BITS (1024), so 16 bits hold
+ * it. So every hint of a block lies in one 16-byte record, four blocks per 64-byte cache line. A
+ * free or a scan of a chunk that is not in the processor's caches then misses once per few blocks,
+ * where seven parallel arrays missed seven times per block (and loaded seven array objects).
  *
  * Invariants, checked by verify():
  * - contig / contigStart: the largest free run that lies inside the block (exact after every
@@ -44,11 +45,11 @@ export function betterAligned(a: number, b: number): boolean {
   return ((a & -a) - 1) >>> 0 > ((b & -b) - 1) >>> 0;
 }
 
-/** Words per block record: 7 hints and one pad word, so a record never straddles a cache line. */
+/** Entries per block record: 7 hints and one pad, so a record never straddles a cache line. */
 export const HINT_STRIDE = 8;
-/** log2(HINT_STRIDE): block << HINT_SHIFT is the block's first word. */
+/** log2(HINT_STRIDE): block << HINT_SHIFT is the block's first entry. */
 export const HINT_SHIFT = 3;
-/** Word offsets inside a block's record (see the layout above). */
+/** Entry offsets inside a block's record (see the layout above). */
 export const CONTIG = 0;
 export const CONTIG_START = 1;
 export const LEFT_FREE = 2;

@@ -52,7 +52,7 @@ export class Chunk {
   readonly allocMap: Uint32Array;
   readonly boundMap: Uint32Array;
   readonly blocks: BlockHints;
-  /** blocks.h, held here to save a load on every hint access (records of HINT_STRIDE words). */
+  /** blocks.h, held here to save a load on every hint access (records of HINT_STRIDE entries). */
   private readonly hints: Int16Array;
 
   contigBits = 0;
