@@ -3,6 +3,7 @@ import * as fmt from '../../src/util/format.js';
 import type { Table } from '../../src/util/table.js';
 import type { DocSection, TargetCheck } from '../report.js';
 import type { KiranResult, KiranSeedRun } from './kiran.js';
+import { median } from '../lib/timing.js';
 import { kib, mib } from '../lib/units.js';
 import type { RigMemory } from './rig.js';
 import { KIRAN, MILLION_KERNEL, TARGETS, ZHOU_AREA_MAP, ZHOU_KERNEL } from './reference.js';
@@ -86,11 +87,10 @@ export function kiranSeedsTable(result: KiranResult, runs: readonly KiranSeedRun
     rows: [0, 2].map((i) => {
       const values = runs.map((r) => r.utilization[i] ?? NaN).sort((a, b) => a - b);
       const target = KIRAN.objectUtilization[i] ?? 1;
-      const mid = values.length === 0 ? NaN : values.length % 2 === 1 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
       return [
         result.steps[i]?.step ?? '?',
         fmt.pct(values[0] ?? NaN),
-        fmt.pct(mid),
+        fmt.pct(median(values)),
         fmt.pct(values[values.length - 1] ?? NaN),
         fmt.pct(target, 1),
         `${values.filter((v) => v >= target).length} of ${values.length}`,
@@ -195,7 +195,7 @@ function zhouSection(results: AllocatorResults): DocSection {
         run.pattern,
         fmt.ms(run.allocMs),
         fmt.ms(run.freeMs),
-        (run.freeMsRuns ?? [run.freeMs]).map((ms) => fmt.ms(ms)).join(', '),
+        run.freeMsRuns.map((ms) => fmt.ms(ms)).join(', '),
         fmt.int((run.allocMs * 1e6) / zhou.objects),
         fmt.int((run.freeMs * 1e6) / zhou.objects),
         fmt.bytes(run.zeroedBytes),
@@ -230,8 +230,8 @@ function zhouSection(results: AllocatorResults): DocSection {
         'zeroer. The allocator skips zeroing only for an area that lands in a page never populated before; every ' +
         'other area is zeroed (the "Zeroed" column, per CPU), which also commits a page of the SharedArrayBuffer ' +
         'the first time it is written. The kernel zeroes every area on every possible CPU. Alignment: 4 bytes. A ' +
-        `warm-up of ${fmt.int(zhou.warmUpObjects ?? 4096)} objects per size and pattern runs first, untimed. Every time is the ` +
-        `median of ${zhou.repeats ?? 1} runs of the size, one after another in one fresh process; "Free ms, each run" ` +
+        `warm-up of ${fmt.int(zhou.warmUpObjects)} objects per size and pattern runs first, untimed. Every time is the ` +
+        `median of ${zhou.repeats} runs of the size, one after another in one fresh process; "Free ms, each run" ` +
         'shows them all. Between fresh processes the figures move more than between these runs (the machine is shared).',
       ...(quick ? [QUICK_NOTE] : []),
       `Set-up: ${setups.join('; ')}.`,
@@ -361,7 +361,7 @@ function memorySection(results: AllocatorResults): DocSection {
 export function allocatorSections(results: AllocatorResults): DocSection[] {
   return [
     kiranCountersSection(results.kiranCounters),
-    kiranObjectsSection(results.kiranObjects, results.kiranObjectsSeeds ?? []),
+    kiranObjectsSection(results.kiranObjects, results.kiranObjectsSeeds),
     zhouSection(results),
     millionSection(results),
     scalingSection(results),

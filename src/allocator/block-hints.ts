@@ -32,14 +32,10 @@
 import { BLOCK_BITS } from '../memory/layout.js';
 import { findNextSet, findNextZero, findPrevSet } from './bitmap.js';
 
-/** How aligned a bit position is: its number of trailing zero bits (32 for 0). */
-export function alignmentOf(bit: number): number {
-  return bit === 0 ? 32 : 31 - Math.clz32(bit & -bit);
-}
-
 /**
- * alignmentOf(a) > alignmentOf(b), without branches: (x & -x) - 1, as an unsigned 32-bit value,
- * is the lowest set bit of x minus one, and 0xffffffff for 0 (aligned to everything).
+ * Whether bit position `a` is better aligned than `b` (has more trailing zero bits; 0 is aligned
+ * to everything), without branches: (x & -x) - 1, as an unsigned 32-bit value, is the lowest set
+ * bit of x minus one, and 0xffffffff for 0.
  */
 export function betterAligned(a: number, b: number): boolean {
   return ((a & -a) - 1) >>> 0 > ((b & -b) - 1) >>> 0;

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { setRange, testBit } from '../../src/allocator/bitmap.js';
-import { BlockHints, alignmentOf, betterAligned } from '../../src/allocator/block-hints.js';
+import { BlockHints, betterAligned } from '../../src/allocator/block-hints.js';
 import { Chunk } from '../../src/allocator/chunk.js';
 import { BLOCK_BITS } from '../../src/memory/layout.js';
 
@@ -418,7 +418,12 @@ describe('Chunk and BlockHints: random sequences against a brute-force scan', ()
   });
 });
 
-describe('alignmentOf and betterAligned', () => {
+/** The reference for betterAligned: trailing zero bits of a bit position, 32 for 0. */
+function alignmentOf(bit: number): number {
+  return bit === 0 ? 32 : 31 - Math.clz32(bit & -bit);
+}
+
+describe('alignmentOf (the reference) and betterAligned', () => {
   it('alignmentOf counts trailing zero bits, 32 for 0', () => {
     expect([0, 1, 2, 3, 4, 12, 1024, 2 ** 24].map(alignmentOf)).toEqual([32, 0, 1, 0, 2, 2, 10, 24]);
   });
