@@ -6,6 +6,7 @@
 import * as fmt from '../src/util/format.js';
 import { aggregate, judgedCpus, perCpu } from './counters/lookup.js';
 import { FAST_PATHS, VARIANT_LABEL, WORKLOAD_LABEL, WORKLOADS } from './counters/model.js';
+import { peerAggregate, sharedPeer } from './counters/shared-peer.js';
 import { COUNTER_TARGETS } from './counters/targets.js';
 import type { SavedRuns } from './groups.js';
 import { times, us } from './lib/units.js';
@@ -32,13 +33,20 @@ export function renderHeadline(runs: SavedRuns): string[] {
             WORKLOAD_LABEL[w],
             VARIANT_LABEL[v],
             c.cpuCounts.map((n) => `${times(perCpu(c, v, w, n) / perCpu(c, 'limit', w, n))} at ${n}`).join(', '),
-            times(aggregate(c, v, w, k) / aggregate(c, 'sharedAtomic', w, k)),
+            times(aggregate(c, v, w, k) / peerAggregate(c, 'sharedAtomic', w, k)),
             times(aggregate(c, v, w, k) / aggregate(c, 'striped', w, k)),
             times(aggregate(c, v, w, k) / aggregate(c, 'promClient', w, k)),
           ]),
         ),
       }),
       '',
+      ...(WORKLOADS.some((w) => sharedPeer(c, w, k).basis === 'close rounds')
+        ? [
+            "× shared Atomics.add compares with that peer's rounds in which the host had the two CPUs on close cores, its fastest " +
+              '(how far apart the cores are can change while a virtual machine runs; docs/benchmarks.md shows every round).',
+            '',
+          ]
+        : []),
       `Reading a total of ${fmt.int(c.read.counters)} counters over ${c.read.cpus} CPUs: ${us(c.read.percpuSumUs.median)} µs with percpu, ` +
         `${fmt.ms(c.read.promRoundTripMs)} ms for prom-client's ask-every-worker round trip (${times(c.read.speedup)}).`,
     );

@@ -33,7 +33,7 @@ export function sumAll(rt: CounterRuntime, ptr: number, totals: Float64Array): v
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once `count` tasks wait at the barrier; rejects if a task fails first. */
-async function allArrived(words: Int32Array, count: number, runs: Promise<unknown>): Promise<void> {
+export async function allArrived(words: Int32Array, count: number, runs: Promise<unknown>): Promise<void> {
   let failed: unknown = null;
   runs.catch((error: unknown) => {
     failed = error;

@@ -1,10 +1,13 @@
 /** Report sections for counter updates: the set-up, and one section per workload. */
 import type { DocSection, TargetCheck } from '../report.js';
 import type { Table } from '../../src/util/table.js';
+import * as fmt from '../../src/util/format.js';
 import { mops, nsPerOp, times } from '../lib/units.js';
-import { aggregate, judgedCpus, perCpu } from './lookup.js';
+import { CLOSE_FACTOR } from './core-latency.js';
+import { aggregate, findConfig, judgedCpus, perCpu } from './lookup.js';
 import { FAST_PATHS, PEERS, VARIANTS, VARIANT_LABEL, type Variant, WORKLOAD_LABEL, type Workload, WORKLOADS } from './model.js';
 import type { CounterResults } from './suite.js';
+import { closeRoundFlags, peerAggregate, sharedPeer, shortestLatencyNs } from './shared-peer.js';
 import { COUNTER_TARGETS } from './targets.js';
 
 const HOW: Readonly<Record<Variant, string>> = {
@@ -35,6 +38,7 @@ function setupSection(results: CounterResults): DocSection {
         `then ${results.sizes.rounds} rounds that interleave every configuration; each figure is the median over the rounds. Per-CPU ` +
         "ops/s is the mean of each CPU's own rate; aggregate ops/s is all CPUs' ops over the span from the first start to the last end. " +
         'Every measurement checks that each op was counted exactly once (a lost or doubled update fails the run).',
+      ...placementMethod(results),
     ],
     tables: [
       {
@@ -72,13 +76,64 @@ function opsTable(results: CounterResults, workload: Workload): Table {
   return { title: `${WORKLOAD_LABEL[workload]}: ops/s (an op: ${workload === 'mib' ? 'six field updates' : 'one increment'})`, headers, rows };
 }
 
+/** A peer's name in comparisons: the shared peer's says which of its rounds they use. */
+function peerName(results: CounterResults, peer: Variant, workload: Workload, cpus: number): string {
+  const basis = peer === 'sharedAtomic' && sharedPeer(results, workload, cpus).basis === 'close rounds' ? ' (its rounds with the cores close)' : '';
+  return `${VARIANT_LABEL[peer]}${basis}`;
+}
+
 function peersTable(results: CounterResults, workload: Workload, cpus: number): Table {
   const subjects: Variant[] = [...FAST_PATHS, 'percpuGeneric', 'limit'];
   return {
     title: `Aggregate ops/s at ${cpus} CPUs, as a multiple of each peer's`,
-    headers: ['Variant', ...PEERS.map((p) => `× ${VARIANT_LABEL[p]}`)],
-    rows: subjects.map((s) => [VARIANT_LABEL[s], ...PEERS.map((p) => (p === s ? '1×' : times(aggregate(results, s, workload, cpus) / aggregate(results, p, workload, cpus))))]),
+    headers: ['Variant', ...PEERS.map((p) => `× ${peerName(results, p, workload, cpus)}`)],
+    rows: subjects.map((s) => [VARIANT_LABEL[s], ...PEERS.map((p) => (p === s ? '1×' : times(aggregate(results, s, workload, cpus) / peerAggregate(results, p, workload, cpus))))]),
   };
+}
+
+/** The shared peer's rounds at `cpus`, each with the core-to-core latency probed around it; null without probes. */
+function placementTable(results: CounterResults, workload: Workload, cpus: number): Table | null {
+  const shared = findConfig(results, 'sharedAtomic', workload, cpus);
+  const array = findConfig(results, 'percpuArray', workload, cpus);
+  const latency = shared?.roundsCoreLatency;
+  if (shared === undefined || array === undefined || latency === undefined) return null;
+  const close = closeRoundFlags(results, workload, cpus);
+  return {
+    title: `The shared Atomics.add peer's rounds at ${cpus} CPUs, and how far apart the cores were`,
+    headers: ['Round', 'CPU 0 ↔ CPU 1 before, ns one way', 'after, ns', 'Cores close', 'Shared peer: aggregate M ops/s', 'percpu array() in the same round', 'array() / shared'],
+    rows: latency.map((l, i) => {
+      const peerOps = shared.roundsAggregateOps[i] ?? NaN;
+      const arrayOps = array.roundsAggregateOps[i] ?? NaN;
+      return [String(i + 1), l.beforeNs.toFixed(0), l.afterNs.toFixed(0), close[i] === true ? 'yes' : 'no', mops(peerOps), mops(arrayOps), times(arrayOps / peerOps)];
+    }),
+  };
+}
+
+function placementNote(results: CounterResults, workload: Workload, cpus: number): string[] {
+  if (findConfig(results, 'sharedAtomic', workload, cpus)?.roundsCoreLatency === undefined) return [];
+  const peer = sharedPeer(results, workload, cpus);
+  if (peer.basis === 'all rounds') return ['No round of the shared peer had both probes close, so the comparisons with it use the median of all its rounds.'];
+  const others = peer.closeRounds === peer.rounds ? 'every round ran close' : `the other rounds: ${mops(peer.farAggregateOps)} M ops/s`;
+  return [
+    `The shared peer with the cores close: ${peer.closeRounds} of ${peer.rounds} rounds, median ${mops(peer.aggregateOps)} M ops/s (${others}). ` +
+      'The comparisons with it above use the close rounds.',
+  ];
+}
+
+/** How the core-to-core probe works and why: once, in the set-up section (empty without probes). */
+function placementMethod(results: CounterResults): string[] {
+  const shortest = shortestLatencyNs(results);
+  if (!Number.isFinite(shortest)) return [];
+  return [
+    "The shared peer and the distance between cores: two CPUs' updates to one shared counter move its cache line from core to " +
+      "core, so the shared peer runs as fast as the line moves; and a virtual machine's host may move its virtual CPUs between " +
+      'cores that share a cache and cores that do not, and back, while the benchmark runs. So a probe (CPU 0 and CPU 1 passing one ' +
+      `word back and forth, ${fmt.int(results.sizes.latencyTrips)} round trips) measures the one-way latency between their cores ` +
+      "just before and just after each of the shared peer's rounds at two or more CPUs. A round counts as close when both probes are " +
+      `within ${CLOSE_FACTOR}× of the run's shortest (${shortest.toFixed(0)} ns). percpu is compared with the shared peer's close ` +
+      "rounds, the peer at its fastest, in the tables, the targets and the README. percpu's paths share no cache line between CPUs and " +
+      'do not depend on the distance. The chart shows every variant\'s median over all rounds.',
+  ];
 }
 
 function targets(results: CounterResults, workload: Workload, cpus: number): TargetCheck[] {
@@ -106,9 +161,9 @@ function targets(results: CounterResults, workload: Workload, cpus: number): Tar
   }
   for (const [peer, goal] of [['sharedAtomic', COUNTER_TARGETS.vsSharedAtomic], ['striped', COUNTER_TARGETS.vsStriped]] as const) {
     for (const path of FAST_PATHS) {
-      const ratio = aggregate(results, path, workload, cpus) / aggregate(results, peer, workload, cpus);
+      const ratio = aggregate(results, path, workload, cpus) / peerAggregate(results, peer, workload, cpus);
       checks.push({
-        what: `${VARIANT_LABEL[path]} vs ${VARIANT_LABEL[peer]}, aggregate at ${cpus} CPUs`,
+        what: `${VARIANT_LABEL[path]} vs ${peerName(results, peer, workload, cpus)}, aggregate at ${cpus} CPUs`,
         target: `≥ ${goal}×`,
         actual: times(ratio),
         met: ratio >= goal,
@@ -120,16 +175,18 @@ function targets(results: CounterResults, workload: Workload, cpus: number): Tar
 
 function workloadSection(results: CounterResults, workload: Workload, intro: readonly string[]): DocSection {
   const cpus = judgedCpus(results, COUNTER_TARGETS.atCpus);
-  const limitVsShared = aggregate(results, 'limit', workload, cpus) / aggregate(results, 'sharedAtomic', workload, cpus);
+  const limitVsShared = aggregate(results, 'limit', workload, cpus) / peerAggregate(results, 'sharedAtomic', workload, cpus);
   const limitVsStriped = aggregate(results, 'limit', workload, cpus) / aggregate(results, 'striped', workload, cpus);
+  const placement = placementTable(results, workload, cpus);
   return {
     title: `Counters: ${WORKLOAD_LABEL[workload]}`,
     intro,
-    tables: [opsTable(results, workload), peersTable(results, workload, cpus)],
+    tables: [opsTable(results, workload), peersTable(results, workload, cpus), ...(placement === null ? [] : [placement])],
     targets: targets(results, workload, cpus),
     notes: [
       `The "limit" row of the second table is the ceiling of any per-CPU scheme on this machine: at ${cpus} CPUs the limit itself is ` +
         `${times(limitVsShared)} the shared Atomics.add and ${times(limitVsStriped)} the striped peer.`,
+      ...placementNote(results, workload, cpus),
     ],
   };
 }

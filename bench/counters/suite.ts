@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from 'percpu';
 import { Prng } from '../../src/util/prng.js';
 import { median } from '../lib/timing.js';
+import { type CoreLatency, coreLatencyNs } from './core-latency.js';
 import { type CounterRuntime, type WorkloadBuffers, measure } from './measure.js';
 import { type Variant, VARIANTS, type Workload, WORKLOADS, counterCount, sharedBufferBytes, stripedBufferBytes } from './model.js';
 import { type ReadResults, measureReads } from './read.js';
@@ -25,11 +26,13 @@ export interface CounterSizes {
   /** How long the CPUs count while totals are read (staleness), and their slice between publications. */
   readonly serveMs: number;
   readonly serveSlice: number;
+  /** Round trips of each core-to-core latency probe (core-latency.ts). */
+  readonly latencyTrips: number;
 }
 
 export const COUNTER_SIZES: Readonly<Record<Mode, CounterSizes>> = {
-  quick: { targetMs: 100, rounds: 3, sumReps: 200, promReps: 15, serveMs: 1000, serveSlice: 1000 },
-  full: { targetMs: 250, rounds: 7, sumReps: 1000, promReps: 50, serveMs: 3000, serveSlice: 1000 },
+  quick: { targetMs: 100, rounds: 3, sumReps: 200, promReps: 15, serveMs: 1000, serveSlice: 1000, latencyTrips: 10_000 },
+  full: { targetMs: 250, rounds: 7, sumReps: 1000, promReps: 50, serveMs: 3000, serveSlice: 1000, latencyTrips: 20_000 },
 };
 
 export interface ConfigResult {
@@ -43,6 +46,11 @@ export interface ConfigResult {
   readonly aggregateOps: number;
   readonly roundsPerCpuOps: readonly number[];
   readonly roundsAggregateOps: readonly number[];
+  /**
+   * CPU 0 ↔ CPU 1 latency around each round, for the shared Atomics.add peer at two or more CPUs
+   * (its speed depends on it); absent for every other configuration.
+   */
+  readonly roundsCoreLatency?: readonly CoreLatency[];
 }
 
 export interface CounterResults {
@@ -73,6 +81,11 @@ interface Config {
   readonly variant: Variant;
   readonly workload: Workload;
   readonly cpus: number;
+}
+
+/** The configurations whose rounds are bracketed by core-to-core latency probes. */
+function probesLatency(c: Config): boolean {
+  return c.variant === 'sharedAtomic' && c.cpus >= 2;
 }
 
 function clampN(n: number): number {
@@ -126,9 +139,14 @@ export async function runCounterSuite(options: CounterSuiteOptions): Promise<Cou
 
     const perCpu = new Map<Config, number[]>(configs.map((c) => [c, []]));
     const aggregate = new Map<Config, number[]>(configs.map((c) => [c, []]));
+    const latency = new Map<Config, CoreLatency[]>(configs.filter(probesLatency).map((c) => [c, []]));
+    if (maxCpus >= 2) await coreLatencyNs(rt, sizes.latencyTrips); // warm-up: the probe's first run is not optimized yet
     for (let round = 0; round < sizes.rounds; round++) {
       for (const c of configs) {
+        const probed = latency.get(c);
+        const beforeNs = probed === undefined ? NaN : await coreLatencyNs(rt, sizes.latencyTrips);
         const m = await measure(rt, c.variant, c.workload, c.cpus, nFor.get(c)!, buffers[c.workload], seeds());
+        if (probed !== undefined) probed.push({ beforeNs, afterNs: await coreLatencyNs(rt, sizes.latencyTrips) });
         perCpu.get(c)!.push(m.perCpuOps);
         aggregate.get(c)!.push(m.aggregateOps);
       }
@@ -148,6 +166,7 @@ export async function runCounterSuite(options: CounterSuiteOptions): Promise<Cou
         aggregateOps: median(aggregate.get(c)!),
         roundsPerCpuOps: perCpu.get(c)!,
         roundsAggregateOps: aggregate.get(c)!,
+        ...(latency.has(c) ? { roundsCoreLatency: latency.get(c)! } : {}),
       })),
       read,
       elapsedMs: Number(process.hrtime.bigint() - started) / 1e6,

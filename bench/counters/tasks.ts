@@ -12,6 +12,7 @@ import type { LoopArg, LoopResult, Variant, Workload } from './model.js';
 import { type MetricsJson, listenForMetricsRequests, promSets } from './prom-registry.js';
 
 export { percpuServe, promServe } from './serve.js';
+export { pingPong } from './ping-pong.js';
 
 type Loop = (arg: LoopArg) => LoopResult | Promise<LoopResult>;
 
