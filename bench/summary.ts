@@ -2,8 +2,8 @@
 import * as fmt from '../src/util/format.js';
 import type { SavedRuns } from './groups.js';
 import { aggregate, judgedCpus, perCpu } from './counters/lookup.js';
-import { FAST_PATHS, VARIANT_SHORT, type Variant, WORKLOADS } from './counters/model.js';
-import { sharedPeer } from './counters/shared-peer.js';
+import { FAST_PATHS, VARIANT_SHORT, WORKLOADS } from './counters/model.js';
+import { peerColumns } from './counters/shared-peer.js';
 import { COUNTER_TARGETS } from './counters/targets.js';
 import { kib, mib, times, us } from './lib/units.js';
 import type { DocGroup } from './report.js';
@@ -16,14 +16,12 @@ export function printSummary(runs: SavedRuns, groups: readonly DocGroup[], print
     for (const w of WORKLOADS) {
       for (const v of FAST_PATHS) {
         const vsLimit = c.cpuCounts.map((n) => times(perCpu(c, v, w, n) / perCpu(c, 'limit', w, n))).join('/');
-        const vs = (peer: Variant): string => times(aggregate(c, v, w, k) / aggregate(c, peer, w, k));
-        const shared = sharedPeer(c, w, k);
-        const vsShared = shared.probed
-          ? `${times(aggregate(c, v, w, k) / shared.close)}/${times(aggregate(c, v, w, k) / shared.far)} × shared (cores close/far)`
-          : `${times(aggregate(c, v, w, k) / shared.close)} × shared`;
+        const vs = peerColumns(c, ['sharedAtomic', 'striped', 'promClient'], k)
+          .map((col) => `${times(aggregate(c, v, w, k) / col.ops(w))} ${VARIANT_SHORT[col.peer]}${col.placement === null ? '' : ` (cores ${col.placement})`}`)
+          .join(', ');
         print(
           `counters, ${w.padEnd(6)} ${VARIANT_SHORT[v].padEnd(12)}: per CPU ${vsLimit} × limit at ${c.cpuCounts.join('/')} CPUs; ` +
-            `at ${k} CPUs ${vsShared}, ${vs('striped')} × striped, ${vs('promClient')} × prom-client`,
+            `at ${k} CPUs ${vs}`,
         );
       }
     }

@@ -31,12 +31,21 @@ export async function coreLatencyNs(rt: CounterRuntime, trips: number): Promise<
 }
 
 /**
- * A measurement ran with the cores close when both probes around it are within this factor of
- * the shortest latency the run measured. The two placements seen on the machine the committed
- * results come from differ about fourfold (tens of ns against about 200).
+ * A probe is close when it is within this factor of the shortest latency the run measured, and
+ * far otherwise. The two placements seen on the machine the committed results come from differ
+ * about fourfold (tens of ns against about 200).
  */
 export const CLOSE_FACTOR = 2;
 
-export function ranClose(latency: CoreLatency, shortestNs: number): boolean {
-  return Math.max(latency.beforeNs, latency.afterNs) <= CLOSE_FACTOR * shortestNs;
+/**
+ * Where a measurement ran: 'close' or 'far' when both probes around it agree, 'moved' when the
+ * host moved the CPUs between the two probes (the measurement's own placement is then unknown).
+ */
+export type Placement = 'close' | 'far' | 'moved';
+
+export function placementOf(latency: CoreLatency, shortestNs: number): Placement {
+  const before = latency.beforeNs <= CLOSE_FACTOR * shortestNs;
+  const after = latency.afterNs <= CLOSE_FACTOR * shortestNs;
+  if (before !== after) return 'moved';
+  return before ? 'close' : 'far';
 }

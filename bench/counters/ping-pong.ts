@@ -4,7 +4,10 @@
  */
 import { awaitBarrier } from './timed.js';
 
-/** Word of `line` the two CPUs pass: 16 words (64 bytes) in, so it shares no line with the buffer's start. */
+/**
+ * Word of `line` the two CPUs pass: byte 64 of a 128-byte buffer, so the 64-byte cache line that
+ * holds it lies inside the buffer wherever the buffer starts, and no other data shares that line.
+ */
 export const PING_WORD = 16;
 export const PING_BUFFER_BYTES = 128;
 

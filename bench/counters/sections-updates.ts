@@ -7,7 +7,7 @@ import { CLOSE_FACTOR } from './core-latency.js';
 import { aggregate, findConfig, judgedCpus, perCpu } from './lookup.js';
 import { FAST_PATHS, PEERS, VARIANTS, VARIANT_LABEL, type Variant, WORKLOAD_LABEL, type Workload, WORKLOADS } from './model.js';
 import type { CounterResults } from './suite.js';
-import { closeRoundFlags, peerColumns, placementSuffix, sharedPeer, shortestLatencyNs } from './shared-peer.js';
+import { describeRounds, peerColumns, placementSuffix, roundPlacements, sharedPeer, shortestLatencyNs, splitsByPlacement } from './shared-peer.js';
 import { COUNTER_TARGETS } from './targets.js';
 
 const HOW: Readonly<Record<Variant, string>> = {
@@ -78,7 +78,7 @@ function opsTable(results: CounterResults, workload: Workload): Table {
 
 function peersTable(results: CounterResults, workload: Workload, cpus: number): Table {
   const subjects: Variant[] = [...FAST_PATHS, 'percpuGeneric', 'limit'];
-  const columns = peerColumns(results, PEERS, [workload], cpus);
+  const columns = peerColumns(results, PEERS, cpus);
   return {
     title: `Aggregate ops/s at ${cpus} CPUs, as a multiple of each peer's`,
     headers: ['Variant', ...columns.map((c) => `× ${VARIANT_LABEL[c.peer]}${placementSuffix(c)}`)],
@@ -92,24 +92,34 @@ function placementTable(results: CounterResults, workload: Workload, cpus: numbe
   const array = findConfig(results, 'percpuArray', workload, cpus);
   const latency = shared?.roundsCoreLatency;
   if (shared === undefined || array === undefined || latency === undefined) return null;
-  const close = closeRoundFlags(results, workload, cpus);
+  const placements = splitsByPlacement(results) ? roundPlacements(results, workload, cpus) : null;
   return {
     title: `The shared Atomics.add peer's rounds at ${cpus} CPUs, and how far apart the cores were`,
-    headers: ['Round', 'CPU 0 ↔ CPU 1 before, ns one way', 'after, ns', 'Cores close', 'Shared peer: aggregate M ops/s', 'percpu array() in the same round', 'array() / shared'],
+    headers: [
+      'Round',
+      'CPU 0 ↔ CPU 1 before, ns one way',
+      'after, ns',
+      ...(placements === null ? [] : ['Cores']),
+      'Shared peer: aggregate M ops/s',
+      'percpu array() in the same round',
+      'array() / shared',
+    ],
     rows: latency.map((l, i) => {
       const peerOps = shared.roundsAggregateOps[i] ?? NaN;
       const arrayOps = array.roundsAggregateOps[i] ?? NaN;
-      return [String(i + 1), l.beforeNs.toFixed(0), l.afterNs.toFixed(0), close[i] === true ? 'yes' : 'no', mops(peerOps), mops(arrayOps), times(arrayOps / peerOps)];
+      const placement = placements === null ? [] : [placements[i] ?? '—'];
+      return [String(i + 1), l.beforeNs.toFixed(0), l.afterNs.toFixed(0), ...placement, mops(peerOps), mops(arrayOps), times(arrayOps / peerOps)];
     }),
   };
 }
 
 function placementNote(results: CounterResults, workload: Workload, cpus: number): string[] {
   const peer = sharedPeer(results, workload, cpus);
-  if (!peer.probed) return [];
+  if (!peer.split) return [];
+  const moved = peer.movedRounds === 0 ? '' : `; the host moved the CPUs during ${peer.movedRounds} (in neither)`;
   return [
-    `The shared peer at ${cpus} CPUs: ${peer.closeRounds} of ${peer.closeRounds + peer.farRounds} rounds with the cores close, median ` +
-      `${mops(peer.close)} M ops/s; ${peer.farRounds} with them far, median ${mops(peer.far)} M ops/s.`,
+    `The shared peer at ${cpus} CPUs, in M ops/s: with the cores close ${describeRounds(peer.close, peer.closeRounds, mops)}; with them far ` +
+      `${describeRounds(peer.far, peer.farRounds, mops)}${moved}.`,
   ];
 }
 
@@ -117,17 +127,22 @@ function placementNote(results: CounterResults, workload: Workload, cpus: number
 function placementMethod(results: CounterResults): string[] {
   const shortest = shortestLatencyNs(results);
   if (!Number.isFinite(shortest)) return [];
+  const probes = results.configs.flatMap((c) => (c.roundsCoreLatency ?? []).flatMap((l) => [l.beforeNs, l.afterNs]));
+  const verdict = splitsByPlacement(results)
+    ? `A probe is close when within ${CLOSE_FACTOR}× of the run's shortest (${shortest.toFixed(0)} ns) and far otherwise; a round ran ` +
+      'close or far when both of its probes agree, and the host moved the CPUs during it when they do not. This run saw both ' +
+      "placements, so the tables and the README show percpu against the shared peer's close rounds and its far rounds; the targets " +
+      'judge percpu against the faster of the two, and do not judge a workload whose shared peer ran in only one of them.'
+    : `This run did not see both placements (no round with both probes within ${CLOSE_FACTOR}× of the shortest and another with ` +
+      `both beyond it; the probes measured ${shortest.toFixed(0)} to ${Math.max(...probes).toFixed(0)} ns), so the shared peer's ` +
+      'figures are medians over all its rounds.';
   return [
     "The shared peer and the distance between cores: two CPUs' updates to one shared counter move its cache line from core to " +
-      "core, so the shared peer runs as fast as the line moves; and a virtual machine's host may move its virtual CPUs between " +
-      'cores that share a cache and cores that do not, and back, while the benchmark runs. So a probe (CPU 0 and CPU 1 passing one ' +
-      `word back and forth, ${fmt.int(results.sizes.latencyTrips)} round trips) measures the one-way latency between their cores ` +
-      "just before and just after each of the shared peer's rounds at two or more CPUs. A round counts as close when both probes are " +
-      `within ${CLOSE_FACTOR}× of the run's shortest (${shortest.toFixed(0)} ns), and far otherwise. The tables and the README show ` +
-      "percpu against the shared peer's close rounds and its far rounds; the targets judge percpu against the faster of the two (which " +
-      'one is faster depends on the workload), and do not judge a workload whose shared peer ran in only one placement when the run ' +
-      "saw both. percpu's paths share no cache line between CPUs and do not depend on the distance. The chart shows every variant's " +
-      'median over all rounds.',
+      "core, so the shared peer's speed depends on how fast the line moves; and a virtual machine's host may move its virtual CPUs " +
+      'between cores that share a cache and cores that do not, and back, while the benchmark runs. So a probe (CPU 0 and CPU 1 passing ' +
+      `one word back and forth, ${fmt.int(results.sizes.latencyTrips)} round trips) measures the one-way latency between their cores ` +
+      `just before and just after each of the shared peer's rounds at two or more CPUs. ${verdict} percpu's paths share no cache ` +
+      "line between CPUs and do not depend on the distance. The chart shows every variant's median over all rounds.",
   ];
 }
 
@@ -158,11 +173,11 @@ function targets(results: CounterResults, workload: Workload, cpus: number): Tar
   for (const path of FAST_PATHS) {
     const ops = aggregate(results, path, workload, cpus);
     const ratio = ops / shared.judgedAgainst;
-    const unknown = `the shared peer ran only with the cores ${shared.closeRounds === 0 ? 'far' : 'close'} (${times(ops / (shared.closeRounds === 0 ? shared.far : shared.close))})`;
+    const seen = shared.closeRounds === 0 ? 'far' : 'close';
     checks.push({
-      what: `${VARIANT_LABEL[path]} vs ${VARIANT_LABEL.sharedAtomic}${shared.probed ? ' (the faster of its close and far rounds)' : ''}, aggregate at ${cpus} CPUs`,
+      what: `${VARIANT_LABEL[path]} vs ${VARIANT_LABEL.sharedAtomic}${shared.split ? ' (the faster of its close and far rounds)' : ''}, aggregate at ${cpus} CPUs`,
       target: `≥ ${COUNTER_TARGETS.vsSharedAtomic}×`,
-      actual: Number.isFinite(ratio) ? times(ratio) : unknown,
+      actual: Number.isFinite(ratio) || !shared.split ? times(ratio) : `the shared peer ran only with the cores ${seen} (${times(ops / shared[seen])})`,
       met: Number.isFinite(ratio) ? ratio >= COUNTER_TARGETS.vsSharedAtomic : null,
     });
   }
@@ -182,7 +197,9 @@ function workloadSection(results: CounterResults, workload: Workload, intro: rea
   const cpus = judgedCpus(results, COUNTER_TARGETS.atCpus);
   const limit = aggregate(results, 'limit', workload, cpus);
   const shared = sharedPeer(results, workload, cpus);
-  const vsShared = shared.probed ? `${times(limit / shared.close)} the shared Atomics.add with the cores close (${times(limit / shared.far)} with them far)` : `${times(limit / shared.close)} the shared Atomics.add`;
+  const vsShared = shared.split
+    ? `${times(limit / shared.close)} the shared Atomics.add with the cores close (${times(limit / shared.far)} with them far)`
+    : `${times(limit / shared.all)} the shared Atomics.add`;
   const placement = placementTable(results, workload, cpus);
   return {
     title: `Counters: ${WORKLOAD_LABEL[workload]}`,
