@@ -32,7 +32,7 @@ export interface CounterSizes {
 
 export const COUNTER_SIZES: Readonly<Record<Mode, CounterSizes>> = {
   quick: { targetMs: 100, rounds: 3, sumReps: 200, promReps: 15, serveMs: 1000, serveSlice: 1000, latencyTrips: 10_000 },
-  full: { targetMs: 250, rounds: 7, sumReps: 1000, promReps: 50, serveMs: 3000, serveSlice: 1000, latencyTrips: 20_000 },
+  full: { targetMs: 250, rounds: 11, sumReps: 1000, promReps: 50, serveMs: 3000, serveSlice: 1000, latencyTrips: 20_000 },
 };
 
 export interface ConfigResult {
