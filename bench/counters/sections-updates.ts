@@ -7,7 +7,7 @@ import { CLOSE_FACTOR } from './core-latency.js';
 import { aggregate, findConfig, judgedCpus, perCpu } from './lookup.js';
 import { FAST_PATHS, PEERS, VARIANTS, VARIANT_LABEL, type Variant, WORKLOAD_LABEL, type Workload, WORKLOADS } from './model.js';
 import type { CounterResults } from './suite.js';
-import { describeRounds, peerColumns, placementSuffix, roundPlacements, sharedPeer, shortestLatencyNs, splitsByPlacement } from './shared-peer.js';
+import { describeRounds, peerColumns, placementSuffix, probedLatenciesNs, roundPlacements, sharedPeer, shortestLatencyNs, splitsByPlacement } from './shared-peer.js';
 import { COUNTER_TARGETS } from './targets.js';
 
 const HOW: Readonly<Record<Variant, string>> = {
@@ -127,14 +127,13 @@ function placementNote(results: CounterResults, workload: Workload, cpus: number
 function placementMethod(results: CounterResults): string[] {
   const shortest = shortestLatencyNs(results);
   if (!Number.isFinite(shortest)) return [];
-  const probes = results.configs.flatMap((c) => (c.roundsCoreLatency ?? []).flatMap((l) => [l.beforeNs, l.afterNs]));
   const verdict = splitsByPlacement(results)
     ? `A probe is close when within ${CLOSE_FACTOR}× of the run's shortest (${shortest.toFixed(0)} ns) and far otherwise; a round ran ` +
       'close or far when both of its probes agree, and the host moved the CPUs during it when they do not. This run saw both ' +
       "placements, so the tables and the README show percpu against the shared peer's close rounds and its far rounds; the targets " +
       'judge percpu against the faster of the two, and do not judge a workload whose shared peer ran in only one of them.'
     : `This run did not see both placements (no round with both probes within ${CLOSE_FACTOR}× of the shortest and another with ` +
-      `both beyond it; the probes measured ${shortest.toFixed(0)} to ${Math.max(...probes).toFixed(0)} ns), so the shared peer's ` +
+      `both beyond it; the probes measured ${shortest.toFixed(0)} to ${Math.max(...probedLatenciesNs(results)).toFixed(0)} ns), so the shared peer's ` +
       'figures are medians over all its rounds.';
   return [
     "The shared peer and the distance between cores: two CPUs' updates to one shared counter move its cache line from core to " +

@@ -18,7 +18,6 @@ export interface SharedPeerFigures {
   readonly split: boolean;
   /** Median aggregate ops/s over all rounds. */
   readonly all: number;
-  readonly rounds: number;
   /** Medians over the rounds with the cores close and far (NaN when not split or none). */
   readonly close: number;
   readonly closeRounds: number;
@@ -34,9 +33,14 @@ export interface SharedPeerFigures {
   readonly judgedAgainst: number;
 }
 
+/** Every core-to-core latency probed in the run, ns (empty without probes). */
+export function probedLatenciesNs(results: Results): number[] {
+  return results.configs.flatMap((c) => (c.roundsCoreLatency ?? []).flatMap((l) => [l.beforeNs, l.afterNs]));
+}
+
 /** The shortest core-to-core latency probed anywhere in the run (NaN without probes). */
 export function shortestLatencyNs(results: Results): number {
-  const all = results.configs.flatMap((c) => (c.roundsCoreLatency ?? []).flatMap((l) => [l.beforeNs, l.afterNs]));
+  const all = probedLatenciesNs(results);
   return all.length === 0 ? NaN : Math.min(...all);
 }
 
@@ -60,7 +64,7 @@ export function sharedPeer(results: Results, workload: Workload, cpus: number): 
   const all = aggregate(results, 'sharedAtomic', workload, cpus);
   const placements = roundPlacements(results, workload, cpus);
   if (placements.length === 0 || !splitsByPlacement(results)) {
-    return { split: false, all, rounds: rounds.length, close: NaN, closeRounds: 0, far: NaN, farRounds: 0, movedRounds: 0, judgedAgainst: all };
+    return { split: false, all, close: NaN, closeRounds: 0, far: NaN, farRounds: 0, movedRounds: 0, judgedAgainst: all };
   }
   const inPlacement = (p: Placement): number[] => rounds.filter((_, i) => placements[i] === p);
   const close = inPlacement('close');
@@ -69,7 +73,6 @@ export function sharedPeer(results: Results, workload: Workload, cpus: number): 
   return {
     split: true,
     all,
-    rounds: rounds.length,
     close: known[0]!,
     closeRounds: close.length,
     far: known[1]!,
