@@ -18,6 +18,8 @@ export type PercpuErrorCode =
   | 'PERCPU_TASK_FAILED'
   | 'PERCPU_CPU_DIED'
   | 'PERCPU_CPU_OFFLINE'
+  | 'PERCPU_CPU_FAILED'
+  | 'PERCPU_INSUFFICIENT_MEMORY'
   | 'PERCPU_CLOSED'
   | 'PERCPU_NOT_ON_CPU'
   | 'PERCPU_TASKS_LOAD_FAILED';
@@ -178,10 +180,46 @@ export class NotOnCpuError extends PercpuError {
   }
 }
 
-/** The tasks module could not be loaded on a CPU. */
+/** The tasks module could not be loaded on a CPU, or its worker did not start (see `cause`). */
 export class TasksLoadError extends PercpuError {
-  constructor(tasks: string, message: string) {
-    super('PERCPU_TASKS_LOAD_FAILED', `The tasks module ${tasks} failed to load: ${message}`);
+  readonly cpu: number;
+
+  constructor(tasks: string, cpu: number, message: string, cause?: unknown) {
+    super('PERCPU_TASKS_LOAD_FAILED', `The tasks module ${tasks} failed to load on CPU ${cpu}: ${message}`);
     this.name = 'TasksLoadError';
+    this.cpu = cpu;
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/**
+ * A CPU whose replacement workers kept failing to start (or died with no task running) more
+ * times in a row than `maxStartFailures` allows: it is marked failed, its unit and data are kept,
+ * and calls that need its worker get this error until `online(cpu)` tries again.
+ */
+export class CpuFailedError extends PercpuError {
+  readonly cpu: number;
+
+  constructor(cpu: number, failures: number) {
+    super(
+      'PERCPU_CPU_FAILED',
+      `CPU ${cpu} has failed: its worker failed to start or died idle ${failures} times in a row (option maxStartFailures); its data is kept, online(${cpu}) tries again`,
+    );
+    this.name = 'CpuFailedError';
+    this.cpu = cpu;
+  }
+}
+
+/** Starting more CPU workers would take more memory than the process may use. */
+export class InsufficientMemoryError extends PercpuError {
+  /** Bytes the workers would need, and bytes available to them. */
+  readonly needed: number;
+  readonly available: number;
+
+  constructor(what: string, needed: number, available: number, detail: string) {
+    super('PERCPU_INSUFFICIENT_MEMORY', `Cannot ${what}: ${detail}`);
+    this.name = 'InsufficientMemoryError';
+    this.needed = needed;
+    this.available = available;
   }
 }

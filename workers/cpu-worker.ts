@@ -82,11 +82,13 @@ export default async function runTask(message: TaskMessage): Promise<TaskEnvelop
     return { ok: false, error: toRemoteError(error) };
   }
   // A result that cannot be copied to the coordinator would make piscina's postMessage throw
-  // inside this worker and kill it: report it as the task's failure instead.
+  // inside this worker and kill it: report it as the task's failure instead. The copy made here
+  // is what is sent, so a getter that throws only on its second read is never read again.
+  let copy: unknown;
   try {
-    structuredClone(value);
+    copy = structuredClone(value);
   } catch (error) {
     return { ok: false, error: toRemoteError(error) };
   }
-  return { ok: true, value };
+  return { ok: true, value: copy };
 }

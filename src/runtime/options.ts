@@ -41,6 +41,27 @@ export interface RuntimeOptions {
    */
   readonly requestPollUs?: number;
   /**
+   * Milliseconds a CPU's worker may take to start and load the tasks module (a top-level await
+   * that never settles would otherwise hang start). Past it, start() / online() reject with
+   * TasksLoadError and the worker is stopped. Default 30,000.
+   */
+  readonly startTimeoutMs?: number;
+  /**
+   * Milliseconds offline() and close() wait for a CPU's queued and running tasks before they
+   * terminate the worker (its running task then rejects with CpuDiedError). Default 30,000.
+   */
+  readonly stopTimeoutMs?: number;
+  /**
+   * Start failures in a row (a replacement worker that fails to start, or a worker that dies with
+   * no task running) after which a CPU is marked failed. Default 5.
+   */
+  readonly maxStartFailures?: number;
+  /**
+   * Milliseconds before restarting a CPU after its first start failure in a row, doubled after
+   * each further one (at most 5 s). A worker that dies in a task is replaced at once. Default 100.
+   */
+  readonly restartBackoffMs?: number;
+  /**
    * Robust mode: poison freed memory and report writes after free, remember who allocated what
    * and list leaks at close; optionally verify() after every allocator operation. Default off
    * (costs nothing then).
@@ -53,6 +74,12 @@ export const DEFAULT_RESERVED_SIZE = 8 * 1024;
 export const DEFAULT_MAX_COUNTERS = 1024;
 export const MAX_COUNTERS = 1 << 20;
 export const DEFAULT_REQUEST_POLL_US = 200;
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
+export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_START_FAILURES = 5;
+export const DEFAULT_RESTART_BACKOFF_MS = 100;
+/** Longest start or stop timeout accepted: one hour. */
+const MAX_TIMEOUT_MS = 3_600_000;
 /** One second: a longer window would only be a busy event loop. */
 export const MAX_REQUEST_POLL_US = 1_000_000;
 
@@ -65,6 +92,10 @@ export interface ResolvedOptions {
   readonly reservedSize: number;
   readonly maxCounters: number;
   readonly requestPollUs: number;
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+  readonly maxStartFailures: number;
+  readonly restartBackoffMs: number;
 }
 
 function integerIn(name: string, value: unknown, min: number, max: number): number {
@@ -127,6 +158,10 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     reservedSize: options.reservedSize ?? DEFAULT_RESERVED_SIZE,
     maxCounters: integerIn('maxCounters', options.maxCounters ?? DEFAULT_MAX_COUNTERS, 1, MAX_COUNTERS),
     requestPollUs: integerIn('requestPollUs', options.requestPollUs ?? DEFAULT_REQUEST_POLL_US, 0, MAX_REQUEST_POLL_US),
+    startTimeoutMs: integerIn('startTimeoutMs', options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
+    stopTimeoutMs: integerIn('stopTimeoutMs', options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, 0, MAX_TIMEOUT_MS),
+    maxStartFailures: integerIn('maxStartFailures', options.maxStartFailures ?? DEFAULT_MAX_START_FAILURES, 1, 1000),
+    restartBackoffMs: integerIn('restartBackoffMs', options.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS, 0, 60_000),
   };
 }
 
@@ -138,18 +173,43 @@ function checkLogger(logger: unknown): void {
   }
 }
 
-/** The worker_threads resource limits percpu passes on: each, when given, a positive number of MB. */
-const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+/**
+ * The worker_threads resource limits percpu passes on, each with the smallest value it accepts:
+ * what a CPU's worker needs to start, with a margin. Measured on Node 20 by
+ * `node dist/bench/worker-start.js` (see docs/reliability.md): a worker with maxOldGenerationSizeMb
+ * 4 runs out of heap while loading (6 starts); stackSizeMb 0.25 overflows while loading and 0.2
+ * aborts the whole process (0.3 starts); young generation and code range start at 0.5.
+ */
+export const RESOURCE_LIMIT_MINIMUMS = {
+  maxOldGenerationSizeMb: 16,
+  maxYoungGenerationSizeMb: 1,
+  codeRangeSizeMb: 1,
+  stackSizeMb: 1,
+} as const;
+
+/** Largest value accepted for any limit: 1 TiB in MB, far above any machine's memory. */
+const MAX_RESOURCE_LIMIT_MB = 1 << 20;
 
 function checkResourceLimits(limits: unknown): void {
   if (limits === undefined) return;
+  const names = Object.keys(RESOURCE_LIMIT_MINIMUMS) as (keyof typeof RESOURCE_LIMIT_MINIMUMS)[];
   if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
-    throw new InvalidArgumentError('workerResourceLimits', limits, `an object with any of ${RESOURCE_LIMITS.join(', ')}`);
+    throw new InvalidArgumentError('workerResourceLimits', limits, `an object with any of ${names.join(', ')}`);
   }
-  for (const name of RESOURCE_LIMITS) {
+  for (const key of Object.keys(limits)) {
+    if (!(names as string[]).includes(key)) {
+      throw new InvalidArgumentError('workerResourceLimits', limits, `an object with only ${names.join(', ')} (got ${key})`);
+    }
+  }
+  for (const name of names) {
     const value = (limits as Record<string, unknown>)[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-      throw new InvalidArgumentError(`workerResourceLimits.${name}`, value, 'a number of megabytes above 0');
+    const min = RESOURCE_LIMIT_MINIMUMS[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_RESOURCE_LIMIT_MB)) {
+      throw new InvalidArgumentError(
+        `workerResourceLimits.${name}`,
+        value,
+        `a number of megabytes from ${min} to ${MAX_RESOURCE_LIMIT_MB} (a CPU's worker cannot start with less)`,
+      );
     }
   }
 }

@@ -18,20 +18,17 @@ import { type CounterHandle, checkBatch } from '../counter/handle.js';
 import { type CounterHost, PercpuCounter } from '../counter/percpu-counter.js';
 import {
   ClosedError,
-  CpuDiedError,
+  CpuFailedError,
   CpuOfflineError,
   InvalidArgumentError,
   OutOfSpaceError,
-  PercpuError,
   TaskFailedError,
-  TasksLoadError,
 } from '../errors.js';
 import {
   SLOT_LOCK_BYTE,
   SLOT_READER_WAITING_BYTE,
   controlBufferSize,
   counterSlotByte,
-  mailboxIndex,
 } from '../memory/control-layout.js';
 import { PAGE_SIZE } from '../memory/layout.js';
 import { PerCpuMemory } from '../memory/percpu-memory.js';
@@ -39,13 +36,15 @@ import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } fr
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
 import { AllocService } from './alloc-service.js';
 import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from './cpu-requests.js';
-import { CpuThread } from './cpu-thread.js';
-import { defaultRootLogger } from './logging.js';
-import { type CpuWorkerData, type HelloReply, INTERNAL_TASK_PREFIX, TASK_HELLO } from './messages.js';
+import { CpuController, type CpuControllerHost } from './cpu-controller.js';
+import type { CpuState } from './cpu-state.js';
+import { defaultRootLogger, writeForwardedLine } from './logging.js';
+import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope, isForwardedLog } from './messages.js';
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
 import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
 import { layoutStatics } from './statics.js';
 import type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
+import { checkWorkerMemory } from './worker-memory.js';
 
 export type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
 
@@ -62,6 +61,8 @@ export interface SumOptions {
 export interface CpuActivity {
   readonly cpu: number;
   readonly online: boolean;
+  /** Where the CPU is in its life cycle (see docs/api.md, "CPU states"). */
+  readonly state: CpuState;
   readonly tasksRun: number;
   readonly tasksFailed: number;
   readonly deaths: number;
@@ -92,13 +93,12 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private readonly statics: Readonly<Record<string, number>>;
   /** Robust mode's checker, or null when robust mode is off. */
   private readonly robust: RobustChecker | null;
-  private readonly threads: (CpuThread | null)[];
+  /** One per possible CPU, for the runtime's whole life. */
+  private readonly cpuControllers: readonly CpuController[];
   private readonly cpuLoggers: Logger[];
   private readonly service: AllocService;
   /** What serving a CPU's allocation request needs (cpu-requests.ts). */
   private readonly requestHost: CpuRequestHost;
-  private readonly workerData: (cpu: number) => CpuWorkerData;
-  private readonly resourceLimits: RuntimeOptions['workerResourceLimits'];
   private readonly counters = new Set<PercpuCounter>();
   private readonly freeCounterSlots: number[];
   /** Per-CPU activity, kept by the runtime so it survives offline/online and worker deaths. */
@@ -133,10 +133,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     this.control32 = new Int32Array(this.control);
     this.control64 = new BigInt64Array(this.control);
     this.freeCounterSlots = Array.from({ length: resolved.maxCounters }, (_, i) => resolved.maxCounters - 1 - i);
-    this.threads = new Array<CpuThread | null>(resolved.cpus).fill(null);
     this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
     this.activity = Array.from({ length: resolved.cpus }, () => ({ tasksRun: 0, tasksFailed: 0, deaths: 0, allocs: 0, frees: 0 }));
-    this.resourceLimits = options.workerResourceLimits;
     this.requestHost = {
       allocator: this.allocator,
       memory: this.memory,
@@ -151,17 +149,39 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       (cpu, request) => serveCpuRequest(this.requestHost, cpu, request),
       resolved.requestPollUs / 1000,
     );
-    this.workerData = (cpu) => ({
-      cpu,
-      area: this.memory.buffers[cpu]!,
-      areaSize: resolved.areaSize,
-      unitSize: resolved.unitSize,
-      control: this.control,
-      cpus: resolved.cpus,
-      statics: this.statics,
-      tasksUrl: resolved.tasksUrl,
-      logLevel: this.logger.level,
-    });
+    const controllerHost: CpuControllerHost = {
+      workerUrl: WORKER_URL,
+      resourceLimits: options.workerResourceLimits,
+      lifecycle: resolved,
+      tasksName: String(resolved.tasksUrl),
+      workerData: (cpu): CpuWorkerData => ({
+        cpu,
+        area: this.memory.buffers[cpu]!,
+        areaSize: resolved.areaSize,
+        unitSize: resolved.unitSize,
+        control: this.control,
+        cpus: resolved.cpus,
+        statics: this.statics,
+        tasksUrl: resolved.tasksUrl,
+        logLevel: this.logger.level,
+      }),
+      afterWorkerGone: (cpu) => this.afterWorkerGone(cpu),
+      countDeath: (cpu) => void this.activity[cpu]!.deaths++,
+      quiesce: (cpu) => {
+        for (const counter of this.counters) counter.foldOfflineCpu(cpu);
+      },
+      checkMemoryForWorker: (cpu) => {
+        const running = this.cpuControllers.filter((c) => c.hasWorker).length;
+        checkWorkerMemory(`bring CPU ${cpu} online`, 1, running);
+      },
+      onHello: (hello) => {
+        this.taskNames = new Set(hello.tasks);
+      },
+      onWorkerMessage: (cpu, message) => {
+        if (isForwardedLog(message)) writeForwardedLine(this.cpuLoggers[cpu]!, message.percpuLog);
+      },
+    };
+    this.cpuControllers = Array.from({ length: resolved.cpus }, (_, cpu) => new CpuController(cpu, controllerHost, this.cpuLoggers[cpu]!));
   }
 
   /**
@@ -170,30 +190,33 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
    * module fails to load.
    */
   static async start<Tasks extends TaskModule = TaskModule>(options: RuntimeOptions): Promise<Runtime<Tasks>> {
-    const rt = new Runtime<Tasks>(options, resolveOptions(options));
+    const resolved = resolveOptions(options);
+    // Before anything is reserved or started: can this process hold that many workers?
+    checkWorkerMemory(`start ${resolved.online.length} CPU workers (option online)`, resolved.online.length, 0);
+    const rt = new Runtime<Tasks>(options, resolved);
     rt.service.start();
-    try {
-      const hellos = await Promise.all(rt.options.online.map((cpu) => rt.bringUp(cpu)));
-      const failed = hellos.find((hello) => hello.loadError !== null);
-      if (failed !== undefined) throw new TasksLoadError(String(rt.options.tasksUrl), failed.loadError ?? '');
-      rt.taskNames = new Set(hellos[0]?.tasks ?? []);
-    } catch (error) {
+    const started = await Promise.allSettled(rt.options.online.map((cpu) => rt.cpuControllers[cpu]!.online()));
+    const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed !== undefined) {
       await rt.close();
-      throw error;
+      throw failed.reason;
     }
     rt.logger.info({ cpus: rt.cpus, online: rt.onlineCpus(), tasks: [...rt.taskNames] }, 'runtime started');
     return rt;
   }
 
-  /** Ids of the online CPUs, ascending. */
+  /** Where CPU `cpu` is in its life cycle: offline, coming-online, online, replacing, going-offline or failed. */
+  cpuState(cpu: number): CpuState {
+    return this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!.state;
+  }
+
+  /** Ids of the CPUs that run tasks now (online or being replaced, no offline pending), ascending. */
   onlineCpus(): number[] {
-    const online: number[] = [];
-    for (let cpu = 0; cpu < this.cpus; cpu++) if (this.threads[cpu] !== null) online.push(cpu);
-    return online;
+    return this.cpuControllers.filter((c) => c.isOnline).map((c) => c.cpu);
   }
 
   isOnline(cpu: number): boolean {
-    return this.threads[checkCpuId('cpu', cpu, this.cpus)] !== null;
+    return this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!.isOnline;
   }
 
   /** Offset of `size` bytes, zero on every CPU; null when the per-CPU area is full. */
@@ -272,76 +295,79 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** Runs task `name` on CPU `cpu` (like smp_call_function_single). */
   async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, arg?: TaskArg<Tasks, K>): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
-    const thread = this.threads[checkCpuId('cpu', cpu, this.cpus)] ?? null;
-    if (thread === null) throw new CpuOfflineError(cpu);
+    const controller = this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!;
     this.checkTaskName(name);
-    return (await this.dispatch(thread, name, arg)) as TaskResult<Tasks, K>;
+    return (await this.dispatch(controller, name, copyArgument(arg))) as TaskResult<Tasks, K>;
   }
 
   /** Runs task `name` on every online CPU at once (like on_each_cpu); results by CPU. */
   async runOnEach<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>): Promise<Map<number, TaskResult<Tasks, K>>> {
     this.assertUsable('run a task');
     this.checkTaskName(name);
-    const online = this.onlineCpus();
-    const results = await Promise.all(online.map((cpu) => this.dispatch(this.threads[cpu]!, name, arg)));
-    return new Map(online.map((cpu, i) => [cpu, results[i] as TaskResult<Tasks, K>]));
+    const copy = copyArgument(arg);
+    const online = this.cpuControllers.filter((c) => c.isOnline);
+    const results = await Promise.all(online.map((controller) => this.dispatch(controller, name, copy)));
+    return new Map(online.map((controller, i) => [controller.cpu, results[i] as TaskResult<Tasks, K>]));
   }
 
   /** Runs task `name` on the online CPU with the fewest pending tasks. */
   async run<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
     this.checkTaskName(name);
-    let best: CpuThread | null = null;
+    const copy = copyArgument(arg);
+    let best: CpuController | null = null;
     for (let i = 0; i < this.cpus; i++) {
-      const thread = this.threads[(this.nextCpu + i) % this.cpus] ?? null;
-      if (thread !== null && (best === null || thread.pending < best.pending)) best = thread;
+      const controller = this.cpuControllers[(this.nextCpu + i) % this.cpus]!;
+      if (controller.isOnline && (best === null || controller.pending < best.pending)) best = controller;
     }
     if (best === null) throw new CpuOfflineError(-1);
     this.nextCpu = (best.cpu + 1) % this.cpus;
-    return (await this.dispatch(best, name, arg)) as TaskResult<Tasks, K>;
+    return (await this.dispatch(best, name, copy)) as TaskResult<Tasks, K>;
   }
 
   /**
    * Takes CPU `cpu` offline: its queued and running tasks finish, its worker stops, its data
    * stays; each counter's local part on it is folded into the global count (as Linux does).
+   * Runs after the hotplug calls already queued for this CPU (see docs/api.md, "CPU states").
    */
-  async offline(cpu: number): Promise<void> {
-    this.assertUsable('take a CPU offline');
-    const thread = this.threads[checkCpuId('cpu', cpu, this.cpus)] ?? null;
-    if (thread === null) throw new CpuOfflineError(cpu);
-    if (this.onlineCpus().length === 1) {
-      throw new InvalidArgumentError('cpu', cpu, 'a CPU other than the last online one');
+  offline(cpu: number): Promise<void> {
+    try {
+      this.assertUsable('take a CPU offline');
+      const controller = this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!;
+      if (controller.targetOnline && this.cpuControllers.filter((c) => c.targetOnline).length === 1) {
+        throw new InvalidArgumentError('cpu', cpu, 'a CPU other than the last online one');
+      }
+      return controller.offline();
+    } catch (error) {
+      return Promise.reject(error);
     }
-    this.threads[cpu] = null;
-    await thread.stop();
-    this.afterWorkerGone(cpu);
-    for (const counter of this.counters) counter.foldOfflineCpu(cpu);
   }
 
-  /** Brings CPU `cpu` online: a new worker bound to its unit, which kept its data. */
-  async online(cpu: number): Promise<void> {
-    this.assertUsable('bring a CPU online');
-    if (this.threads[checkCpuId('cpu', cpu, this.cpus)] !== null) {
-      throw new InvalidArgumentError('cpu', cpu, 'an offline CPU');
-    }
-    const hello = await this.bringUp(cpu);
-    if (hello.loadError !== null) {
-      const thread = this.threads[cpu];
-      this.threads[cpu] = null;
-      await thread?.stop();
-      throw new TasksLoadError(String(this.options.tasksUrl), hello.loadError);
+  /**
+   * Brings CPU `cpu` online: a new worker bound to its unit, which kept its data. Runs after the
+   * hotplug calls already queued for this CPU: online() while offline() is pending waits for it.
+   */
+  online(cpu: number): Promise<void> {
+    try {
+      this.assertUsable('bring a CPU online');
+      return this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!.online();
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
   /**
    * Fault injection: terminates CPU `cpu`'s worker thread from outside, as a crash would. Its
-   * running task rejects with CpuDiedError and a new worker takes the CPU over.
+   * running task rejects with CpuDiedError, a new worker takes the CPU over and its queued tasks
+   * run there. Resolves once the replacement is up (or the CPU failed).
    */
-  async killCpu(cpu: number): Promise<void> {
-    this.assertUsable('kill a CPU');
-    const thread = this.threads[checkCpuId('cpu', cpu, this.cpus)] ?? null;
-    if (thread === null) throw new CpuOfflineError(cpu);
-    await thread.kill();
+  killCpu(cpu: number): Promise<void> {
+    try {
+      this.assertUsable('kill a CPU');
+      return this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!.kill();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** A percpu_counter: an s32 per CPU plus an s64 global count. */
@@ -371,7 +397,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   stats(): RuntimeStats {
     return {
       allocator: this.allocator.stats(),
-      cpus: this.activity.map((a, cpu) => ({ cpu, online: this.threads[cpu] !== null, ...a })),
+      cpus: this.activity.map((a, cpu) => ({ cpu, online: this.cpuControllers[cpu]!.isOnline, state: this.cpuControllers[cpu]!.state, ...a })),
       counters: this.counters.size,
     };
   }
@@ -399,8 +425,9 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   private async shutdown(): Promise<void> {
-    const threads = this.threads.filter((thread): thread is CpuThread => thread !== null);
-    await Promise.all(threads.map((thread) => thread.stop()));
+    // Every CPU stops after the hotplug calls queued for it (an offline in progress finishes,
+    // its tasks still served), while the allocation service still answers their requests.
+    await Promise.allSettled(this.cpuControllers.map((controller) => controller.stopForClose()));
     this.service.stop();
     for (const [cpu, activity] of this.stats().cpus.entries()) {
       this.cpuLoggers[cpu]!.info(
@@ -408,28 +435,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
         'CPU summary',
       );
     }
-    this.threads.fill(null);
     if (this.robust !== null) for (const leak of this.robust.leaks()) this.logger.warn(leak, 'leak at close');
     this.logger.info({ allocator: this.allocator.stats() }, 'runtime closed');
-  }
-
-  private async bringUp(cpu: number): Promise<HelloReply> {
-    const thread = new CpuThread(
-      new URL(WORKER_URL.href),
-      this.workerData(cpu),
-      this.cpuLoggers[cpu]!,
-      {
-        onDeath: (dead) => {
-          this.activity[dead]!.deaths++;
-          this.afterWorkerGone(dead);
-        },
-      },
-      this.resourceLimits,
-    );
-    this.threads[cpu] = thread;
-    const envelope = await thread.run({ name: TASK_HELLO, arg: null });
-    if (!envelope.ok) throw new PercpuError('PERCPU_TASK_FAILED', `CPU ${cpu} failed to start: ${envelope.error.message}`);
-    return envelope.value as HelloReply;
   }
 
   /** After a worker stopped or died: settle its mailbox and any fold it left half done. */
@@ -443,25 +450,21 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     }
   }
 
-  private async dispatch(thread: CpuThread, name: string, arg: unknown): Promise<unknown> {
-    const activity = this.activity[thread.cpu]!;
-    let envelope;
+  private async dispatch(controller: CpuController, name: string, arg: unknown): Promise<unknown> {
+    const activity = this.activity[controller.cpu]!;
+    let envelope: TaskEnvelope;
     try {
-      envelope = await thread.run({ name, arg });
+      envelope = await controller.submit({ name, arg });
     } catch (error) {
-      // An argument that cannot be copied to the worker fails in postMessage, on this thread:
-      // the task never started and the worker is fine.
-      if (error instanceof Error && error.name === 'DataCloneError') {
-        throw new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions or symbols)');
-      }
-      activity.tasksFailed++;
-      throw new CpuDiedError(thread.cpu, name, error);
+      // The worker died under the task (CpuDiedError), or the CPU could not take it.
+      if (!(error instanceof CpuOfflineError) && !(error instanceof CpuFailedError)) activity.tasksFailed++;
+      throw error;
     }
     activity.tasksRun++;
     if (envelope.ok) return envelope.value;
     activity.tasksFailed++;
-    this.cpuLoggers[thread.cpu]!.warn({ task: name, err: envelope.error }, 'task failed');
-    throw new TaskFailedError(thread.cpu, name, envelope.error);
+    this.cpuLoggers[controller.cpu]!.warn({ task: name, err: envelope.error }, 'task failed');
+    throw new TaskFailedError(controller.cpu, name, envelope.error);
   }
 
   private checkTaskName(name: unknown): void {
@@ -486,7 +489,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       views: this.memory.views,
       control32: this.control32,
       control64: this.control64,
-      onlineCount: () => this.onlineCpus().length,
+      // CPUs whose local part may be unfolded: a CPU going offline still has one until it folds.
+      onlineCount: () => this.cpuControllers.filter((c) => c.mayHoldUnfolded).length,
       release: (counter) => {
         this.counters.delete(counter);
         this.allocator.free(counter.handle.ptr);
@@ -496,6 +500,22 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       },
       assertUsable: (what) => this.assertUsable(what),
     };
+  }
+}
+
+/**
+ * A task argument as it will reach the worker: a structured-clone copy made here, before
+ * dispatch, so an argument that cannot be copied (a function, a getter that throws) is an
+ * InvalidArgumentError with nothing started or counted, and the copy sent cannot fail (its
+ * getters were read once, here).
+ */
+function copyArgument(arg: unknown): unknown {
+  try {
+    return structuredClone(arg);
+  } catch (error) {
+    const invalid = new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)');
+    invalid.cause = error;
+    throw invalid;
   }
 }
 

@@ -62,7 +62,7 @@ async function outcomeOf(call: () => unknown): Promise<unknown> {
 }
 
 describe('Runtime.start with bad options', () => {
-  const MB = 'a number of megabytes above 0';
+  const MB = /a number of megabytes from \d+ to \d+ \(a CPU's worker cannot start with less\)/;
   /** [label, options, expected, the bad value] */
   const cases: readonly (readonly [string, unknown, Expected, unknown])[] = [
     ['options null', null, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'options' }, null],

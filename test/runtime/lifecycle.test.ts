@@ -16,6 +16,7 @@ import {
   Runtime,
   type RuntimeOptions,
   TaskFailedError,
+  TasksLoadError,
 } from 'percpu';
 import { thisCpu } from 'percpu/cpu';
 import {
@@ -179,12 +180,12 @@ describe('a tasks module that fails to load', () => {
   it('start() rejects with PERCPU_TASKS_LOAD_FAILED and the import error', async () => {
     const log = captureLogger('info');
     const error = await rejectionOf(Runtime.start({ cpus: 2, tasks: BROKEN_TASKS, logger: log.logger }));
-    expect(error).toBeInstanceOf(PercpuError);
+    expect(error).toBeInstanceOf(TasksLoadError);
     expect((error as PercpuError).code).toBe('PERCPU_TASKS_LOAD_FAILED');
     expect((error as Error).message).toContain('broken-tasks: this module fails at import');
-    // Both CPUs came up to report the failure, and both were stopped again.
-    expect(log.count('CPU online')).toBe(2);
-    expect(log.count('CPU offline')).toBe(2);
+    // Neither CPU came online: each worker was stopped after it reported the failure.
+    expect(log.count('CPU failed to come online')).toBe(2);
+    expect(log.count('CPU online')).toBe(0);
     expect(log.count('runtime started')).toBe(0);
   });
 

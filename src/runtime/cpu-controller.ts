@@ -1,0 +1,467 @@
+/**
+ * One possible CPU: its state machine (cpu-state.ts), its worker incarnations (one at a time,
+ * worker-incarnation.ts) and its task queue. The runtime owns one controller per possible CPU for
+ * the runtime's whole life; a CPU's unit, counts and activity outlive every worker.
+ *
+ * Context: the coordinator. Nothing here blocks; every wait is bounded (startTimeoutMs,
+ * stopTimeoutMs, and the restart limit), so close() never hangs.
+ */
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { CpuDiedError, CpuFailedError, CpuOfflineError, InvalidArgumentError, TasksLoadError } from '../errors.js';
+import { type CpuState, type CpuTarget, restartDelayMs } from './cpu-state.js';
+import { type CpuWorkerData, type HelloReply, TASK_HELLO, type TaskEnvelope, type TaskMessage } from './messages.js';
+import { WorkerIncarnation } from './worker-incarnation.js';
+
+export interface CpuLifecycleOptions {
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+  readonly maxStartFailures: number;
+  readonly restartBackoffMs: number;
+}
+
+/** What a controller needs from the runtime. */
+export interface CpuControllerHost {
+  readonly workerUrl: URL;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly lifecycle: CpuLifecycleOptions;
+  /** For error messages: the tasks module's URL. */
+  readonly tasksName: string;
+  workerData(cpu: number): CpuWorkerData;
+  /** A worker of this CPU is gone (died or stopped): settle its mailbox and any fold it held. */
+  afterWorkerGone(cpu: number): void;
+  /** A started worker died (counted in the CPU's activity). */
+  countDeath(cpu: number): void;
+  /** No worker will write the CPU's unit until it comes online again: fold its counters. */
+  quiesce(cpu: number): void;
+  /** Before a first start: throws if the memory the process may use cannot hold one more worker. */
+  checkMemoryForWorker(cpu: number): void;
+  /** A worker loaded the tasks module and answered its hello (with the module's task names). */
+  onHello(hello: HelloReply): void;
+  /** A message posted by the worker outside any task (a forwarded log line). */
+  onWorkerMessage(cpu: number, message: unknown): void;
+}
+
+interface QueuedTask {
+  readonly message: TaskMessage;
+  resolve(envelope: TaskEnvelope): void;
+  reject(error: unknown): void;
+}
+
+/** Where the CPU is in its life; the public CpuState is derived from it and `ready`. */
+type Phase = 'offline' | 'failed' | 'starting' | 'running' | 'stopping';
+
+export class CpuController {
+  readonly cpu: number;
+  private readonly host: CpuControllerHost;
+  private readonly log: Logger;
+  private phase: Phase = 'offline';
+  private target: CpuTarget = 'offline';
+  /** The hotplug call that last set `target` (to undo it when that call fails). */
+  private targetSetBy = 0;
+  private nextCallId = 1;
+  /** The tail of this CPU's hotplug calls: each runs after the one before settles. */
+  private calls: Promise<unknown> = Promise.resolve();
+  private incarnation: WorkerIncarnation | null = null;
+  /** The incarnation answered its hello: tasks may run on it. */
+  private ready = false;
+  /** A start of a worker in progress (a first start or a replacement). */
+  private starting: Promise<void> | null = null;
+  private replaceTimer: NodeJS.Timeout | null = null;
+  /** Start failures in a row (failed starts, idle deaths); a completed task resets it. */
+  private startFailures = 0;
+  /** The next death was asked for by killCpu (not a start failure). */
+  private killRequested = false;
+  /** An incarnation whose running task saw it die (the death is the task's, not a start failure). */
+  private diedInTask: WorkerIncarnation | null = null;
+  private readonly queue: QueuedTask[] = [];
+  private running: QueuedTask | null = null;
+  private readonly waiters = new Set<() => void>();
+  /** Deaths of started workers of this CPU since the runtime started. */
+  deaths = 0;
+
+  constructor(cpu: number, host: CpuControllerHost, log: Logger) {
+    this.cpu = cpu;
+    this.host = host;
+    this.log = log;
+  }
+
+  get state(): CpuState {
+    switch (this.phase) {
+      case 'starting':
+        return 'coming-online';
+      case 'running':
+        return this.ready ? 'online' : 'replacing';
+      case 'stopping':
+        return 'going-offline';
+      default:
+        return this.phase;
+    }
+  }
+
+  /** Online, or being replaced, with no offline() pending: the CPU runs tasks. */
+  get isOnline(): boolean {
+    return this.phase === 'running' && this.target === 'online';
+  }
+
+  /** Its target is online: it is online, or will be once the calls queued for it have run. */
+  get targetOnline(): boolean {
+    return this.target === 'online';
+  }
+
+  /** A worker exists or is being started (for the memory check). */
+  get hasWorker(): boolean {
+    return this.phase === 'starting' || this.phase === 'running' || this.phase === 'stopping';
+  }
+
+  /** Its counters' local parts may be non-zero and unfolded: a worker may write them. */
+  get mayHoldUnfolded(): boolean {
+    return this.phase !== 'offline' && this.phase !== 'failed';
+  }
+
+  /** Tasks queued or running (run() picks the CPU with the fewest). */
+  get pending(): number {
+    return this.queue.length + (this.running !== null ? 1 : 0);
+  }
+
+  // ---- hotplug calls ----------------------------------------------------------------------
+
+  /** Brings the CPU online: a new worker on its unit. Checked against the CPU's target. */
+  online(): Promise<void> {
+    if (this.target === 'online') return Promise.reject(new InvalidArgumentError('cpu', this.cpu, 'an offline CPU'));
+    const id = this.setTarget('online');
+    return this.enqueueCall(async () => {
+      try {
+        await this.bringUp();
+      } catch (error) {
+        if (this.targetSetBy === id) this.target = 'offline';
+        throw error;
+      }
+    });
+  }
+
+  /** Takes the CPU offline once its queued and running tasks have finished. */
+  offline(): Promise<void> {
+    if (this.target === 'offline') return Promise.reject(this.notOnlineError());
+    this.setTarget('offline');
+    return this.enqueueCall(() => this.takeDown());
+  }
+
+  /** Terminates the CPU's worker from outside; resolves once the replacement is up (or the CPU failed). */
+  kill(): Promise<void> {
+    if (this.target === 'offline') return Promise.reject(this.notOnlineError());
+    return this.enqueueCall(() => this.killNow());
+  }
+
+  /** Stops the CPU for close(): after the calls queued before, whatever its target. */
+  stopForClose(): Promise<void> {
+    this.setTarget('offline');
+    return this.enqueueCall(async () => {
+      if (this.phase !== 'offline') await this.takeDown();
+    });
+  }
+
+  // ---- tasks --------------------------------------------------------------------------------
+
+  /** Queues a task; resolves to the worker's envelope, rejects if its worker died (CpuDiedError). */
+  submit(message: TaskMessage): Promise<TaskEnvelope> {
+    if (this.target !== 'online' || (this.phase !== 'starting' && this.phase !== 'running')) {
+      return Promise.reject(this.phase === 'failed' ? new CpuFailedError(this.cpu, this.startFailures) : new CpuOfflineError(this.cpu));
+    }
+    return new Promise<TaskEnvelope>((resolve, reject) => {
+      this.queue.push({ message, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Runs the next queued task if the worker is free. */
+  private pump(): void {
+    const incarnation = this.incarnation;
+    if (this.running !== null || !this.ready || incarnation === null) return;
+    if (this.phase !== 'running' && this.phase !== 'stopping') return;
+    const task = this.queue.shift();
+    if (task === undefined) {
+      this.changed();
+      return;
+    }
+    this.running = task;
+    incarnation.run(task.message).then(
+      (envelope) => {
+        this.running = null;
+        // The worker ran a task to its end: it works, so earlier start failures are forgiven.
+        this.startFailures = 0;
+        task.resolve(envelope);
+        this.pump();
+        this.changed();
+      },
+      (error: unknown) => {
+        this.diedInTask = incarnation;
+        this.running = null;
+        task.reject(new CpuDiedError(this.cpu, task.message.name, error));
+        this.pump();
+        this.changed();
+      },
+    );
+  }
+
+  // ---- what the calls do --------------------------------------------------------------------
+
+  private async bringUp(): Promise<void> {
+    if (this.phase !== 'offline' && this.phase !== 'failed') return;
+    this.host.checkMemoryForWorker(this.cpu);
+    this.phase = 'starting';
+    this.startFailures = 0;
+    try {
+      await this.startWorker();
+    } catch (error) {
+      this.phase = 'offline';
+      this.log.error({ err: error }, 'CPU failed to come online');
+      this.rejectQueued(() => new CpuOfflineError(this.cpu));
+      this.changed();
+      throw error;
+    }
+    this.phase = 'running';
+    this.log.info({ threadId: this.incarnation?.threadId ?? -1 }, 'CPU online');
+    this.pump();
+  }
+
+  private async takeDown(): Promise<void> {
+    if (this.phase === 'offline') throw new CpuOfflineError(this.cpu);
+    if (this.phase === 'failed') {
+      // Already stopped and folded when it failed: offline() only records the new target.
+      this.phase = 'offline';
+      return;
+    }
+    this.phase = 'stopping';
+    this.changed();
+    const { stopTimeoutMs } = this.host.lifecycle;
+    const drained = await this.waitUntil(() => this.phase === 'failed' || (this.pending === 0 && this.starting === null), stopTimeoutMs);
+    this.cancelReplacement();
+    const incarnation = this.incarnation;
+    this.incarnation = null;
+    this.ready = false;
+    if (!drained) {
+      this.log.warn({ stopTimeoutMs, queued: this.queue.length }, 'CPU stop timed out: its running task is terminated');
+      this.rejectQueued(() => new CpuOfflineError(this.cpu));
+      await incarnation?.destroy();
+    } else {
+      await incarnation?.close();
+    }
+    if (incarnation !== null) this.host.afterWorkerGone(this.cpu);
+    // A CPU that failed while stopping was folded when it failed.
+    if (!this.hasFailed()) this.host.quiesce(this.cpu);
+    this.phase = 'offline';
+    this.changed();
+    this.log.info({ deaths: this.deaths }, 'CPU offline');
+  }
+
+  private async killNow(): Promise<void> {
+    // A replacement may be starting (after a death the hotplug calls do not see): kill the
+    // worker that comes of it, or report the failure.
+    await this.waitUntil(() => this.phase !== 'running' || this.ready, Infinity);
+    if (this.phase !== 'running' || this.incarnation === null) throw this.notOnlineError();
+    const victim = this.incarnation;
+    this.killRequested = true;
+    await victim.terminate();
+    await this.waitUntil(
+      () => this.incarnation !== victim && (this.phase !== 'running' || (this.ready && this.starting === null)),
+      Infinity,
+    );
+  }
+
+  // ---- workers ------------------------------------------------------------------------------
+
+  /** Starts an incarnation and waits for its hello; throws TasksLoadError if it does not answer well. */
+  private startWorker(): Promise<void> {
+    const attempt = this.startWorkerOnce();
+    this.starting = attempt;
+    const clear = (): void => {
+      if (this.starting === attempt) this.starting = null;
+      this.changed();
+    };
+    attempt.then(clear, clear);
+    return attempt;
+  }
+
+  private async startWorkerOnce(): Promise<void> {
+    const incarnation = new WorkerIncarnation(this.host.workerUrl, this.host.workerData(this.cpu), this.host.resourceLimits, {
+      onDeath: (dead, threadId) => this.onDeath(dead, threadId),
+      onError: (_inc, error) => this.log.error({ err: error }, 'CPU worker error'),
+      onMessage: (_inc, message) => this.host.onWorkerMessage(this.cpu, message),
+    });
+    this.incarnation = incarnation;
+    this.ready = false;
+    const { startTimeoutMs } = this.host.lifecycle;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), startTimeoutMs);
+    });
+    let outcome: TaskEnvelope | 'timeout';
+    try {
+      outcome = await Promise.race([incarnation.run({ name: TASK_HELLO, arg: null }), timedOut]);
+    } catch (error) {
+      // The thread died while starting (onDeath has settled its mailbox); the pool is empty.
+      await incarnation.destroy();
+      throw this.loadError(`its worker exited while loading it (${describeExit(error)})`, error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (outcome === 'timeout') {
+      await this.abandon(incarnation);
+      throw this.loadError(`it did not finish loading within ${startTimeoutMs} ms (option startTimeoutMs)`);
+    }
+    if (!outcome.ok) {
+      await this.abandon(incarnation);
+      throw this.loadError(outcome.error.message);
+    }
+    const hello = outcome.value as HelloReply;
+    if (hello.loadError !== null) {
+      await this.abandon(incarnation);
+      throw this.loadError(hello.loadError);
+    }
+    if (this.incarnation !== incarnation) throw this.loadError('its worker died right after loading');
+    this.ready = true;
+    this.host.onHello(hello);
+  }
+
+  /** Stops an incarnation that never became ready. */
+  private async abandon(incarnation: WorkerIncarnation): Promise<void> {
+    if (this.incarnation === incarnation) this.incarnation = null;
+    await incarnation.destroy();
+    this.host.afterWorkerGone(this.cpu);
+  }
+
+  private loadError(message: string, cause?: unknown): TasksLoadError {
+    return new TasksLoadError(this.host.tasksName, this.cpu, message, cause);
+  }
+
+  private onDeath(dead: WorkerIncarnation, threadId: number): void {
+    if (dead !== this.incarnation) return;
+    const wasReady = this.ready;
+    this.incarnation = null;
+    this.ready = false;
+    // Before anything can start again on this unit: the dead worker's mailbox and fold lock.
+    this.host.afterWorkerGone(this.cpu);
+    if (!wasReady) {
+      // A worker dying while it starts: startWorker() reports it.
+      this.changed();
+      return;
+    }
+    const byKill = this.killRequested;
+    const byTask = this.running !== null || this.diedInTask === dead;
+    this.killRequested = false;
+    this.diedInTask = null;
+    this.deaths++;
+    this.host.countDeath(this.cpu);
+    if (!byKill && !byTask) this.startFailures++;
+    this.log.error({ threadId, deaths: this.deaths, during: byKill ? 'kill' : byTask ? 'task' : 'idle' }, 'CPU worker died');
+    this.scheduleReplacement();
+    this.changed();
+  }
+
+  private scheduleReplacement(): void {
+    if (this.phase !== 'running' && this.phase !== 'stopping') return;
+    if (this.phase === 'stopping' && this.pending === 0) return; // going offline with nothing left to run
+    const { maxStartFailures, restartBackoffMs } = this.host.lifecycle;
+    if (this.startFailures >= maxStartFailures) {
+      this.fail();
+      return;
+    }
+    const delay = restartDelayMs(this.startFailures, restartBackoffMs);
+    this.replaceTimer = setTimeout(() => {
+      this.replaceTimer = null;
+      void this.replace();
+    }, delay);
+  }
+
+  private cancelReplacement(): void {
+    if (this.replaceTimer !== null) clearTimeout(this.replaceTimer);
+    this.replaceTimer = null;
+  }
+
+  private async replace(): Promise<void> {
+    if (this.phase !== 'running' && this.phase !== 'stopping') return;
+    if (this.phase === 'stopping' && this.pending === 0) {
+      this.changed();
+      return;
+    }
+    try {
+      await this.startWorker();
+    } catch (error) {
+      this.startFailures++;
+      this.log.error({ err: error, failures: this.startFailures }, 'CPU worker failed to start');
+      this.scheduleReplacement();
+      return;
+    }
+    this.log.warn({ threadId: this.incarnation?.threadId ?? -1 }, 'CPU worker replaced');
+    this.pump();
+  }
+
+  /** Past the restart limit: no more workers until online() is called again. */
+  private fail(): void {
+    this.phase = 'failed';
+    this.target = 'offline';
+    this.targetSetBy = 0;
+    this.log.error({ failures: this.startFailures, maxStartFailures: this.host.lifecycle.maxStartFailures }, 'CPU failed');
+    this.rejectQueued(() => new CpuFailedError(this.cpu, this.startFailures));
+    this.host.quiesce(this.cpu);
+    this.changed();
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  /** A method, not `phase === 'failed'` inline: the phase changes across awaits. */
+  private hasFailed(): boolean {
+    return this.phase === 'failed';
+  }
+
+  private setTarget(target: CpuTarget): number {
+    const id = this.nextCallId++;
+    this.target = target;
+    this.targetSetBy = id;
+    return id;
+  }
+
+  private enqueueCall(call: () => Promise<void>): Promise<void> {
+    const result = this.calls.then(call);
+    this.calls = result.catch(() => undefined);
+    return result;
+  }
+
+  private notOnlineError(): Error {
+    return this.phase === 'failed' ? new CpuFailedError(this.cpu, this.startFailures) : new CpuOfflineError(this.cpu);
+  }
+
+  private rejectQueued(error: () => Error): void {
+    for (const task of this.queue.splice(0)) task.reject(error());
+  }
+
+  /** Resolves true once `condition` holds (re-checked at every state change), false after `ms`. */
+  private waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
+    if (condition()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const check = (): void => {
+        if (!condition()) return;
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.waiters.add(check);
+      if (Number.isFinite(ms)) {
+        timer = setTimeout(() => {
+          this.waiters.delete(check);
+          resolve(false);
+        }, ms);
+      }
+    });
+  }
+
+  private changed(): void {
+    for (const check of [...this.waiters]) check();
+  }
+}
+
+function describeExit(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
