@@ -170,7 +170,7 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
         cpu: r.cpu,
         ops: r.ops,
         seconds: r.ns / 1e9,
-        opsPerSecond: r.ops / (r.ns / 1e9),
+        opsPerSecond: r.ns > 0 ? r.ops / (r.ns / 1e9) : 0,
         share: totalOps === 0 ? 0 : r.ops / totalOps,
       })),
       counters: checks,
