@@ -39,10 +39,10 @@ export async function runLoggedWorkload<R extends object>(workload: LoggedWorklo
   } finally {
     workload.progress.stop();
     log.close();
+    // From here on a signal ends the process at once, as Node does by default: the log is closed
+    // and the report is about to be printed.
+    signals.dispose();
   }
-  // From here on a signal ends the process at once, as usual: the log is closed, the report is
-  // about to be printed.
-  signals.dispose();
   const interrupted = signals.received();
   const logLines = countLines(log.path);
   if (workload.json) console.log(JSON.stringify({ ...report, interrupted, log: log.path, logLines }, null, 2));
