@@ -5,6 +5,7 @@
  */
 import { thisCpu } from '../cpu/index.js';
 import { Prng } from '../util/prng.js';
+import { type StopFlag, stopRaised, stopView } from './stop-flag.js';
 
 /** A counter object: `fields` u64 counters at ptr, ptr + 8, ... */
 export interface CounterObject {
@@ -23,6 +24,8 @@ export interface CountArg {
   readonly ownFields: number;
   /** Static u64 where this CPU publishes how many operations it has done (for progress). */
   readonly progressPtr: number;
+  /** Raised by the coordinator on SIGINT/SIGTERM: return early with what was done (stop-flag.ts). */
+  readonly stop: StopFlag;
 }
 
 export interface CountResult {
@@ -34,7 +37,7 @@ export interface CountResult {
   readonly own: readonly { readonly object: CounterObject; readonly expected: number[] }[];
 }
 
-/** Operations between checks of the clock, the progress word and the allocation schedule. */
+/** Operations between checks of the clock, the stop flag, the progress word and the allocation schedule. */
 const SLICE = 1 << 16;
 /** Byte counts a MIB update adds to its second field, as bigints made once. */
 const SIZES = Array.from({ length: 64 }, (_, i) => BigInt(64 + i * 23));
@@ -56,6 +59,7 @@ export async function count(arg: CountArg): Promise<CountResult> {
   const prng = new Prng((arg.seed ^ Math.imul(thisCpu.id + 1, 0x9e3779b1)) >>> 0);
   const targets = arg.objects.map(target);
   const progress = thisCpu.cell(arg.progressPtr, 'u64');
+  const stop = stopView(arg.stop);
   const own: { object: CounterObject; expected: number[] }[] = [];
   const deadline = arg.ops > 0 ? Infinity : Date.now() + arg.seconds * 1000;
   const totalOps = arg.ops > 0 ? arg.ops : Infinity;
@@ -64,7 +68,8 @@ export async function count(arg: CountArg): Promise<CountResult> {
   let done = 0;
   let slice = 0;
   const start = process.hrtime.bigint();
-  while (done < totalOps && Date.now() < deadline) {
+  // A stop is noticed within one slice; every slice is whole, so `expected` is exactly what was done.
+  while (done < totalOps && Date.now() < deadline && !stopRaised(stop)) {
     if (own.length < arg.ownObjects && slice % allocEvery === allocEvery - 1) {
       const ptr = await thisCpu.alloc(arg.ownFields * 8, 8);
       if (ptr !== null) {

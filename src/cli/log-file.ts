@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 
 export interface LogFile {
@@ -14,15 +14,20 @@ export interface LogFile {
   close(): void;
 }
 
-/** The default log path: a fresh file under the OS temp directory. */
+/**
+ * The default log path: a fresh file in the CLI's own directory under the OS temp directory,
+ * which is created here if need be. (A path the user gives is never given a directory: see
+ * writableFile in usage.ts.)
+ */
 export function defaultLogPath(command: string): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  return join(tmpdir(), 'percpu', `${command}-${stamp}-${process.pid}.ndjson`);
+  const dir = join(tmpdir(), 'percpu');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${command}-${stamp}-${process.pid}.ndjson`);
 }
 
 export function openLogFile(path: string, level: string): LogFile {
   const absolute = resolve(path);
-  mkdirSync(dirname(absolute), { recursive: true });
   const destination = pino.destination({ dest: absolute, sync: true, append: false });
   const logger = pino({ level }, destination);
   return {

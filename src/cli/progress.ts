@@ -1,6 +1,8 @@
 /**
  * A progress bar on stderr, only when stderr is a terminal and the output is not --json
  * (cli-progress does the drawing).
+ *
+ * Context: main thread.
  */
 import { SingleBar } from 'cli-progress';
 
@@ -21,12 +23,17 @@ export function startProgress(total: number, unit: string, enabled: boolean): Pr
     clearOnComplete: true,
   });
   bar.start(total, 0, { rate: '0' });
+  let stopped = false;
   return {
     update(value: number): void {
+      if (stopped) return;
       const seconds = (performance.now() - started) / 1000;
       bar.update(Math.min(value, total), { rate: seconds > 0 ? Math.round(value / seconds).toLocaleString('en-US') : '0' });
     },
+    /** Idempotent: a signal stops the bar early, the end of the run stops it again. */
     stop(): void {
+      if (stopped) return;
+      stopped = true;
       bar.stop();
     },
   };

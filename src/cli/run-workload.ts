@@ -9,6 +9,7 @@ import type { PercpuAllocator } from '../allocator/allocator.js';
 import type { AllocatorStats } from '../allocator/stats.js';
 import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
+import { type StopFlag, newStopFlag, stopRaised, stopView } from './stop-flag.js';
 import type * as CountingTasks from './counting-tasks.js';
 import type { CounterObject, CountResult } from './counting-tasks.js';
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   readonly onProgress?: (opsDone: number) => void;
   /** Called with the runtime after the workload, before anything is freed (for `map`). */
   readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
+  /** Raised to stop the CPUs early (SIGINT/SIGTERM); the report then covers what ran. */
+  readonly stop?: StopFlag;
 }
 
 export interface CpuRunReport {
@@ -67,6 +70,8 @@ export interface RunReport {
   /** Live allocations left after freeing everything the workload allocated (must be 0). */
   readonly leaks: number;
   readonly verified: boolean;
+  /** The stop flag was raised before the CPUs finished: the counts cover what they did. */
+  readonly stopped: boolean;
 }
 
 /** Fields of a MIB-like structure (Linux's IP MIB has tens of u64 counters). */
@@ -78,6 +83,7 @@ const TASKS = new URL('./counting-tasks.js', import.meta.url);
 
 export async function runWorkload(options: RunOptions): Promise<RunReport> {
   const prng = new Prng(options.seed);
+  const stop = options.stop ?? newStopFlag();
   const rt = await Runtime.start<typeof CountingTasks>({
     cpus: options.cpus,
     online: options.online,
@@ -110,11 +116,13 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
         ownObjects: OWN_OBJECTS_PER_CPU,
         ownFields: MIB_FIELDS,
         progressPtr,
+        stop,
       });
     } finally {
       if (timer !== null) clearInterval(timer);
     }
     const wallSeconds = (performance.now() - started) / 1000;
+    const stopped = stopRaised(stopView(stop));
     const perCpuResults = [...results.values()];
     const totalOps = perCpuResults.reduce((sum, r) => sum + r.ops, 0);
     options.onProgress?.(totalOps);
@@ -162,7 +170,7 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
         cpu: r.cpu,
         ops: r.ops,
         seconds: r.ns / 1e9,
-        opsPerSecond: r.ops / (r.ns / 1e9),
+        opsPerSecond: r.ns > 0 ? r.ops / (r.ns / 1e9) : 0,
         share: totalOps === 0 ? 0 : r.ops / totalOps,
       })),
       counters: checks,
@@ -173,6 +181,7 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
       allocator,
       leaks: allocator.nrCurAlloc,
       verified: true,
+      stopped,
     };
   } finally {
     await rt.close();

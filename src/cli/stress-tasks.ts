@@ -15,6 +15,7 @@
 import type { CounterHandle } from '../counter/handle.js';
 import { InvalidFreeError, thisCpu } from '../cpu/index.js';
 import { Prng } from '../util/prng.js';
+import { type StopFlag, stopRaised, stopView } from './stop-flag.js';
 
 /** Most live areas one CPU holds at once. */
 export const TABLE_CAPACITY = 256;
@@ -58,6 +59,8 @@ export interface StressArg {
   readonly killAt: number | null;
   /** The run's percpu_counter (rt.counter().handle). */
   readonly counter: CounterHandle;
+  /** Raised by the coordinator on SIGINT/SIGTERM: stop between two operations (stop-flag.ts). */
+  readonly stop: StopFlag;
 }
 
 export interface StressResult {
@@ -188,7 +191,13 @@ export async function stress(arg: StressArg): Promise<StressResult> {
   thisCpu.write(killMe, 'u32', 0);
   const prng = new Prng((arg.seed ^ Math.imul(cpu + 1, 0x2545f491) ^ Math.imul(done + 1, 0x61c88647)) >>> 0);
   const countOnce = countingBurst(arg.counter);
-  while (done < arg.ops) {
+  const stop = stopView(arg.stop);
+  let killRequested = false;
+  // A planned fault strikes as soon as the operation count reaches it, even when this task starts
+  // with every operation done (its worker's predecessor finished them before it died): so every
+  // planned fault is injected. A stop, checked first, ends the task between two operations.
+  for (;;) {
+    if (stopRaised(stop)) break;
     if (arg.faultAt !== null && arg.faultKind !== null && done >= arg.faultAt) {
       countOnce();
       await die(arg.faultKind);
@@ -196,7 +205,9 @@ export async function stress(arg: StressArg): Promise<StressResult> {
     if (arg.killAt !== null && done >= arg.killAt) {
       countOnce();
       thisCpu.write(killMe, 'u32', 1);
+      killRequested = true;
     }
+    if (done >= arg.ops) break;
     const live = state.liveSlots();
     const empty = state.emptySlot();
     if (empty >= 0 && (live.length === 0 || prng.next() < 0.55)) {
@@ -209,9 +220,9 @@ export async function stress(arg: StressArg): Promise<StressResult> {
     thisCpu.write(state.ops, 'u32', done);
   }
   countOnce();
-  if (arg.killAt !== null) {
-    thisCpu.write(killMe, 'u32', 1);
-    // The coordinator kills this worker within milliseconds; wait for it.
+  if (killRequested) {
+    // The coordinator kills this worker within milliseconds; wait for it. (Stopped before the
+    // planned kill, the task returns instead: no kill was asked for.)
     for (;;) await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return { cpu, opsDone: done };

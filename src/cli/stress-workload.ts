@@ -10,6 +10,7 @@ import type { AllocatorStats } from '../allocator/stats.js';
 import { CpuDiedError } from '../errors.js';
 import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
+import { type StopFlag, newStopFlag, stopRaised, stopView } from './stop-flag.js';
 import type * as StressTasks from './stress-tasks.js';
 import { COUNT_PER_TASK, type FaultKind, STRESS_STATICS } from './stress-tasks.js';
 
@@ -26,6 +27,8 @@ export interface StressOptions {
   readonly onProgress?: (opsDone: number) => void;
   /** Called with the allocator before the CPUs free the areas they still hold (for `map`). */
   readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
+  /** Raised to stop the CPUs early (SIGINT/SIGTERM); the report then covers what ran. */
+  readonly stop?: StopFlag;
 }
 
 /** The ways a fault kills a worker: three from inside the task, one from outside. */
@@ -51,14 +54,25 @@ export interface StressReport {
    * lost (expected minus the smaller of the two; a sum above expected is a failure too).
    */
   readonly counts: { readonly expected: string; readonly perCpu: string; readonly counter: string; readonly lost: string };
+  /** Faults asked for (--faults). */
+  readonly faultsRequested: number;
+  /** The same as faultsRequested (its older name, kept for scripts that read it). */
   readonly faultsPlanned: number;
+  /** Faults injected, by kind, and in all; fewer than requested fails the run (unless stopped). */
   readonly faultsInjected: Readonly<Record<AnyFaultKind, number>>;
+  readonly faultsInjectedTotal: number;
   readonly deaths: number;
   readonly verified: boolean;
   readonly verifyError: string | null;
   readonly seconds: number;
   readonly allocator: AllocatorStats;
+  /** Operations the CPUs did (at most cpus × opsPerCpu; fewer when stopped). */
+  readonly opsDone: number;
+  /** The stop flag was raised before the CPUs finished: the report covers what they did. */
+  readonly stopped: boolean;
   readonly ok: boolean;
+  /** Why ok is false, one sentence each (empty when ok). */
+  readonly problems: readonly string[];
 }
 
 const TASKS = new URL('./stress-tasks.js', import.meta.url);
@@ -70,12 +84,17 @@ interface PlannedFault {
   readonly kind: AnyFaultKind;
 }
 
-/** Spreads `faults` deaths over the CPUs and the run, cycling through the kinds. */
+/**
+ * Spreads `faults` deaths over the CPUs and the run, cycling through the kinds. A fault strikes
+ * between two of a CPU's operations, after operation 1 .. ops - 1: with one operation per CPU
+ * there is no such point and none is planned (the run then fails: fewer injected than requested).
+ */
 function planFaults(faults: number, cpus: number, ops: number, prng: Prng): PlannedFault[][] {
   const plan: PlannedFault[][] = Array.from({ length: cpus }, () => []);
+  if (ops < 2) return plan;
   for (let i = 0; i < faults; i++) {
     const cpu = i % cpus;
-    plan[cpu]!.push({ cpu, at: prng.int(1, Math.max(1, ops - 1)), kind: FAULT_KINDS[i % FAULT_KINDS.length]! });
+    plan[cpu]!.push({ cpu, at: prng.int(1, ops - 1), kind: FAULT_KINDS[i % FAULT_KINDS.length]! });
   }
   for (const list of plan) list.sort((a, b) => a.at - b.at);
   return plan;
@@ -84,6 +103,7 @@ function planFaults(faults: number, cpus: number, ops: number, prng: Prng): Plan
 export async function runStress(options: StressOptions): Promise<StressReport> {
   const prng = new Prng(options.seed);
   const plan = planFaults(options.faults, options.cpus, options.ops, prng);
+  const stop = options.stop ?? newStopFlag();
   const started = performance.now();
   const rt = await Runtime.start<typeof StressTasks>({
     cpus: options.cpus,
@@ -133,10 +153,11 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
             faultKind: (inside?.kind ?? null) as FaultKind | null,
             killAt: next?.kind === 'terminate' ? next.at : null,
             counter: counter.handle,
+            stop,
           });
           tasksEnded++;
           if (killer !== null) clearInterval(killer);
-          if (faults.length === 0 || opsDone(cpu) >= options.ops) return;
+          if (faults.length === 0 || opsDone(cpu) >= options.ops || stopRaised(stopView(stop))) return;
         } catch (error) {
           if (killer !== null) clearInterval(killer);
           if (!(error instanceof CpuDiedError)) throw error;
@@ -146,6 +167,8 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
             injected[next.kind]++;
             faults.shift();
           }
+          // Stopped: the planned faults still to come are not injected, the CPU is not restarted.
+          if (stopRaised(stopView(stop))) return;
         }
       }
     };
@@ -154,7 +177,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     } finally {
       if (timer !== null) clearInterval(timer);
     }
-    options.onProgress?.(rt.sum(opsPtr, 'u32'));
+    const stopped = stopRaised(stopView(stop));
+    const opsTotal = rt.sum(opsPtr, 'u32');
+    options.onProgress?.(opsTotal);
     options.beforeCleanup?.(rt.allocator);
     await rt.runOnEach('release');
     const expected = BigInt(tasksEnded * COUNT_PER_TASK);
@@ -179,6 +204,18 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     // free).
     const served = rt.stats().cpus;
     const leaks = allocator.nrCurAlloc;
+    const faultsInjectedTotal = FAULT_KINDS.reduce((sum, kind) => sum + injected[kind], 0);
+    const problems: string[] = [];
+    if (violations > 0) problems.push(`${violations} violations: areas overlapped or were not zeroed`);
+    if (leaks > 0) problems.push(`${leaks} areas leaked after every CPU freed what it held`);
+    if (!countsExact) problems.push(`counts: expected ${expected}, per-CPU u64 ${perCpu}, percpu_counter ${counterSum}`);
+    if (verifyError !== null) problems.push(`verify() failed: ${verifyError}`);
+    if (faultsInjectedTotal < options.faults && !stopped) {
+      problems.push(
+        `only ${faultsInjectedTotal} of ${options.faults} requested faults were injected` +
+          (options.ops < 2 ? ': a fault strikes between two of a CPU\'s operations, and --ops 1 has none (use --ops 2 or more)' : ''),
+      );
+    }
     return {
       cpus: options.cpus,
       opsPerCpu: options.ops,
@@ -192,14 +229,19 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       violations,
       leaks,
       counts: { expected: String(expected), perCpu: String(perCpu), counter: String(counterSum), lost: String(expected > smaller ? expected - smaller : 0n) },
+      faultsRequested: options.faults,
       faultsPlanned: options.faults,
       faultsInjected: injected,
+      faultsInjectedTotal,
       deaths,
       verified: verifyError === null,
       verifyError,
       seconds: (performance.now() - started) / 1000,
       allocator,
-      ok: violations === 0 && leaks === 0 && countsExact && verifyError === null,
+      opsDone: opsTotal,
+      stopped,
+      ok: problems.length === 0,
+      problems,
     };
   } finally {
     await rt.close();

@@ -3,7 +3,7 @@
  * (exit 2) whose message names the flag, the value and what is allowed.
  */
 import { InvalidArgumentError as CommanderArgumentError } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { MAX_CPUS } from '../runtime/options.js';
@@ -54,22 +54,33 @@ function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A parser for a file the command writes (--log, --out): checked before the workload runs, so a
- * path that cannot be written is a usage error, not a crash at the end. Not empty, not a
- * directory, and in a directory that exists (with `createDirs`, one that can be created: its
- * nearest existing ancestor is a directory).
+ * The parser of every flag naming a file the command writes (`--log` of run and stress, `--out`
+ * of map), one rule for all: checked before the workload runs, so a path that cannot be written
+ * is a usage error, not a crash at the end or a directory made behind the user's back. Not empty,
+ * not a directory, not an existing file that cannot be written, and in a directory that exists
+ * and can be written. The CLI creates no directory for a path it is given (it creates only its
+ * own default log directory under the temp directory).
  */
-export function writableFile(createDirs: boolean): (value: string) => string {
-  return (value: string): string => {
-    if (value.trim() === '') throw new CommanderArgumentError(`Expected a file path, got "${value}".`);
-    const absolute = resolve(value);
-    if (isDirectory(absolute)) throw new CommanderArgumentError(`Expected a file path, got the directory "${value}".`);
-    let parent = dirname(absolute);
-    if (createDirs) while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
-    if (!isDirectory(parent)) {
-      throw new CommanderArgumentError(`Expected a file in ${createDirs ? 'a directory that exists or can be created' : 'an existing directory'}, got "${value}".`);
-    }
-    return value;
-  };
+export function writableFile(value: string): string {
+  if (value.trim() === '') throw new CommanderArgumentError(`Expected a file path, got "${value}".`);
+  const absolute = resolve(value);
+  if (isDirectory(absolute)) throw new CommanderArgumentError(`Expected a file path, got the directory "${value}".`);
+  const parent = dirname(absolute);
+  if (!isDirectory(parent)) {
+    throw new CommanderArgumentError(`Expected a file in an existing directory (no directory is created), got "${value}".`);
+  }
+  if (!canWrite(parent) || (existsSync(absolute) && !canWrite(absolute))) {
+    throw new CommanderArgumentError(`Expected a file this user can write, got "${value}".`);
+  }
+  return value;
 }

@@ -51,6 +51,56 @@ describe('percpu stress', () => {
   });
 });
 
+interface FaultsJson {
+  faultsRequested: number;
+  faultsInjectedTotal: number;
+  faultsInjected: Record<string, number>;
+  deaths: number;
+  violations: number;
+  leaks: number;
+  ok: boolean;
+  problems: string[];
+}
+
+describe('percpu stress --faults: requested and injected faults', () => {
+  it('fails (exit 1, saying why) when fewer faults were injected than requested: --ops 1 has no point between two operations', async () => {
+    const result = await runCli(['stress', '--cpus', '2', '--ops', '1', '--faults', '5', '--json', '--log', join(tempDir(), 'short.ndjson')]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as FaultsJson;
+    expect(report.faultsRequested).toBe(5);
+    expect(report.faultsInjectedTotal).toBe(0);
+    expect(report.deaths).toBe(0);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      "only 0 of 5 requested faults were injected: a fault strikes between two of a CPU's operations, and --ops 1 has none (use --ops 2 or more)",
+    ]);
+    // Everything else verified: the only failure is the faults.
+    expect(report.violations).toBe(0);
+    expect(report.leaks).toBe(0);
+  });
+
+  it('prints requested and injected faults and the reason it failed', async () => {
+    const result = await runCli(['stress', '--cpus', '2', '--ops', '1', '--faults', '5', '--log', join(tempDir(), 'short-text.ndjson')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('faults             requested 5, injected 0 (exit 0, throw 0, oom 0, terminate 0), worker deaths 0  <- fewer than requested');
+    expect(result.stdout).toContain('result             FAILED: only 0 of 5 requested faults were injected');
+  });
+
+  it('injects every requested fault even when a CPU finishes its operations before its next fault (--ops 2 --faults 8)', async () => {
+    // CPU 1 gets throw, terminate, throw, terminate, all after operation 1: a worker killed from
+    // outside may finish operation 2 before the kill lands, and the next fault must still strike.
+    const result = await runCli(['stress', '--cpus', '2', '--ops', '2', '--faults', '8', '--json', '--log', join(tempDir(), 'eight.ndjson')]);
+    const report = JSON.parse(result.stdout) as FaultsJson;
+    expect(report.problems).toEqual([]);
+    expect(result.code).toBe(0);
+    expect(report.faultsRequested).toBe(8);
+    expect(report.faultsInjectedTotal).toBe(8);
+    expect(report.faultsInjected).toEqual({ exit: 2, throw: 2, oom: 2, terminate: 2 });
+    expect(report.deaths).toBe(8);
+    expect(report.ok).toBe(true);
+  });
+});
+
 describe('percpu map', () => {
   it('prints percpu_stats and draws one row per chunk with every live area', async () => {
     const dir = tempDir();

@@ -5,6 +5,8 @@
  * flags; these are the remaining kinds of bad number. Every run has a fresh working directory, so
  * a flag that were wrongly accepted could not leave files behind in the repository.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../cli/run-cli.js';
 
@@ -34,6 +36,8 @@ const CASES: readonly (readonly [string, string, string])[] = [
   ['stress', '--faults <n>', 'Infinity'],
   ['stress', '--faults <n>', '1.5'],
   ['stress', '--log <file>', '/'],
+  ['stress', '--log <file>', '/no-such-directory/stress.log'],
+  ['run', '--log <file>', '/no-such-directory/run.log'],
   ['stress', '--log-level <level>', 'WARN'],
   ['map', '--cpus <n>', '0'],
   ['map', '--ops <n>', '-5'],
@@ -49,5 +53,24 @@ describe.concurrent('bad flag values exit 2 naming the flag and the value', () =
     expect(result.stderr).toContain(`option '${flag}' argument '${value}' is invalid`);
     // The value is quoted once more in what is allowed.
     expect(result.stderr).toContain(`"${value}"`);
+  });
+});
+
+/** Every flag naming a file the command writes. */
+const OUTPUT_FLAGS: readonly (readonly [string, string])[] = [
+  ['run', '--log <file>'],
+  ['stress', '--log <file>'],
+  ['map', '--out <file>'],
+];
+
+describe.concurrent('every output path flag has one rule: its directory must exist, none is created', () => {
+  it.each(OUTPUT_FLAGS)('percpu %s %s missing-dir/x', async (command, flag) => {
+    const cwd = tempDir();
+    const value = join('missing-dir', 'deeper', 'x.out');
+    const result = await runCli([command, flag.split(' ')[0]!, value], cwd);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`option '${flag}' argument '${value}' is invalid. Expected a file in an existing directory (no directory is created), got "${value}".`);
+    expect(existsSync(join(cwd, 'missing-dir'))).toBe(false);
   });
 });

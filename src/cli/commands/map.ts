@@ -28,7 +28,7 @@ export interface MapFlags {
 export function addMapOptions(command: Command): Command {
   return command
     .addOption(new Option('--after <workload>', 'the workload to run first').choices(['stress', 'run']).default('stress'))
-    .option('--out <file>', 'where to write the SVG picture', writableFile(false), 'percpu-map.svg')
+    .option('--out <file>', 'where to write the SVG picture', writableFile, 'percpu-map.svg')
     .option('--cpus <n>', 'CPUs of the workload', cpusFlag, 2)
     .option('--ops <n>', 'operations per CPU (default: 2000 for stress, 2,000,000 for run)', integerIn(1, 1e12))
     .option('--seed <n>', 'seed of the workload', integerIn(0, 2 ** 32 - 1), 1)

@@ -5,6 +5,7 @@ import { renderConsoleTable } from '../../util/table.js';
 import { defaultLogPath } from '../log-file.js';
 import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
+import type { StopSignal } from '../signals.js';
 import { type RunReport, runWorkload } from '../run-workload.js';
 import { EXIT_USAGE, cpusFlag, defaultCpus, integerIn, logLevel, secondsUpTo, writableFile } from '../usage.js';
 
@@ -31,7 +32,7 @@ export function addRunOptions(command: Command): Command {
     .option('--ops <n>', 'operations per CPU', integerIn(1, 1e12), DEFAULT_RUN_OPS)
     .option('--seconds <s>', 'run for this long instead of --ops', secondsUpTo(86_400))
     .option('--seed <n>', 'seed of the pseudo-random choices', integerIn(0, 2 ** 32 - 1), 1)
-    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile(true))
+    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
     .option('--json', 'print one JSON document instead of tables');
 }
@@ -44,9 +45,12 @@ export function checkRunFlags(flags: RunFlags): string | null {
   return null;
 }
 
-function printRunReport(report: RunReport, logPath: string, logLines: number): void {
+function printRunReport(report: RunReport, logPath: string, logLines: number, interrupted: StopSignal | null): void {
   const mode = report.opsPerCpu !== null ? `${int(report.opsPerCpu)} ops per CPU` : `${report.seconds} s`;
   console.log(`percpu run: ${report.cpus} possible CPUs, ${report.online} online, ${mode}, seed ${report.seed}\n`);
+  if (interrupted !== null) {
+    console.log(`INTERRUPTED by ${interrupted}: the CPUs stopped early; this partial report covers the operations that ran, verified as in a full run\n`);
+  }
   console.log(
     renderConsoleTable({
       title: 'Per CPU',
@@ -74,6 +78,11 @@ function printRunReport(report: RunReport, logPath: string, logLines: number): v
     `allocator: ${int(a.nrAlloc)} allocations, ${int(a.nrDealloc)} frees, peak ${int(a.nrMaxAlloc)} live, ${a.nrMaxChunks} chunks at most, ${a.populatedPages} pages populated (${bytes(a.populatedBytes)}), leaks ${report.leaks}, verify ${report.verified ? 'OK' : 'FAILED'}`,
   );
   console.log(`log: ${logPath} (${logLines} lines; read it with: npx pino-pretty < ${logPath})`);
+  if (interrupted !== null) {
+    const requested = report.opsPerCpu === null ? '' : ` of ${int(report.opsPerCpu * report.online)} requested`;
+    const verdict = report.exact && report.leaks === 0 && report.verified ? 'verified' : 'NOT verified';
+    console.log(`result: INTERRUPTED by ${interrupted} after ${int(report.totalOps)} operations${requested}; what ran ${verdict}`);
+  }
 }
 
 export async function runCommand(flags: RunFlags): Promise<number> {
@@ -93,7 +102,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     logLevel: flags.logLevel,
     json: flags.json === true,
     progress,
-    run: (logger) =>
+    run: (logger, stop) =>
       runWorkload({
         cpus: flags.cpus,
         online,
@@ -102,6 +111,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
         seconds: flags.seconds ?? 0,
         seed: flags.seed,
         logger,
+        stop,
         onProgress: (done) => progress.update(byTime ? Math.round((performance.now() - started) / 100) / 10 : done),
       }),
     print: printRunReport,

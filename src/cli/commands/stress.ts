@@ -5,6 +5,7 @@ import { bytes, int } from '../../util/format.js';
 import { defaultLogPath } from '../log-file.js';
 import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
+import type { StopSignal } from '../signals.js';
 import { type StressReport, runStress } from '../stress-workload.js';
 import { cpusFlag, defaultCpus, integerIn, logLevel, writableFile } from '../usage.js';
 
@@ -26,27 +27,33 @@ export function addStressOptions(command: Command): Command {
     .option('--seed <n>', 'seed of the pseudo-random choices (runs are reproducible)', integerIn(0, 2 ** 32 - 1), 1)
     .option('--max-size <bytes>', `largest allocation, 1 to ${DEFAULT_UNIT_SIZE} (the unit size)`, integerIn(1, DEFAULT_UNIT_SIZE), 4096)
     .option('--faults <n>', 'worker deaths to inject (process.exit, exception in a timer, out of heap, terminate)', integerIn(0, 1e6), 0)
-    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile(true))
+    .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
     .option('--json', 'print one JSON document instead of text');
 }
 
-function printStressReport(r: StressReport, logPath: string, logLines: number): void {
+function printStressReport(r: StressReport, logPath: string, logLines: number, interrupted: StopSignal | null): void {
   const kinds = Object.entries(r.faultsInjected).map(([kind, n]) => `${kind} ${n}`).join(', ');
   console.log(`percpu stress: ${r.cpus} CPUs × ${int(r.opsPerCpu)} operations, max size ${bytes(r.maxSize)}, seed ${r.seed}\n`);
+  if (interrupted !== null) {
+    console.log(`INTERRUPTED by ${interrupted}: the CPUs stopped early; this partial report covers the operations that ran, verified as in a full run\n`);
+  }
+  console.log(`operations         ${int(r.opsDone)} of ${int(r.opsPerCpu * r.cpus)}`);
   console.log(`allocations        ${int(r.allocations)}`);
   console.log(`frees              ${int(r.frees)}`);
   console.log(`bytes allocated    ${bytes(Number(r.bytes))}`);
   console.log(`peak live          ${int(r.peakLive)}`);
   console.log(`out of space       ${int(r.failedAllocations)}`);
-  console.log(`faults injected    ${r.deaths} of ${r.faultsPlanned} (${kinds})`);
+  const short = r.faultsInjectedTotal < r.faultsRequested && !r.stopped ? '  <- fewer than requested' : '';
+  console.log(`faults             requested ${r.faultsRequested}, injected ${r.faultsInjectedTotal} (${kinds}), worker deaths ${r.deaths}${short}`);
   console.log(`violations         ${r.violations}${r.violations === 0 ? '' : '  <- areas overlapped or were not zeroed'}`);
   console.log(`leaks              ${r.leaks}`);
   const c = r.counts;
   console.log(`counts             expected ${int(Number(c.expected))}, per-CPU u64 ${int(Number(c.perCpu))}, percpu_counter ${int(Number(c.counter))}, lost ${c.lost}`);
   console.log(`verify()           ${r.verified ? 'OK' : `FAILED: ${r.verifyError ?? ''}`}`);
   console.log(`duration           ${r.seconds.toFixed(2)} s`);
-  console.log(`result             ${r.ok ? 'OK' : 'FAILED'}`);
+  const verdict = r.ok ? 'OK' : `FAILED: ${r.problems.join('; ')}`;
+  console.log(`result             ${interrupted === null ? verdict : `INTERRUPTED by ${interrupted}; what ran: ${verdict}`}`);
   console.log(`log: ${logPath} (${logLines} lines)`);
 }
 
@@ -57,7 +64,7 @@ export async function stressCommand(flags: StressFlags): Promise<number> {
     logLevel: flags.logLevel,
     json: flags.json === true,
     progress,
-    run: (logger) =>
+    run: (logger, stop) =>
       runStress({
         cpus: flags.cpus,
         ops: flags.ops,
@@ -65,6 +72,7 @@ export async function stressCommand(flags: StressFlags): Promise<number> {
         maxSize: flags.maxSize,
         faults: flags.faults,
         logger,
+        stop,
         onProgress: (done) => progress.update(done),
       }),
     print: printStressReport,
