@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { CpuDiedError, CpuFailedError, CpuOfflineError, InvalidArgumentError, TasksLoadError } from '../errors.js';
 import { type CpuState, type CpuTarget, restartDelayMs } from './cpu-state.js';
 import { type CpuWorkerData, type HelloReply, TASK_HELLO, type TaskEnvelope, type TaskMessage } from './messages.js';
-import { WorkerIncarnation } from './worker-incarnation.js';
+import { WorkerIncarnation, type WorkerExit, describeExit } from './worker-incarnation.js';
 
 export interface CpuLifecycleOptions {
   readonly startTimeoutMs: number;
@@ -63,8 +63,6 @@ export class CpuController {
   /** The tail of this CPU's hotplug calls: each runs after the one before settles. */
   private calls: Promise<unknown> = Promise.resolve();
   private incarnation: WorkerIncarnation | null = null;
-  /** The incarnation answered its hello: tasks may run on it. */
-  private ready = false;
   /** A start of a worker in progress (a first start or a replacement). */
   private starting: Promise<void> | null = null;
   private replaceTimer: NodeJS.Timeout | null = null;
@@ -72,6 +70,8 @@ export class CpuController {
   private startFailures = 0;
   /** The next death was asked for by killCpu (not a start failure). */
   private killRequested = false;
+  /** killCpu calls not yet done: their worker is doomed, so no new task starts on it. */
+  private pendingKills = 0;
   /** An incarnation whose running task saw it die (the death is the task's, not a start failure). */
   private diedInTask: WorkerIncarnation | null = null;
   private readonly queue: QueuedTask[] = [];
@@ -91,12 +91,18 @@ export class CpuController {
       case 'starting':
         return 'coming-online';
       case 'running':
-        return this.ready ? 'online' : 'replacing';
+        if (this.target === 'offline') return 'going-offline'; // an offline() is queued
+        return this.workerReady ? 'online' : 'replacing';
       case 'stopping':
         return 'going-offline';
       default:
         return this.phase;
     }
+  }
+
+  /** The current incarnation answered its hello and is not dying. */
+  private get workerReady(): boolean {
+    return this.incarnation?.usable ?? false;
   }
 
   /** Online, or being replaced, with no offline() pending: the CPU runs tasks. */
@@ -150,7 +156,15 @@ export class CpuController {
   /** Terminates the CPU's worker from outside; resolves once the replacement is up (or the CPU failed). */
   kill(): Promise<void> {
     if (this.target === 'offline') return Promise.reject(this.notOnlineError());
-    return this.enqueueCall(() => this.killNow());
+    this.pendingKills++;
+    return this.enqueueCall(async () => {
+      try {
+        await this.killNow();
+      } finally {
+        this.pendingKills--;
+        this.pump();
+      }
+    });
   }
 
   /** Stops the CPU for close(): after the calls queued before, whatever its target. */
@@ -177,8 +191,10 @@ export class CpuController {
   /** Runs the next queued task if the worker is free. */
   private pump(): void {
     const incarnation = this.incarnation;
-    if (this.running !== null || !this.ready || incarnation === null) return;
+    if (this.running !== null || incarnation === null || !incarnation.usable) return;
     if (this.phase !== 'running' && this.phase !== 'stopping') return;
+    // A killCpu call is queued: its victim is this worker, so the next task waits for the next one.
+    if (this.pendingKills > 0) return;
     const task = this.queue.shift();
     if (task === undefined) {
       this.changed();
@@ -195,6 +211,9 @@ export class CpuController {
         this.changed();
       },
       (error: unknown) => {
+        // piscina rejects a task only when its thread died: submit nothing more to it (its
+        // 'exit', handled in onDeath, follows).
+        incarnation.dying = true;
         this.diedInTask = incarnation;
         this.running = null;
         task.reject(new CpuDiedError(this.cpu, task.message.name, error));
@@ -239,7 +258,6 @@ export class CpuController {
     this.cancelReplacement();
     const incarnation = this.incarnation;
     this.incarnation = null;
-    this.ready = false;
     if (!drained) {
       this.log.warn({ stopTimeoutMs, queued: this.queue.length }, 'CPU stop timed out: its running task is terminated');
       this.rejectQueued(() => new CpuOfflineError(this.cpu));
@@ -258,13 +276,13 @@ export class CpuController {
   private async killNow(): Promise<void> {
     // A replacement may be starting (after a death the hotplug calls do not see): kill the
     // worker that comes of it, or report the failure.
-    await this.waitUntil(() => this.phase !== 'running' || this.ready, Infinity);
+    await this.waitUntil(() => this.phase !== 'running' || this.workerReady, Infinity);
     if (this.phase !== 'running' || this.incarnation === null) throw this.notOnlineError();
     const victim = this.incarnation;
     this.killRequested = true;
     await victim.terminate();
     await this.waitUntil(
-      () => this.incarnation !== victim && (this.phase !== 'running' || (this.ready && this.starting === null)),
+      () => this.incarnation !== victim && (this.phase !== 'running' || (this.workerReady && this.starting === null)),
       Infinity,
     );
   }
@@ -285,26 +303,32 @@ export class CpuController {
 
   private async startWorkerOnce(): Promise<void> {
     const incarnation = new WorkerIncarnation(this.host.workerUrl, this.host.workerData(this.cpu), this.host.resourceLimits, {
-      onDeath: (dead, threadId) => this.onDeath(dead, threadId),
+      onDeath: (dead, exit) => this.onDeath(dead, exit),
       onError: (_inc, error) => this.log.error({ err: error }, 'CPU worker error'),
       onMessage: (_inc, message) => this.host.onWorkerMessage(this.cpu, message),
     });
     this.incarnation = incarnation;
-    this.ready = false;
     const { startTimeoutMs } = this.host.lifecycle;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), startTimeoutMs);
     });
-    let outcome: TaskEnvelope | 'timeout';
+    const hello = incarnation.run({ name: TASK_HELLO, arg: null });
+    // A thread that dies before it is ready fails no task in piscina: its exit is watched here.
+    const died = incarnation.exited.then((exit): { died: WorkerExit } => ({ died: exit }));
+    let outcome: TaskEnvelope | 'timeout' | { died: WorkerExit };
     try {
-      outcome = await Promise.race([incarnation.run({ name: TASK_HELLO, arg: null }), timedOut]);
-    } catch (error) {
-      // The thread died while starting (onDeath has settled its mailbox); the pool is empty.
-      await incarnation.destroy();
-      throw this.loadError(`its worker exited while loading it (${describeExit(error)})`, error);
+      outcome = await Promise.race([hello, timedOut, died]);
+    } catch {
+      outcome = { died: await incarnation.exited };
     } finally {
       clearTimeout(timer);
+    }
+    if (typeof outcome === 'object' && 'died' in outcome) {
+      // onDeath has settled its mailbox; the hello may still sit in the pool's queue.
+      await incarnation.destroy();
+      if (this.incarnation === incarnation) this.incarnation = null;
+      throw this.loadError(`its worker exited while loading it (${describeExit(outcome.died)})`, outcome.died.error ?? outcome.died);
     }
     if (outcome === 'timeout') {
       await this.abandon(incarnation);
@@ -314,14 +338,14 @@ export class CpuController {
       await this.abandon(incarnation);
       throw this.loadError(outcome.error.message);
     }
-    const hello = outcome.value as HelloReply;
-    if (hello.loadError !== null) {
+    const reply = outcome.value as HelloReply;
+    if (reply.loadError !== null) {
       await this.abandon(incarnation);
-      throw this.loadError(hello.loadError);
+      throw this.loadError(reply.loadError);
     }
     if (this.incarnation !== incarnation) throw this.loadError('its worker died right after loading');
-    this.ready = true;
-    this.host.onHello(hello);
+    incarnation.ready = true;
+    this.host.onHello(reply);
   }
 
   /** Stops an incarnation that never became ready. */
@@ -335,11 +359,10 @@ export class CpuController {
     return new TasksLoadError(this.host.tasksName, this.cpu, message, cause);
   }
 
-  private onDeath(dead: WorkerIncarnation, threadId: number): void {
+  private onDeath(dead: WorkerIncarnation, exit: WorkerExit): void {
     if (dead !== this.incarnation) return;
-    const wasReady = this.ready;
+    const wasReady = dead.ready;
     this.incarnation = null;
-    this.ready = false;
     // Before anything can start again on this unit: the dead worker's mailbox and fold lock.
     this.host.afterWorkerGone(this.cpu);
     if (!wasReady) {
@@ -354,7 +377,10 @@ export class CpuController {
     this.deaths++;
     this.host.countDeath(this.cpu);
     if (!byKill && !byTask) this.startFailures++;
-    this.log.error({ threadId, deaths: this.deaths, during: byKill ? 'kill' : byTask ? 'task' : 'idle' }, 'CPU worker died');
+    this.log.error(
+      { threadId: dead.threadId, deaths: this.deaths, during: byKill ? 'kill' : byTask ? 'task' : 'idle', exitCode: exit.code, err: exit.error },
+      'CPU worker died',
+    );
     this.scheduleReplacement();
     this.changed();
   }
@@ -462,6 +488,3 @@ export class CpuController {
   }
 }
 
-function describeExit(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

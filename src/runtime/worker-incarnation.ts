@@ -3,18 +3,29 @@
  * that never starts a thread by itself. `minThreads: 0` is what makes that so: piscina replaces a
  * dead thread only up to minThreads, and otherwise starts one only when a task is submitted. So a
  * CPU's controller (cpu-controller.ts) decides when a replacement starts (after a back-off, or
- * never), and one incarnation never becomes two threads on the same unit.
+ * never), and one incarnation never becomes two threads on the same unit: once its thread has
+ * died, nothing is submitted to its pool again.
+ *
+ * Its end is the thread's own 'exit' event, which comes after the thread has stopped running
+ * (so the dead worker can no longer write its mailbox) and also for a thread that dies before it
+ * was ready, which piscina does not report.
  *
  * Context: the coordinator.
  */
 import { Piscina } from 'piscina';
-import type { ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { CpuWorkerData, TaskEnvelope, TaskMessage } from './messages.js';
 
+/** How a thread ended: its exit code and the error it died of, if any. */
+export interface WorkerExit {
+  readonly code: number;
+  readonly error: unknown;
+}
+
 export interface IncarnationEvents {
-  /** The thread ended without being asked to (a crash, a kill from outside). Called once. */
-  onDeath(incarnation: WorkerIncarnation, threadId: number): void;
-  /** An error with no task to fail (an exception in a timer between tasks). */
+  /** The thread exited without being asked to (a crash, a kill from outside). Called once. */
+  onDeath(incarnation: WorkerIncarnation, exit: WorkerExit): void;
+  /** An error piscina reports with no task to fail and no death (an unexpected message). */
   onError(incarnation: WorkerIncarnation, error: unknown): void;
   /** A message the worker posted outside any task (forwarded log lines). */
   onMessage(incarnation: WorkerIncarnation, message: unknown): void;
@@ -22,14 +33,25 @@ export interface IncarnationEvents {
 
 export class WorkerIncarnation {
   private readonly pool: Piscina<TaskMessage, TaskEnvelope>;
-  /** Set once the thread died or is being stopped: later deaths of this pool are not reported. */
-  private ended = false;
-  /** Set when the controller stops the thread itself (close, destroy): its errors are expected. */
+  private readonly events: IncarnationEvents;
+  private thread: Worker | null = null;
+  /** The last error the thread emitted (an uncaught exception, running out of heap). */
+  private lastError: unknown = undefined;
+  /** Set when the controller stops the thread itself (close, destroy): its exit is no death. */
   private stopped = false;
-  /** threadId of the thread, once piscina reports it ready (workerDestroy may report -1). */
-  threadId = -1;
+  private resolveExit: (exit: WorkerExit) => void = () => undefined;
+  /** Settles when the thread has exited, for whatever reason. */
+  readonly exited: Promise<WorkerExit>;
+  /** The thread answered its hello: it loaded the tasks module. */
+  ready = false;
+  /** A task on it rejected: the thread is dying (its exit follows); nothing more is submitted. */
+  dying = false;
 
   constructor(workerUrl: URL, data: CpuWorkerData, resourceLimits: ResourceLimits | undefined, events: IncarnationEvents) {
+    this.events = events;
+    this.exited = new Promise<WorkerExit>((resolve) => {
+      this.resolveExit = resolve;
+    });
     this.pool = new Piscina<TaskMessage, TaskEnvelope>({
       filename: workerUrl.href,
       minThreads: 0,
@@ -43,42 +65,71 @@ export class WorkerIncarnation {
       workerData: data,
       ...(resourceLimits !== undefined ? { resourceLimits } : {}),
     });
-    this.pool.on('workerCreate', (worker: { id: number }) => {
-      this.threadId = worker.id;
-    });
-    this.pool.on('workerDestroy', () => {
-      if (this.ended) return;
-      this.ended = true;
-      events.onDeath(this, this.threadId);
-    });
+    // piscina emits 'error' for an error no task can take; an EventEmitter without a listener
+    // would throw it. A thread's own errors are reported with its death instead.
     this.pool.on('error', (error: unknown) => {
-      if (!this.stopped) events.onError(this, error);
+      if (!this.stopped && error !== this.lastError) events.onError(this, error);
     });
     this.pool.on('message', (message: unknown) => events.onMessage(this, message));
   }
 
-  /** Runs one task (the first one starts the thread); rejects only if the thread died. */
+  /** Its thread's id, or -1 before the first task started it. */
+  get threadId(): number {
+    return this.thread?.threadId ?? -1;
+  }
+
+  /** Ready, and not dying: a task may be submitted. */
+  get usable(): boolean {
+    return this.ready && !this.dying;
+  }
+
+  /** Runs one task; the first one starts the thread. Rejects only if the thread died. */
   run(message: TaskMessage): Promise<TaskEnvelope> {
-    return this.pool.run(message);
+    const task = this.pool.run(message);
+    // pool.run() created the thread synchronously (no thread yet, maxThreads 1).
+    if (this.thread === null) {
+      const thread = this.pool.threads[0];
+      if (thread !== undefined) this.attach(thread);
+    }
+    return task;
+  }
+
+  private attach(thread: Worker): void {
+    this.thread = thread;
+    thread.on('error', (error: unknown) => {
+      this.lastError = error;
+    });
+    // Listeners run in the order added: piscina's own (which fails the running task) first.
+    thread.once('exit', (code: number) => {
+      const exit: WorkerExit = { code, error: this.lastError };
+      this.resolveExit(exit);
+      if (!this.stopped) this.events.onDeath(this, exit);
+    });
   }
 
   /** Terminates the thread from outside, as a crash would (onDeath follows). */
   async terminate(): Promise<void> {
-    const thread = this.pool.threads[0];
-    if (thread !== undefined) await thread.terminate();
+    await this.thread?.terminate();
   }
 
   /** Lets the running task finish, then stops the thread. No onDeath. */
   async close(): Promise<void> {
-    this.ended = true;
     this.stopped = true;
     await this.pool.close();
   }
 
-  /** Stops the thread now; a running task rejects. No onDeath. */
+  /** Stops the thread now; a running or queued task rejects. No onDeath. */
   async destroy(): Promise<void> {
-    this.ended = true;
     this.stopped = true;
     await this.pool.destroy();
   }
+}
+
+/** A thread's end, for messages: "exit code 3", or the error it died of. */
+export function describeExit(exit: WorkerExit): string {
+  if (exit.error instanceof Error) {
+    const code = (exit.error as { code?: unknown }).code;
+    return `${typeof code === 'string' ? `${code}: ` : ''}${exit.error.message}`;
+  }
+  return `exit code ${exit.code}`;
 }

@@ -203,10 +203,14 @@ describe('a tasks module that fails to load', () => {
         child.on('error', reject);
         child.on('close', (code, signal) => resolve({ code, signal, stdout }));
       });
-    const [broken, counting] = await Promise.all([run('broken'), run('counting')]);
-    expect(broken.signal).toBeNull(); // not killed by the 20 s timeout: it exited by itself
-    expect(broken.code).toBe(0);
-    expect(JSON.parse(broken.stdout)).toMatchObject({ started: false, code: 'PERCPU_TASKS_LOAD_FAILED' });
+    const [broken, hang, counting] = await Promise.all([run('broken'), run('hang'), run('counting')]);
+    for (const failed of [broken, hang]) {
+      expect(failed.signal).toBeNull(); // not killed by the 20 s timeout: it exited by itself
+      expect(failed.code).toBe(0);
+      expect(JSON.parse(failed.stdout)).toMatchObject({ started: false, code: 'PERCPU_TASKS_LOAD_FAILED' });
+    }
+    // A module whose loading never finishes is stopped at startTimeoutMs (300 ms in the program).
+    expect((JSON.parse(hang.stdout) as { message: string }).message).toContain('did not finish loading within 300 ms');
     expect(counting.signal).toBeNull();
     expect(counting.code).toBe(0);
     expect(JSON.parse(counting.stdout)).toMatchObject({ started: true });
