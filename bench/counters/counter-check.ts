@@ -9,7 +9,7 @@
  *
  * Context: the coordinator (main thread); the loops run on CPU 0's worker.
  */
-import { Runtime } from '../../src/runtime/runtime.js';
+import { Runtime } from 'percpu';
 import { intFlag } from '../lib/args.js';
 import { median } from '../lib/timing.js';
 import type * as Tasks from './counter-check-tasks.js';
