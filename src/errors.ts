@@ -22,7 +22,8 @@ export type PercpuErrorCode =
   | 'PERCPU_INSUFFICIENT_MEMORY'
   | 'PERCPU_CLOSED'
   | 'PERCPU_NOT_ON_CPU'
-  | 'PERCPU_TASKS_LOAD_FAILED';
+  | 'PERCPU_TASKS_LOAD_FAILED'
+  | 'PERCPU_COUNTER_DESTROYED';
 
 export class PercpuError extends Error {
   readonly code: PercpuErrorCode;
@@ -66,7 +67,8 @@ export type InvalidFreeReason =
   | 'no-chunk' // inside the area, but in no live chunk
   | 'hidden' // inside the first chunk's static region (or another area that is never freed)
   | 'not-allocated' // in free space: never allocated, or already freed (a double free)
-  | 'interior'; // inside a live allocation, but not at its start
+  | 'interior' // inside a live allocation, but not at its start
+  | 'owned-by-counter'; // a percpu_counter's local part: freed by counter.destroy(), never by free()
 
 /** `free(offset)` of anything but the start of a live allocation. */
 export class InvalidFreeError extends PercpuError {
@@ -221,5 +223,22 @@ export class InsufficientMemoryError extends PercpuError {
     this.name = 'InsufficientMemoryError';
     this.needed = needed;
     this.available = available;
+  }
+}
+
+/**
+ * A CPU used a percpu_counter that was destroyed: its handle (`thisCpu.counter(handle)`) or a
+ * CPU-side counter made from it. Nothing was added.
+ */
+export class CounterDestroyedError extends PercpuError {
+  readonly slot: number;
+
+  constructor(slot: number) {
+    super(
+      'PERCPU_COUNTER_DESTROYED',
+      `The counter in slot ${slot} was destroyed: its handle and every CPU-side counter made from it can no longer add (nothing was added)`,
+    );
+    this.name = 'CounterDestroyedError';
+    this.slot = slot;
   }
 }

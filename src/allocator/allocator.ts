@@ -3,14 +3,15 @@
  *
  *   every possible CPU's area has the same layout:
  *
- *        chunk 0                         chunk 1          chunk 2
- *   c0 | static | reserved | dynamic | | u1 of chunk 1 | | ...
- *   c1 | static | reserved | dynamic | | u1 of chunk 1 | | ...
+ *        chunk 0                                chunk 1          chunk 2
+ *   c0 | guard | static | reserved | dynamic | | u1 of chunk 1 | | ...
+ *   c1 | guard | static | reserved | dynamic | | u1 of chunk 1 | | ...
  *   ...
  *
  * A chunk is one unit (unitSize bytes) at the same offset in every CPU's area: chunk k covers
- * offsets [k * unitSize, (k + 1) * unitSize). The first chunk starts with the static variables
- * (declared before start) and the reserved region; both use the same offsets as dynamic areas.
+ * offsets [k * unitSize, (k + 1) * unitSize). The first chunk starts with the NULL guard
+ * (NULL_GUARD bytes never handed out, so no allocation is ever at offset 0), the static variables
+ * (declared before start) and the reserved region; all use the same offsets as dynamic areas.
  * An allocation is found once, in the chunk's bitmaps, and stands for every CPU.
  *
  * Search: chunks sit in slots by their largest free run (slots.ts). A request of `bits` aligned
@@ -31,6 +32,7 @@ import {
   MIN_ALLOC_SHIFT,
   MIN_ALLOC_SIZE,
   MIN_UNIT_SIZE,
+  NULL_GUARD,
   PAGE_SHIFT,
   PAGE_SIZE,
   isPowerOfTwo,
@@ -65,7 +67,7 @@ export interface AllocatorOptions {
   readonly unitSize: number;
   /** Bytes of address space per CPU: a multiple of unitSize, at most 4 GiB - 8 KiB. */
   readonly areaSize: number;
-  /** Bytes of static variables at the start of the first chunk (rounded up to 4). Default 0. */
+  /** Bytes of static variables in the first chunk, after the NULL guard (rounded up to 4). Default 0. */
   readonly staticSize?: number;
   /** Bytes of the reserved region after the static one (rounded up to 4). Default 0. */
   readonly reservedSize?: number;
@@ -123,9 +125,14 @@ export class PercpuAllocator {
   /** log2(unitSize): offset >>> unitShift is the offset's chunk index. */
   private readonly unitShift: number;
   readonly maxChunks: number;
-  /** Static region: offsets [0, staticSize). Reserved region: [staticSize, dynamicStart). */
+  /**
+   * The first chunk's fixed regions: the NULL guard [0, NULL_GUARD), the static region
+   * [NULL_GUARD, reservedStart) of staticSize bytes, the reserved region [reservedStart,
+   * dynamicStart) of reservedSize bytes.
+   */
   readonly staticSize: number;
   readonly reservedSize: number;
+  readonly reservedStart: number;
   readonly dynamicStart: number;
 
   /** @internal Chunks by index; undefined where no chunk lives. */
@@ -174,16 +181,17 @@ export class PercpuAllocator {
     this.unitBits = this.unitSize >>> MIN_ALLOC_SHIFT;
     this.unitShift = 31 - Math.clz32(this.unitSize);
     this.maxChunks = areaSize / this.unitSize;
-    // The first chunk needs at least one page of dynamic space after static + reserved.
-    const maxFixed = this.unitSize - PAGE_SIZE;
+    // The first chunk needs at least one page of dynamic space after guard + static + reserved.
+    const maxFixed = this.unitSize - PAGE_SIZE - NULL_GUARD;
     this.staticSize = checkByteCount('staticSize', options.staticSize, maxFixed);
     this.reservedSize = checkByteCount('reservedSize', options.reservedSize, maxFixed);
-    this.dynamicStart = this.staticSize + this.reservedSize;
-    if (this.dynamicStart > maxFixed) {
+    this.reservedStart = NULL_GUARD + this.staticSize;
+    this.dynamicStart = this.reservedStart + this.reservedSize;
+    if (this.staticSize + this.reservedSize > maxFixed) {
       throw new InvalidArgumentError(
         'staticSize + reservedSize',
-        this.dynamicStart,
-        `at most unitSize - ${PAGE_SIZE} (${maxFixed}), leaving the first chunk a page of dynamic space`,
+        this.staticSize + this.reservedSize,
+        `at most unitSize - ${PAGE_SIZE} - ${NULL_GUARD} (${maxFixed}), leaving the first chunk its NULL guard and a page of dynamic space`,
       );
     }
     // Checked now: a zeroer that is not one would otherwise throw in the middle of alloc(),
@@ -208,11 +216,12 @@ export class PercpuAllocator {
     this.emptyChunks.add(this.firstChunk);
     this.reservedChunk =
       this.reservedSize > 0
-        ? new Chunk(0, this.unitBits, this.staticSize >>> MIN_ALLOC_SHIFT, dynamicStartBit)
+        ? new Chunk(0, this.unitBits, this.reservedStart >>> MIN_ALLOC_SHIFT, dynamicStartBit)
         : null;
     // Static variables are in use from the start: their pages count as populated. They are
-    // still zero, and nothing allocates over them.
-    if (this.staticSize > 0) this.pages.markUsed(0, this.staticSize);
+    // still zero, and nothing allocates over them. (The guard alone is never written, so it does
+    // not populate its page; it stays hidden, as the static region does.)
+    if (this.staticSize > 0) this.pages.markUsed(NULL_GUARD, this.staticSize);
   }
 
   /**
@@ -270,7 +279,7 @@ export class PercpuAllocator {
 
   /**
    * Frees the live area that starts at `offset`. Throws InvalidFreeError, changing nothing, for
-   * anything else: an offset outside the area, inside the static region, in free space (never
+   * anything else: an offset outside the area, inside the NULL guard or the static region, in free space (never
    * allocated or already freed) or inside an area.
    */
   free(offset: number): void {
@@ -310,7 +319,7 @@ export class PercpuAllocator {
     const index = offset >>> this.unitShift;
     let chunk = this.chunks[index];
     if (chunk === undefined) return null;
-    if (index === 0 && this.reservedChunk !== null && offset >= this.staticSize && offset < this.dynamicStart) {
+    if (index === 0 && this.reservedChunk !== null && offset >= this.reservedStart && offset < this.dynamicStart) {
       chunk = this.reservedChunk;
     }
     const bit = (offset & (this.unitSize - 1)) >>> MIN_ALLOC_SHIFT;
@@ -526,7 +535,7 @@ export class PercpuAllocator {
     if (chunk === undefined) {
       throw new InvalidFreeError(offset, 'no-chunk', `chunk ${index} holds no allocations`);
     }
-    if (index === 0 && this.reservedChunk !== null && offset >= this.staticSize && offset < this.dynamicStart) {
+    if (index === 0 && this.reservedChunk !== null && offset >= this.reservedStart && offset < this.dynamicStart) {
       chunk = this.reservedChunk;
     }
     const state = chunk.stateAt(bitOff);
@@ -534,7 +543,7 @@ export class PercpuAllocator {
       case 'area-start':
         return { chunk, bitOff };
       case 'hidden':
-        throw new InvalidFreeError(offset, 'hidden', 'it lies in the static region, which is never freed');
+        throw new InvalidFreeError(offset, 'hidden', 'it lies in the NULL guard or the static region, which are never freed');
       case 'free':
         throw new InvalidFreeError(
           offset,

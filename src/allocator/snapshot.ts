@@ -53,8 +53,9 @@ export function snapshotChunks(allocator: PercpuAllocator): ChunkPicture[] {
     pictures.push({
       index: chunk.index,
       unitSize: allocator.unitSize,
-      staticRange: first && allocator.staticSize > 0 ? [0, allocator.staticSize] : null,
-      reservedRange: first && allocator.reservedSize > 0 ? [allocator.staticSize, allocator.dynamicStart] : null,
+      // The static range includes the NULL guard before it: both are hidden, never handed out.
+      staticRange: first && allocator.staticSize > 0 ? [0, allocator.reservedStart] : null,
+      reservedRange: first && allocator.reservedSize > 0 ? [allocator.reservedStart, allocator.dynamicStart] : null,
       areas: allocated,
       populated: Array.from({ length: chunk.nrBlocks }, (_, page) => allocator.pages.isPopulated(firstPage + page)),
       stats: chunkStats(chunk, allocator.pages, false),

@@ -4,6 +4,8 @@
  * - ptr: offset of the per-CPU local part, an s32 in every CPU's area (written only by its CPU).
  * - slot: index of the global count in the control buffer (an s64 updated with Atomics.add).
  * - batch: a CPU folds its local part into the global count when it reaches ±batch.
+ * - generation: the slot's generation word when the counter was made (control-layout.ts); once
+ *   the counter is destroyed the word moves on, and the handle is refused.
  */
 import { InvalidArgumentError } from '../errors.js';
 
@@ -11,6 +13,7 @@ export interface CounterHandle {
   readonly ptr: number;
   readonly slot: number;
   readonly batch: number;
+  readonly generation: number;
 }
 
 /** Largest batch: the local part is an s32, so |local| < batch must fit. */
@@ -30,9 +33,10 @@ export function checkCounterHandle(value: unknown): CounterHandle {
     h === null ||
     !Number.isInteger(h.ptr) ||
     !Number.isInteger(h.slot) ||
-    !Number.isInteger(h.batch)
+    !Number.isInteger(h.batch) ||
+    !Number.isInteger(h.generation)
   ) {
-    throw new InvalidArgumentError('counter', value, 'a counter handle ({ ptr, slot, batch }) from rt.counter().handle');
+    throw new InvalidArgumentError('counter', value, 'a counter handle ({ ptr, slot, batch, generation }) from rt.counter().handle');
   }
   return h as CounterHandle;
 }

@@ -28,7 +28,10 @@ export interface CounterHost {
   readonly control32: Int32Array;
   readonly control64: BigInt64Array;
   onlineCount(): number;
-  /** Frees the counter's per-CPU part and its slot. */
+  /**
+   * Destroys the counter: checks first (throws, changing nothing), then moves the slot's
+   * generation on and frees its per-CPU part and slot once no task that might hold the handle runs.
+   */
   release(counter: PercpuCounter): void;
   assertUsable(what: string): void;
 }
@@ -157,11 +160,14 @@ export class PercpuCounter {
     if (locked) this.unlock();
   }
 
-  /** Frees the counter; using it afterwards throws. */
+  /**
+   * Frees the counter; using it afterwards throws, here and on every CPU (CounterDestroyedError).
+   * All or nothing: a destroy() that throws has changed nothing.
+   */
   destroy(): void {
     this.check('destroy');
-    this.destroyed = true;
     this.host.release(this);
+    this.destroyed = true;
   }
 
   get isDestroyed(): boolean {

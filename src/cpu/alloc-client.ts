@@ -41,7 +41,10 @@ import type { CpuBinding } from './binding.js';
  */
 const REPLY_SPINS = 2000;
 
-/** Reasons of InvalidFreeError in the order the coordinator encodes them in MB_RESULT. */
+/**
+ * Reasons of InvalidFreeError in the order the coordinator encodes them in MB_RESULT. New reasons
+ * go at the end, so the indexes of the others never change.
+ */
 export const FREE_REASONS: readonly InvalidFreeReason[] = [
   'outside-area',
   'unaligned',
@@ -49,6 +52,7 @@ export const FREE_REASONS: readonly InvalidFreeReason[] = [
   'hidden',
   'not-allocated',
   'interior',
+  'owned-by-counter',
 ];
 
 export interface Reply {

@@ -10,9 +10,32 @@
  *   3. local = 0                              plain store to our own unit
  *   4. Atomics.store(fold lock = 0)
  * The coordinator's exact sum holds the same lock, so it never sees a fold half done.
+ *
+ * Destroyed counters: every add (and local()) first compares the slot's generation word
+ * (control-layout.ts) with the generation in the handle, with a plain load, and throws
+ * CounterDestroyedError once the word has moved on. A plain load is enough, for three reasons:
+ *   - the coordinator moves the word on with Atomics.add (seq-cst) before destroy() returns, so
+ *     the new value is in coherent memory before anything else happens; a load that reads memory
+ *     afterwards sees it. A task dispatched after the destroy even has it ordered before its start
+ *     (the message that starts the task is sent after the store and received before the task runs);
+ *   - the compiler cannot keep the word in a register across adds: between two loads of it an add
+ *     stores to the local part through another Int32Array (or folds, with atomics), and nothing
+ *     tells the compiler the two views do not share a buffer;
+ *   - a load that still returns the old generation (an add that races with the destroy) is
+ *     harmless: the runtime does not hand the destroyed counter's slot and local part to anyone
+ *     until every task that might hold the handle has ended (the quarantine, runtime.ts), so such
+ *     an add only reaches memory no newer counter uses.
+ * No ordering beyond that is needed: the generation guards no other data.
  */
-import { InvalidArgumentError } from '../errors.js';
-import { COUNTER_SLOT, FOLD_LOCK_FREE, SLOT_LOCK_BYTE, SLOT_READER_WAITING_BYTE, counterSlotByte } from '../memory/control-layout.js';
+import { CounterDestroyedError, InvalidArgumentError } from '../errors.js';
+import {
+  FOLD_LOCK_FREE,
+  MAX_COUNTERS,
+  SLOT_LOCK_BYTE,
+  SLOT_READER_WAITING_BYTE,
+  counterSlotByte,
+  generationIndex,
+} from '../memory/control-layout.js';
 import { elementIndex } from '../memory/pointer.js';
 import { type CounterHandle, MAX_BATCH, checkCounterHandle } from '../counter/handle.js';
 import type { CpuBinding } from './binding.js';
@@ -39,8 +62,11 @@ class CpuCounterImpl implements CpuCounter {
   private readonly readerWaitingIdx: number;
   private readonly batch: number;
   private readonly lockTag: number;
+  /** control32 index of the slot's generation word, and the generation this counter belongs to. */
+  private readonly generationIdx: number;
+  private readonly generation: number;
 
-  constructor(binding: CpuBinding, handle: CounterHandle) {
+  constructor(binding: CpuBinding, handle: CounterHandle, generationIdx: number) {
     this.handle = handle;
     this.locals = binding.views.s32;
     this.index = elementIndex(handle.ptr, 's32', binding.areaSize);
@@ -52,29 +78,43 @@ class CpuCounterImpl implements CpuCounter {
     this.readerWaitingIdx = (slotByte + SLOT_READER_WAITING_BYTE) / 4;
     this.batch = handle.batch;
     this.lockTag = binding.cpu + 1;
+    this.generationIdx = generationIdx;
+    this.generation = handle.generation;
   }
 
   add(amount: number): void {
     if (!Number.isSafeInteger(amount)) throw new InvalidArgumentError('amount', amount, 'a safe integer');
+    // A plain load (see the file header): has the counter been destroyed?
+    if (this.control32[this.generationIdx] !== this.generation) throw this.destroyed();
     const value = this.locals[this.index]! + amount;
     if (value >= this.batch || value <= -this.batch) this.fold(value);
     else this.locals[this.index] = value;
   }
 
   inc(): void {
+    // A plain load (see the file header): has the counter been destroyed?
+    if (this.control32[this.generationIdx] !== this.generation) throw this.destroyed();
     const value = this.locals[this.index]! + 1;
     if (value >= this.batch) this.fold(value);
     else this.locals[this.index] = value;
   }
 
   dec(): void {
+    // A plain load (see the file header): has the counter been destroyed?
+    if (this.control32[this.generationIdx] !== this.generation) throw this.destroyed();
     const value = this.locals[this.index]! - 1;
     if (value <= -this.batch) this.fold(value);
     else this.locals[this.index] = value;
   }
 
   local(): number {
+    // A plain load (see the file header): a destroyed counter's memory may be someone else's.
+    if (this.control32[this.generationIdx] !== this.generation) throw this.destroyed();
     return this.locals[this.index]!;
+  }
+
+  private destroyed(): CounterDestroyedError {
+    return new CounterDestroyedError(this.handle.slot);
   }
 
   private fold(value: number): void {
@@ -96,7 +136,8 @@ export function makeCpuCounter(binding: CpuBinding, value: unknown): CpuCounter 
   const handle = checkCounterHandle(value);
   // A slot outside the control buffer's counter slots would make a fold's atomics throw, or
   // (negative) add into the CPUs' mailboxes; a batch out of range would overflow the s32 local.
-  const slots = (binding.control32.byteLength - counterSlotByte(binding.cpus, 0)) / COUNTER_SLOT;
+  // A plain read: the coordinator wrote the slot count before this worker started.
+  const slots = binding.control32[MAX_COUNTERS]!;
   if (handle.slot < 0 || handle.slot >= slots || handle.batch < 1 || handle.batch > MAX_BATCH) {
     throw new InvalidArgumentError(
       'counter',
@@ -104,5 +145,8 @@ export function makeCpuCounter(binding: CpuBinding, value: unknown): CpuCounter 
       `a counter handle from rt.counter().handle (slot from 0 to ${slots - 1}, batch from 1 to ${MAX_BATCH})`,
     );
   }
-  return new CpuCounterImpl(binding, handle);
+  const generationIdx = generationIndex(binding.cpus, slots, handle.slot);
+  // A plain load, as on every add (see the file header): a handle of a destroyed counter.
+  if (binding.control32[generationIdx] !== handle.generation) throw new CounterDestroyedError(handle.slot);
+  return new CpuCounterImpl(binding, handle, generationIdx);
 }

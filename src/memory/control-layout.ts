@@ -4,6 +4,12 @@
  * data never lives here, and nothing here is touched on the thisCpu update path.
  *
  *   | header (128) | mailbox cpu 0 (128) | mailbox cpu 1 | ... | counter slot 0 (16) | slot 1 | ...
+ *     ... | slot maxCounters-1 | (to a CONTROL_LINE boundary) | generation 0 (4) | generation 1 | ...
+ *
+ * The generation words (one s32 per counter slot) are apart from the slots, on lines of their
+ * own: a CPU reads its counter's generation on every add, and the slots' lines are written by
+ * every fold; generations are written only when a counter is destroyed, so their lines stay
+ * shared in every CPU's cache.
  *
  * All indexes below are Int32Array indexes (4-byte words) unless the name says otherwise.
  */
@@ -20,6 +26,11 @@ export const CONTROL_LINE_WORDS = CONTROL_LINE / 4;
 export const DOORBELL = 0;
 /** Header word 1: set to 1 when the runtime closes, so CPUs stop posting requests. */
 export const CLOSING = 1;
+/**
+ * Header word 2: the number of counter slots (option maxCounters), written once by the
+ * coordinator before any worker starts (starting a worker orders it before the worker's reads).
+ */
+export const MAX_COUNTERS = 2;
 
 /** Word index of CPU `cpu`'s mailbox. */
 export function mailboxIndex(cpu: number): number {
@@ -84,7 +95,18 @@ export function counterSlotByte(cpus: number, slot: number): number {
   return CONTROL_LINE * (1 + cpus) + COUNTER_SLOT * slot;
 }
 
-/** Bytes of the control buffer. */
+/**
+ * Int32 index of counter slot `slot`'s generation word. The word starts at 0 and moves on by one
+ * (Atomics.add, wrapping at 2^32) each time the slot's counter is destroyed; a handle carries the
+ * generation its counter was made in, so a CPU can tell a handle of a destroyed counter from the
+ * slot's current one.
+ */
+export function generationIndex(cpus: number, maxCounters: number, slot: number): number {
+  const start = Math.ceil(counterSlotByte(cpus, maxCounters) / CONTROL_LINE) * CONTROL_LINE;
+  return start / 4 + slot;
+}
+
+/** Bytes of the control buffer: up to a CONTROL_LINE boundary (a multiple of 8 for the s64 view). */
 export function controlBufferSize(cpus: number, maxCounters: number): number {
-  return counterSlotByte(cpus, maxCounters);
+  return Math.ceil((generationIndex(cpus, maxCounters, maxCounters) * 4) / CONTROL_LINE) * CONTROL_LINE;
 }

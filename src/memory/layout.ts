@@ -7,11 +7,20 @@
  *   | guard | chunk 0 unit | chunk 1 unit | ... | chunk N-1 unit | guard |
  *   0       AREA_BASE      +unitSize      ...                     +areaSize
  *
- *   chunk 0's unit:  | static | reserved | dynamic ...................... |
+ *   chunk 0's unit:  | NULL guard | static | reserved | dynamic ............... |
+ *                    0            NULL_GUARD
  *
  * An offset ("ptr") counts from AREA_BASE and is the same on every CPU: CPU c's copy of the
  * variable at ptr is byte AREA_BASE + ptr of CPU c's buffer.
  */
+
+/**
+ * Bytes at the start of the first chunk that are never handed out, so that offset 0 is never a
+ * live allocation or static variable: 0 is NULL, and code may read it as "none" (recordAt stores
+ * 0 for a free; `if (!ptr)`). 8 bytes, the widest type, so an 8-aligned variable fits right after
+ * it; a multiple of MIN_ALLOC_SIZE (two allocation-map bits, hidden like the static region).
+ */
+export const NULL_GUARD = 8;
 
 /** Smallest allocation granule and the bitmap's unit: one allocation-map bit covers 4 bytes. */
 export const MIN_ALLOC_SIZE = 4;

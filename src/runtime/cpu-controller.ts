@@ -211,14 +211,17 @@ export class CpuController {
         this.changed();
       },
       (error: unknown) => {
-        // piscina rejects a task only when its thread died: submit nothing more to it (its
-        // 'exit', handled in onDeath, follows).
+        // piscina rejects a task only when its thread died: submit nothing more to it. The task
+        // rejects once the thread has exited and onDeath has run (the death counted, the
+        // mailbox settled), so a caller who sees CpuDiedError sees the death handled.
         incarnation.dying = true;
         this.diedInTask = incarnation;
-        this.running = null;
-        task.reject(new CpuDiedError(this.cpu, task.message.name, error));
-        this.pump();
-        this.changed();
+        void incarnation.exited.then(() => {
+          this.running = null;
+          task.reject(new CpuDiedError(this.cpu, task.message.name, error));
+          this.pump();
+          this.changed();
+        });
       },
     );
   }

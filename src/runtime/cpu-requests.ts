@@ -41,6 +41,8 @@ export interface CpuRequestHost {
   countsOf(cpu: number): CpuRequestCounts;
   /** Robust mode's bookkeeping and checks after an allocator operation (may throw VerifyError). */
   afterAllocatorOp(ptr: number | null, size: number, by: AllocationOwner): void;
+  /** Throws InvalidFreeError for memory no free() may release (a counter's local part). */
+  checkFree(ptr: number): void;
 }
 
 /** Serves one request of CPU `cpu` and returns the reply for its mailbox. */
@@ -65,6 +67,7 @@ export function serveCpuRequest(host: CpuRequestHost, cpu: number, request: Mail
       return { status: STATUS_OK, result: ptr };
     }
     if (request.op === OP_FREE) {
+      host.checkFree(request.arg0);
       host.allocator.free(request.arg0);
       log.debug({ ptr: request.arg0 }, 'free requested by CPU');
       host.countsOf(cpu).frees++;

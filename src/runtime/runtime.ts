@@ -16,19 +16,24 @@ import { PercpuAllocator, type AllocOptions } from '../allocator/allocator.js';
 import type { AllocatorStats, ChunkStats } from '../allocator/stats.js';
 import { type CounterHandle, checkBatch } from '../counter/handle.js';
 import { type CounterHost, PercpuCounter } from '../counter/percpu-counter.js';
+import { CounterQuarantine } from '../counter/quarantine.js';
 import {
   ClosedError,
   CpuFailedError,
   CpuOfflineError,
   InvalidArgumentError,
+  InvalidFreeError,
   OutOfSpaceError,
   TaskFailedError,
+  VerifyError,
 } from '../errors.js';
 import {
+  MAX_COUNTERS,
   SLOT_LOCK_BYTE,
   SLOT_READER_WAITING_BYTE,
   controlBufferSize,
   counterSlotByte,
+  generationIndex,
 } from '../memory/control-layout.js';
 import { PAGE_SIZE } from '../memory/layout.js';
 import { PerCpuMemory } from '../memory/percpu-memory.js';
@@ -101,6 +106,10 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private readonly requestHost: CpuRequestHost;
   private readonly counters = new Set<PercpuCounter>();
   private readonly freeCounterSlots: number[];
+  /** Offsets of the counters' local parts (destroyed ones too, until released): not free()'s to free. */
+  private readonly counterPtrs = new Set<number>();
+  /** Destroyed counters wait here until no task that might hold their handle runs. */
+  private readonly quarantine: CounterQuarantine;
   /** Per-CPU activity, kept by the runtime so it survives offline/online and worker deaths. */
   private readonly activity: { tasksRun: number; tasksFailed: number; deaths: number; allocs: number; frees: number }[];
   private taskNames: ReadonlySet<string> = new Set();
@@ -132,6 +141,9 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     this.control = new SharedArrayBuffer(controlBufferSize(resolved.cpus, resolved.maxCounters));
     this.control32 = new Int32Array(this.control);
     this.control64 = new BigInt64Array(this.control);
+    // Atomics.store: the slot count, before any worker starts (control-layout.ts, MAX_COUNTERS).
+    Atomics.store(this.control32, MAX_COUNTERS, resolved.maxCounters);
+    this.quarantine = new CounterQuarantine((error) => this.logger.error({ err: error }, 'releasing a destroyed counter failed'));
     this.freeCounterSlots = Array.from({ length: resolved.maxCounters }, (_, i) => resolved.maxCounters - 1 - i);
     this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
     this.activity = Array.from({ length: resolved.cpus }, () => ({ tasksRun: 0, tasksFailed: 0, deaths: 0, allocs: 0, frees: 0 }));
@@ -142,6 +154,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       loggerOf: (cpu) => this.cpuLoggers[cpu]!,
       countsOf: (cpu) => this.activity[cpu]!,
       afterAllocatorOp: (ptr, size, by) => this.afterAllocatorOp(ptr, size, by),
+      checkFree: (ptr) => this.checkNotCounterMemory(ptr),
     };
     this.service = new AllocService(
       this.control32,
@@ -229,8 +242,16 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
 
   free(ptr: number): void {
     this.assertUsable('free');
+    this.checkNotCounterMemory(ptr);
     this.allocator.free(ptr);
     this.afterAllocatorOp(null, 0, 'coordinator');
+  }
+
+  /** A counter's local part is freed by its destroy(), never by free(): InvalidFreeError. */
+  private checkNotCounterMemory(ptr: number): void {
+    if (this.counterPtrs.has(ptr)) {
+      throw new InvalidFreeError(ptr, 'owned-by-counter', "it is a percpu_counter's local part: counter.destroy() frees it");
+    }
   }
 
   /**
@@ -376,7 +397,13 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     checkOptionsObject(options, '{ batch?: number }');
     const batch = options?.batch === undefined ? Math.max(32, 2 * this.onlineCpus().length) : checkBatch(options.batch);
     const slot = this.freeCounterSlots.pop();
-    if (slot === undefined) throw new OutOfSpaceError(`All ${this.options.maxCounters} counter slots are in use (option maxCounters)`);
+    if (slot === undefined) {
+      const held = this.quarantine.size;
+      throw new OutOfSpaceError(
+        `All ${this.options.maxCounters} counter slots are in use (option maxCounters)` +
+          (held === 0 ? '' : `; ${held} of them hold destroyed counters until the tasks that were running or queued when they were destroyed end`),
+      );
+    }
     const ptr = this.allocator.alloc(4, 4);
     if (ptr === null) {
       this.freeCounterSlots.push(slot);
@@ -388,9 +415,12 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     Atomics.store(this.control64, byte / 8, 0n);
     Atomics.store(this.control32, (byte + SLOT_LOCK_BYTE) / 4, 0);
     Atomics.store(this.control32, (byte + SLOT_READER_WAITING_BYTE) / 4, 0);
-    const handle: CounterHandle = { ptr, slot, batch };
+    // Atomics.load: the slot's generation, moved on by every destroy() of a counter in it.
+    const generation = Atomics.load(this.control32, generationIndex(this.cpus, this.options.maxCounters, slot));
+    const handle: CounterHandle = { ptr, slot, batch, generation };
     const counter = new PercpuCounter(this.counterHost, handle);
     this.counters.add(counter);
+    this.counterPtrs.add(ptr);
     return counter;
   }
 
@@ -453,12 +483,16 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private async dispatch(controller: CpuController, name: string, arg: unknown): Promise<unknown> {
     const activity = this.activity[controller.cpu]!;
     let envelope: TaskEnvelope;
+    // The task may hold a counter's handle until it ends: the quarantine waits for it.
+    const task = this.quarantine.taskStarted();
     try {
       envelope = await controller.submit({ name, arg });
     } catch (error) {
       // The worker died under the task (CpuDiedError), or the CPU could not take it.
       if (!(error instanceof CpuOfflineError) && !(error instanceof CpuFailedError)) activity.tasksFailed++;
       throw error;
+    } finally {
+      this.quarantine.taskEnded(task);
     }
     activity.tasksRun++;
     if (envelope.ok) return envelope.value;
@@ -492,11 +526,23 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       // CPUs whose local part may be unfolded: a CPU going offline still has one until it folds.
       onlineCount: () => this.cpuControllers.filter((c) => c.mayHoldUnfolded).length,
       release: (counter) => {
+        const { ptr, slot } = counter.handle;
+        // Everything is checked before anything changes: destroy() is all or nothing.
+        if (!this.counters.has(counter) || !this.counterPtrs.has(ptr) || !this.allocator.isLive(ptr)) {
+          throw new VerifyError([`counter in slot ${slot}: its local part at ${ptr} is not a live counter allocation`]);
+        }
         this.counters.delete(counter);
-        this.allocator.free(counter.handle.ptr);
-        this.freeCounterSlots.push(counter.handle.slot);
-        // A free like any other: robust mode's verifyEveryOperation checks after it too.
-        this.afterAllocatorOp(null, 0, 'counter');
+        // Atomics.add: move the slot's generation on (seq-cst, before destroy() returns); every
+        // CPU-side counter of the old handle throws at its next add (cpu-counter.ts).
+        Atomics.add(this.control32, generationIndex(this.cpus, this.options.maxCounters, slot), 1);
+        // The slot and the local part go back once no task that might hold the handle runs.
+        this.quarantine.hold(() => {
+          this.counterPtrs.delete(ptr);
+          this.allocator.free(ptr);
+          this.freeCounterSlots.push(slot);
+          // A free like any other: robust mode's verifyEveryOperation checks after it too.
+          this.afterAllocatorOp(null, 0, 'counter');
+        });
       },
       assertUsable: (what) => this.assertUsable(what),
     };

@@ -1,10 +1,10 @@
 /**
  * Static per-CPU variables: declared by name before start, laid out in the first chunk's static
- * region (offsets from 0), and reachable by name on the coordinator and on every CPU at the same
+ * region (offsets from NULL_GUARD: no variable is at offset 0, which is NULL), and reachable by name on the coordinator and on every CPU at the same
  * offset, like DEFINE_PER_CPU variables.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { MAX_ALIGN, MIN_ALLOC_SIZE, PAGE_SIZE, isPowerOfTwo, roundUp } from '../memory/layout.js';
+import { MAX_ALIGN, MIN_ALLOC_SIZE, NULL_GUARD, PAGE_SIZE, isPowerOfTwo, roundUp } from '../memory/layout.js';
 import { type PerCpuType, TYPE_WIDTH, isPerCpuType } from '../memory/types.js';
 
 /** A static variable: one value of a type, or `size` bytes aligned to `align` (default 4). */
@@ -12,18 +12,18 @@ export type StaticDeclaration = PerCpuType | { readonly size: number; readonly a
 
 export interface StaticLayout {
   readonly offsets: Readonly<Record<string, number>>;
-  /** Bytes of the static region (a multiple of 4). */
+  /** Bytes of the static region, which starts at NULL_GUARD (a multiple of 4). */
   readonly size: number;
 }
 
 /**
- * Lays the declarations out from offset 0. `maxSize`: the most bytes they may take (the first
- * chunk keeps a page of dynamic space), checked here so the error names `statics`, the option
+ * Lays the declarations out from offset NULL_GUARD. `maxSize`: the most bytes guard and
+ * declarations may take (the first chunk keeps a page of dynamic space), checked here so the error names `statics`, the option
  * the caller wrote, rather than the allocator's `staticSize`.
  */
 export function layoutStatics(declarations: Readonly<Record<string, StaticDeclaration>> | undefined, maxSize: number): StaticLayout {
   const offsets: Record<string, number> = {};
-  let end = 0;
+  let end = NULL_GUARD;
   if (declarations === undefined) return { offsets, size: 0 };
   if (typeof declarations !== 'object' || declarations === null) {
     throw new InvalidArgumentError('statics', declarations, 'an object mapping names to a type or { size, align }');
@@ -51,7 +51,11 @@ export function layoutStatics(declarations: Readonly<Record<string, StaticDeclar
     end = roundUp(offset + size, MIN_ALLOC_SIZE);
   }
   if (end > maxSize) {
-    throw new InvalidArgumentError('statics', declarations, `declarations taking at most ${maxSize} bytes (unitSize - ${PAGE_SIZE}); these take ${end}`);
+    throw new InvalidArgumentError(
+      'statics',
+      declarations,
+      `declarations taking at most ${maxSize - NULL_GUARD} bytes (unitSize - ${PAGE_SIZE} - the ${NULL_GUARD}-byte NULL guard); these take ${end - NULL_GUARD}`,
+    );
   }
-  return { offsets, size: end };
+  return { offsets, size: end - NULL_GUARD };
 }

@@ -3,10 +3,12 @@
  * and the largest allocation (unitSize) succeeds.
  */
 import { describe, expect, it } from 'vitest';
-import { PercpuAllocator } from 'percpu';
+import { PercpuAllocator, layout } from 'percpu';
 import { mustAlloc, prng, roundUp4 } from './helpers.js';
 
 const UNIT = 16384;
+/** The first chunk's first bytes, never handed out: offset 0 is NULL. */
+const G = layout.NULL_GUARD;
 
 describe('alignment', () => {
   for (let k = 0; k <= 12; k++) {
@@ -15,7 +17,7 @@ describe('alignment', () => {
       // A static region of 100 bytes and a 4-byte area first, so the first free byte is misaligned.
       const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 16 * UNIT, staticSize: 100 });
       const first = mustAlloc(allocator, 4);
-      expect(first).toBe(100);
+      expect(first).toBe(G + 100);
       const areas: [number, number][] = [[first, 4]];
       for (const size of [1, 4, 13, 100, 4096, 5000]) {
         const offset = mustAlloc(allocator, size, align);
@@ -33,13 +35,15 @@ describe('alignment', () => {
 
   it('the first fit for an alignment is the lowest aligned free offset', () => {
     const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 4 * UNIT });
-    expect(allocator.alloc(4)).toBe(0);
-    expect(allocator.alloc(4, 8)).toBe(8);
-    expect(allocator.alloc(4, 1)).toBe(4);
-    expect(allocator.alloc(4, 2)).toBe(12);
+    // The NULL guard holds [0, 8): the first area starts after it.
+    expect(G).toBe(8);
+    expect(allocator.alloc(4)).toBe(8);
+    expect(allocator.alloc(4, 8)).toBe(16);
+    expect(allocator.alloc(4, 1)).toBe(12);
+    expect(allocator.alloc(4, 2)).toBe(20);
     expect(allocator.alloc(4, 64)).toBe(64);
     expect(allocator.alloc(4, 4096)).toBe(4096);
-    expect(allocator.alloc(8, 16)).toBe(16);
+    expect(allocator.alloc(8, 16)).toBe(32);
     allocator.verify();
   });
 
@@ -80,17 +84,17 @@ describe('sizes', () => {
     const c = mustAlloc(allocator, 5);
     const d = mustAlloc(allocator, 4);
     const e = mustAlloc(allocator, 7);
-    expect([a, b, c, d, e]).toEqual([0, 4, 8, 16, 20]);
+    expect([a, b, c, d, e]).toEqual([G, G + 4, G + 8, G + 16, G + 20]);
     expect([a, b, c, d, e].map((x) => allocator.sizeOf(x))).toEqual([4, 4, 8, 4, 8]);
     expect(allocator.stats().liveBytes).toBe(28);
-    expect(allocator.alloc(2)).toBe(28);
+    expect(allocator.alloc(2)).toBe(G + 28);
     allocator.verify();
   });
 
   it('the largest allocation, unitSize, succeeds in a new chunk', () => {
     const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 4 * UNIT, staticSize: 4 });
     const big = mustAlloc(allocator, UNIT);
-    expect(big).toBe(UNIT); // chunk 0 has only UNIT - 4 bytes of dynamic space
+    expect(big).toBe(UNIT); // chunk 0 has only UNIT - 8 - 4 bytes of dynamic space
     expect(allocator.sizeOf(big)).toBe(UNIT);
     expect(allocator.stats().nrChunks).toBe(2);
     const aligned = mustAlloc(allocator, UNIT, 4096);
@@ -102,11 +106,12 @@ describe('sizes', () => {
     allocator.verify();
   });
 
-  it('a whole unit fits in an empty first chunk with no static or reserved region', () => {
+  it('a whole unit never fits in the first chunk (its NULL guard is hidden): it takes a new chunk', () => {
     const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 2 * UNIT });
-    expect(allocator.alloc(UNIT)).toBe(0);
-    expect(allocator.stats().nrChunks).toBe(1);
     expect(allocator.alloc(UNIT)).toBe(UNIT);
+    expect(allocator.stats().nrChunks).toBe(2);
+    expect(allocator.alloc(UNIT)).toBeNull();
+    expect(allocator.alloc(UNIT - G)).toBe(G);
     allocator.verify();
   });
 });

@@ -5,10 +5,12 @@
  * a chunk).
  */
 import { describe, expect, it } from 'vitest';
-import { type AllocFailure, MAX_FAILURE_WARNINGS, PercpuAllocator } from 'percpu';
+import { type AllocFailure, MAX_FAILURE_WARNINGS, PercpuAllocator, layout } from 'percpu';
 import { mustAlloc } from './helpers.js';
 
 const UNIT = 8192;
+/** The first chunk's first bytes, never handed out (offset 0 is NULL): chunk 0 holds UNIT - G. */
+const G = layout.NULL_GUARD;
 
 interface Warning {
   readonly fields: AllocFailure;
@@ -27,8 +29,8 @@ describe('out of space', () => {
   it('returns null once every chunk is full, with a warning that says why', () => {
     const warnings: Warning[] = [];
     const allocator = smallArea(warnings);
-    const offsets = [0, 1, 2, 3].map(() => mustAlloc(allocator, UNIT));
-    expect(offsets.sort((a, b) => a - b)).toEqual([0, UNIT, 2 * UNIT, 3 * UNIT]);
+    const offsets = [mustAlloc(allocator, UNIT - G), ...[1, 2, 3].map(() => mustAlloc(allocator, UNIT))];
+    expect(offsets.sort((a, b) => a - b)).toEqual([G, UNIT, 2 * UNIT, 3 * UNIT]);
     expect(warnings).toEqual([]);
     expect(allocator.alloc(UNIT, 64)).toBeNull();
     expect(allocator.alloc(4)).toBeNull();
@@ -42,14 +44,14 @@ describe('out of space', () => {
     expect(stats.nrChunks).toBe(4);
     expect(stats.nrAlloc).toBe(4);
     expect(stats.maxAllocSize).toBe(UNIT);
-    expect(stats.minAllocSize).toBe(UNIT);
+    expect(stats.minAllocSize).toBe(UNIT - G);
     allocator.verify();
   });
 
   it(`warns at most MAX_FAILURE_WARNINGS (${MAX_FAILURE_WARNINGS}) times, but counts every failure`, () => {
     const warnings: Warning[] = [];
     const allocator = smallArea(warnings, 1);
-    mustAlloc(allocator, UNIT);
+    mustAlloc(allocator, UNIT - G);
     for (let i = 0; i < MAX_FAILURE_WARNINGS + 7; i++) expect(allocator.alloc(4 + 4 * i, 8)).toBeNull();
     expect(warnings.length).toBe(MAX_FAILURE_WARNINGS);
     expect(warnings.map((w) => w.fields.size)).toEqual(Array.from({ length: MAX_FAILURE_WARNINGS }, (_, i) => 4 + 4 * i));
@@ -61,7 +63,7 @@ describe('out of space', () => {
   it('a null result is not an error: space freed later is used again', () => {
     const warnings: Warning[] = [];
     const allocator = smallArea(warnings, 2);
-    const a = mustAlloc(allocator, UNIT);
+    const a = mustAlloc(allocator, UNIT - G);
     const b = mustAlloc(allocator, UNIT);
     expect(allocator.alloc(UNIT)).toBeNull();
     allocator.free(b);
@@ -74,7 +76,7 @@ describe('out of space', () => {
 
   it('without a warn callback, failures return null silently', () => {
     const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: UNIT });
-    mustAlloc(allocator, UNIT);
+    mustAlloc(allocator, UNIT - G);
     expect(allocator.alloc(4)).toBeNull();
     expect(allocator.stats().nrFailed).toBe(1);
   });
@@ -84,8 +86,9 @@ describe('out of space', () => {
     const allocator = smallArea(warnings, 2);
     let count = 0;
     while (allocator.alloc(64) !== null) count++;
-    expect(count).toBe((2 * UNIT) / 64);
-    expect(allocator.chunkStats().every((c) => c.freeBytes === 0)).toBe(true);
+    // Chunk 0 holds one 64-byte area fewer: its NULL guard leaves 64 - G bytes no area fits in.
+    expect(count).toBe((2 * UNIT) / 64 - 1);
+    expect(allocator.chunkStats().map((c) => c.freeBytes)).toEqual([64 - G, 0]);
     allocator.verify();
   });
 });
@@ -97,29 +100,30 @@ describe('null only when there is no room', () => {
   it('uses the free run of the only chunk rather than failing', () => {
     const warnings: Warning[] = [];
     const allocator = smallArea(warnings, 1);
-    expect(allocator.alloc(4)).toBe(0);
-    expect(allocator.chunkStats()[0]!.contigBytes).toBe(UNIT - 4);
-    expect(allocator.alloc(6000)).toBe(4);
+    expect(allocator.alloc(4)).toBe(G);
+    expect(allocator.chunkStats()[0]!.contigBytes).toBe(UNIT - G - 4);
+    expect(allocator.alloc(6000)).toBe(G + 4);
     expect(warnings).toEqual([]);
   });
 
   it('uses the free run of a partly used chunk when no chunk can be created', () => {
     const warnings: Warning[] = [];
     const allocator = smallArea(warnings, 2);
-    expect(allocator.alloc(4)).toBe(0);
+    expect(G).toBe(8);
+    expect(allocator.alloc(4)).toBe(8);
     expect(allocator.alloc(UNIT)).toBe(UNIT);
-    // The run is [4, 8192): at 16 the area would leave 12 bytes of padding below it, at the
-    // run's top (8176) only 4 above it, so it goes to the top (placeInRun).
-    expect(allocator.alloc(12, 16)).toBe(8176);
-    expect(allocator.alloc(5000)).toBe(4);
+    // The run is [12, 8192): at 16 the area would leave 4 bytes of padding below it, at the
+    // run's top (8176) none above it, so it goes to the top (placeInRun).
+    expect(allocator.alloc(16, 16)).toBe(8176);
+    expect(allocator.alloc(5000)).toBe(12);
     expect(warnings).toEqual([]);
   });
 
   it('prefers room in an existing chunk to creating a chunk', () => {
     const warnings: Warning[] = [];
     const allocator = smallArea(warnings, 4);
-    expect(allocator.alloc(4)).toBe(0);
-    expect(allocator.alloc(6000)).toBe(4);
+    expect(allocator.alloc(4)).toBe(G);
+    expect(allocator.alloc(6000)).toBe(G + 4);
     expect(allocator.stats().nrChunks).toBe(1);
   });
 });

@@ -14,7 +14,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PerCpuMemory, PercpuAllocator } from 'percpu';
+import { PerCpuMemory, PercpuAllocator, layout } from 'percpu';
 import { roundUp4 } from './helpers.js';
 
 const CPUS = 3;
@@ -45,7 +45,7 @@ const configArb: fc.Arbitrary<Config> = fc
     staticSize: fc.constantFrom(0, 1, 1000, 4096),
     reservedSize: fc.constantFrom(0, 4, 1024, 2048),
   })
-  .filter((c) => roundUp4(c.staticSize) + roundUp4(c.reservedSize) <= c.unitSize - PAGE);
+  .filter((c) => roundUp4(c.staticSize) + roundUp4(c.reservedSize) <= c.unitSize - PAGE - layout.NULL_GUARD);
 
 /** Sizes 1..unitSize, biased toward small ones. */
 function sizeArb(unitSize: number): fc.Arbitrary<number> {
@@ -117,10 +117,10 @@ class Harness {
     expect(Number.isInteger(offset), what).toBe(true);
     expect(offset % align, `${what} = ${offset}: aligned`).toBe(0);
     expect(offset % 4, `${what} = ${offset}: multiple of 4`).toBe(0);
-    expect(offset >= 0 && offset + bytes <= this.areaSize, `${what} = ${offset}: inside the area`).toBe(true);
+    expect(offset >= layout.NULL_GUARD && offset + bytes <= this.areaSize, `${what} = ${offset}: inside the area, never at NULL`).toBe(true);
     expect(Math.floor(offset / unit), `${what} = ${offset}: inside one chunk`).toBe(Math.floor((offset + bytes - 1) / unit));
     if (reserved) {
-      expect(offset >= a.staticSize && offset + bytes <= a.dynamicStart, `${what} = ${offset}: inside the reserved region`).toBe(true);
+      expect(offset >= a.reservedStart && offset + bytes <= a.dynamicStart, `${what} = ${offset}: inside the reserved region`).toBe(true);
     } else if (offset < unit) {
       expect(offset, `${what}: not in chunk 0's static or reserved region`).toBeGreaterThanOrEqual(a.dynamicStart);
     }
@@ -202,7 +202,7 @@ function runWorkload(config: Config, ops: readonly Op[]): void {
           throw new Error(`alloc(${op.size}, ${op.align}) returned null with ${h.live.length} live areas in 64 chunks`);
         }
         expect(
-          h.hasRoom(a.staticSize, a.dynamicStart, roundUp4(op.size), op.align),
+          h.hasRoom(a.reservedStart, a.dynamicStart, roundUp4(op.size), op.align),
           `reserved alloc(${op.size}, ${op.align}) returned null, but the reserved region has room`,
         ).toBe(false);
       }
@@ -278,7 +278,7 @@ function runSmallArea(config: Config, ops: readonly Op[]): void {
       }
       const unit = config.unitSize;
       const regions: [number, number][] = op.reserved
-        ? [[allocator.staticSize, allocator.dynamicStart]]
+        ? [[allocator.reservedStart, allocator.dynamicStart]]
         : Array.from({ length: chunks }, (_, k): [number, number] => [k === 0 ? allocator.dynamicStart : k * unit, (k + 1) * unit]);
       for (const [from, to] of regions) {
         const room = fits(from, to, bytes, op.align);

@@ -3,10 +3,12 @@
  * nrMaxChunks, min/maxAllocSize, nrFailed, liveBytes, populated pages; and chunkStats() figures.
  */
 import { describe, expect, it } from 'vitest';
-import { PercpuAllocator } from 'percpu';
+import { PercpuAllocator, layout } from 'percpu';
 import { mustAlloc } from './helpers.js';
 
 const UNIT = 8192;
+/** The first chunk's NULL guard: its first G bytes are hidden, never handed out. */
+const G = layout.NULL_GUARD;
 
 describe('stats()', () => {
   it('a fresh allocator', () => {
@@ -37,7 +39,7 @@ describe('stats()', () => {
     const x1 = mustAlloc(allocator, 10);
     const x2 = mustAlloc(allocator, 100);
     const x3 = mustAlloc(allocator, 1);
-    expect([x1, x2, x3]).toEqual([0, 12, 112]);
+    expect([x1, x2, x3]).toEqual([G, G + 12, G + 112]);
     expect(allocator.stats()).toMatchObject({
       nrAlloc: 3,
       nrDealloc: 0,
@@ -92,7 +94,8 @@ describe('stats()', () => {
       minAllocSize: 1,
       maxAllocSize: UNIT,
       liveBytes: 0,
-      populatedPages: 0,
+      // Page 0 holds the hidden NULL guard: like a page of the static region, it stays populated.
+      populatedPages: 1,
       nrFailed: 0,
     });
     allocator.verify();
@@ -117,16 +120,21 @@ describe('stats()', () => {
   });
 
   it('emptyPopPages counts populated pages that hold no allocation', () => {
-    const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 2 * UNIT, reservedSize: 4096 });
+    const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 2 * UNIT, reservedSize: 4096 - G });
     const r = mustAlloc(allocator, 4, 4, true);
     const d = mustAlloc(allocator, 4);
     expect(d).toBe(4096);
-    expect(allocator.stats()).toMatchObject({ populatedPages: 2, emptyPopPages: 0 });
+    const e = mustAlloc(allocator, 4, 4096);
+    expect(e).toBe(UNIT);
+    expect(allocator.stats()).toMatchObject({ populatedPages: 3, emptyPopPages: 0 });
     allocator.free(r);
     allocator.free(d);
+    allocator.free(e);
     const stats = allocator.stats();
-    // Whatever the depopulation policy, every page still populated now holds nothing.
-    expect(stats.emptyPopPages).toBe(stats.populatedPages);
+    // Page 0 holds the hidden NULL guard, so it is never empty (and stays populated); every other
+    // page still populated now holds nothing, whatever the depopulation policy.
+    expect(allocator.pages.isPopulated(0)).toBe(true);
+    expect(stats.emptyPopPages).toBe(stats.populatedPages - 1);
     expect(stats.populatedBytes).toBe(stats.populatedPages * 4096);
   });
 });
@@ -141,15 +149,15 @@ describe('chunkStats()', () => {
       {
         index: 0,
         reserved: false,
-        hiddenStartBytes: 0,
+        hiddenStartBytes: G,
         hiddenEndBytes: 0,
         nrPages: 2,
         populatedPages: 1,
         emptyPopPages: 0,
         nrAreas: 3,
-        freeBytes: UNIT - 116,
-        contigBytes: UNIT - 116,
-        firstFreeByte: 116,
+        freeBytes: UNIT - G - 116,
+        contigBytes: UNIT - G - 116,
+        firstFreeByte: G + 116,
         sumFragBytes: 0,
         maxFragBytes: 0,
         curMinAlloc: 4,
@@ -160,9 +168,9 @@ describe('chunkStats()', () => {
     allocator.free(x2);
     expect(allocator.chunkStats()[0]).toMatchObject({
       nrAreas: 2,
-      freeBytes: UNIT - 16,
-      contigBytes: UNIT - 116,
-      firstFreeByte: 12,
+      freeBytes: UNIT - G - 16,
+      contigBytes: UNIT - G - 116,
+      firstFreeByte: G + 12,
       sumFragBytes: 100,
       maxFragBytes: 100,
       curMinAlloc: 4,
@@ -170,7 +178,7 @@ describe('chunkStats()', () => {
       curMaxAlloc: 12,
     });
     allocator.free(x1);
-    expect(allocator.chunkStats()[0]).toMatchObject({ nrAreas: 1, firstFreeByte: 0, sumFragBytes: 112, maxFragBytes: 112 });
+    expect(allocator.chunkStats()[0]).toMatchObject({ nrAreas: 1, firstFreeByte: G, sumFragBytes: 112, maxFragBytes: 112 });
   });
 
   it('lists the reserved chunk first, with the hidden parts of both views of chunk 0', () => {
@@ -180,23 +188,23 @@ describe('chunkStats()', () => {
     expect(reserved).toMatchObject({
       index: 0,
       reserved: true,
-      hiddenStartBytes: 1000,
-      hiddenEndBytes: UNIT - 3048,
+      hiddenStartBytes: G + 1000,
+      hiddenEndBytes: UNIT - G - 3048,
       nrPages: 2,
       populatedPages: 1,
       nrAreas: 0,
       freeBytes: 2048,
       contigBytes: 2048,
-      firstFreeByte: 1000,
+      firstFreeByte: G + 1000,
     });
     expect(first).toMatchObject({
       index: 0,
       reserved: false,
-      hiddenStartBytes: 3048,
+      hiddenStartBytes: G + 3048,
       hiddenEndBytes: 0,
-      freeBytes: UNIT - 3048,
-      contigBytes: UNIT - 3048,
-      firstFreeByte: 3048,
+      freeBytes: UNIT - G - 3048,
+      contigBytes: UNIT - G - 3048,
+      firstFreeByte: G + 3048,
       curMinAlloc: 0,
       curMedAlloc: 0,
       curMaxAlloc: 0,
@@ -205,7 +213,7 @@ describe('chunkStats()', () => {
 
   it('a full chunk reports firstFreeByte = unitSize and no free bytes', () => {
     const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 2 * UNIT });
-    mustAlloc(allocator, UNIT);
+    mustAlloc(allocator, UNIT - G);
     expect(allocator.chunkStats()[0]).toMatchObject({ freeBytes: 0, contigBytes: 0, firstFreeByte: UNIT, nrAreas: 1 });
   });
 });

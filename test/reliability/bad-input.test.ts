@@ -129,7 +129,7 @@ describe('Runtime.start with bad options', () => {
   it('statics larger than the first chunk allows are rejected naming `statics`, not an internal name', async () => {
     const statics = { big: { size: 2 ** 20 } };
     const error = await outcomeOf(() => Runtime.start({ cpus: 1, statics }));
-    expectTyped(error, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics', says: /at most 61440 bytes.*these take 1048576/ }, statics, 'statics');
+    expectTyped(error, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics', says: /at most 61432 bytes.*these take 1048576/ }, statics, 'statics');
   });
 
   it('a tasks module that fails to load is PERCPU_TASKS_LOAD_FAILED naming the module and its error', async () => {

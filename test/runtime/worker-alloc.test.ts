@@ -5,7 +5,7 @@
  * verify() passes and stats() counts them per CPU.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, type Runtime, TaskFailedError } from 'percpu';
+import { InvalidArgumentError, type Runtime, TaskFailedError, layout } from 'percpu';
 import { type Counting, mustAlloc, rejectionOf, trackRuntimes } from './helpers.js';
 
 const runtimes = trackRuntimes();
@@ -98,7 +98,8 @@ describe('thisCpu.alloc', () => {
 
   it('returns null when the per-CPU area is full, and a bad size rejects', async () => {
     const rt = await runtimes.start({ cpus: 2, unitSize: 8192, areaSize: 2 * 8192, reservedSize: 0 });
-    const first = await rt.runOn(0, 'allocOnly', { size: 8192, align: 4 });
+    // Chunk 0 holds a unit less its NULL guard (offset 0 is never handed out); chunk 1 a whole one.
+    const first = await rt.runOn(0, 'allocOnly', { size: 8192 - layout.NULL_GUARD, align: 4 });
     const second = await rt.runOn(1, 'allocOnly', { size: 8192, align: 4 });
     expect(first).not.toBeNull();
     expect(second).not.toBeNull();
