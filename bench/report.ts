@@ -5,9 +5,9 @@
  * the same run as the one before it (same machine, start and command) does not repeat the machine
  * table.
  */
-import * as fmt from '../src/util/format.js';
+import * as fmt from './lib/format.js';
 import type { MachineInfo } from './lib/machine.js';
-import { type Table, renderMarkdownTable } from '../src/util/table.js';
+import { type Table, renderMarkdownTable } from './lib/table.js';
 
 /** One target: what was measured, what it should be, what it was, and the verdict. */
 export interface TargetCheck {

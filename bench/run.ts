@@ -31,7 +31,7 @@ import { type Mode, SCALING_RESULTS, SUITE_NAMES, type SuiteName, paths } from '
 import { renderBenchmarksDoc } from './report.js';
 import { COST_SIZES, type CostResults, runCostSuite } from './runtime-costs/suite.js';
 import { printSummary } from './summary.js';
-import { DEFAULT_SEED } from '../src/util/prng.js';
+import { DEFAULT_SEED } from './lib/prng.js';
 
 const DOC_INTRO = [
   'How to run: `npm run bench -- --full` builds, runs everything at full sizes and regenerates this page and its charts from ' +

@@ -1,11 +1,11 @@
 /** The short console summary printed at the end of a benchmark run. */
-import * as fmt from '../src/util/format.js';
+import * as fmt from './lib/format.js';
 import type { SavedRuns } from './groups.js';
 import { aggregate, judgedCpus, perCpu } from './counters/lookup.js';
 import { FAST_PATHS, VARIANT_SHORT, WORKLOADS } from './counters/model.js';
 import { peerColumns } from './counters/shared-peer.js';
 import { COUNTER_TARGETS } from './counters/targets.js';
-import { kib, mib, times, us } from './lib/units.js';
+import { kib, mib, times, us } from './lib/format.js';
 import type { DocGroup } from './report.js';
 
 export function printSummary(runs: SavedRuns, groups: readonly DocGroup[], print: (line: string) => void = console.log): void {

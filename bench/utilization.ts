@@ -5,13 +5,13 @@
  *
  *   node dist/bench/utilization.js [--seed=N]
  */
-import type { AllocatorStats } from '../src/index.js';
+import type { AllocatorStats } from 'percpu';
 import { type KiranResult, runKiranCounters, runKiranObjects } from './allocator/kiran.js';
 import { kiranCountersTable, kiranObjectsTable } from './allocator/sections.js';
 import { intFlag } from './lib/args.js';
-import * as fmt from '../src/util/format.js';
-import { type Table, renderConsoleTable } from '../src/util/table.js';
-import { DEFAULT_SEED } from '../src/util/prng.js';
+import * as fmt from './lib/format.js';
+import { type Table, renderConsoleTable } from './lib/table.js';
+import { DEFAULT_SEED } from './lib/prng.js';
 
 function statsTable(title: string, stats: AllocatorStats): Table {
   return {

@@ -1,10 +1,10 @@
 /** Turns allocator benchmark results into report sections: tables beside the published figures, and targets. */
-import * as fmt from '../../src/util/format.js';
-import type { Table } from '../../src/util/table.js';
+import * as fmt from '../lib/format.js';
+import type { Table } from '../lib/table.js';
 import type { DocSection, TargetCheck } from '../report.js';
 import type { KiranResult, KiranSeedRun } from './kiran.js';
 import { median } from '../lib/timing.js';
-import { kib, mib } from '../lib/units.js';
+import { kib, mib } from '../lib/format.js';
 import type { RigMemory } from './rig.js';
 import { KIRAN, MILLION_KERNEL, TARGETS, ZHOU_AREA_MAP, ZHOU_KERNEL } from './reference.js';
 import type { AllocatorResults } from './suite.js';

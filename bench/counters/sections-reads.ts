@@ -1,8 +1,8 @@
 /** Report sections for reading totals: the cost when idle, and staleness while the CPUs count. */
-import * as fmt from '../../src/util/format.js';
+import * as fmt from '../lib/format.js';
 import type { DocSection } from '../report.js';
 import type { Summary } from '../lib/stats.js';
-import { times, us } from '../lib/units.js';
+import { times, us } from '../lib/format.js';
 import type { ReadResults } from './read.js';
 import type { ServingResult } from './staleness.js';
 import { COUNTER_TARGETS } from './targets.js';

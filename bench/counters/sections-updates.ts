@@ -1,8 +1,8 @@
 /** Report sections for counter updates: the set-up, and one section per workload. */
 import type { DocSection, TargetCheck } from '../report.js';
-import type { Table } from '../../src/util/table.js';
-import * as fmt from '../../src/util/format.js';
-import { mops, nsPerOp, times } from '../lib/units.js';
+import type { Table } from '../lib/table.js';
+import * as fmt from '../lib/format.js';
+import { mops, nsPerOp, times } from '../lib/format.js';
 import { CLOSE_FACTOR } from './core-latency.js';
 import { aggregate, findConfig, judgedCpus, perCpu } from './lookup.js';
 import { FAST_PATHS, PEERS, VARIANTS, VARIANT_LABEL, type Variant, WORKLOAD_LABEL, type Workload, WORKLOADS } from './model.js';

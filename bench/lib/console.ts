@@ -1,7 +1,7 @@
 /** Prints report sections to the terminal, with the same tables the markdown shows. */
 import type { DocSection } from '../report.js';
-import * as fmt from '../../src/util/format.js';
-import { renderConsoleTable } from '../../src/util/table.js';
+import * as fmt from './format.js';
+import { renderConsoleTable } from './table.js';
 
 export function printSection(section: DocSection, print: (text: string) => void = console.log): void {
   print(`\n== ${section.title} ==`);

@@ -1,8 +1,8 @@
 /** Report sections for the runtime's costs (start-up, memory, round trips, sums) and memory per possible CPU. */
-import * as fmt from '../../src/util/format.js';
+import * as fmt from '../lib/format.js';
 import type { DocSection } from '../report.js';
 import type { Summary } from '../lib/stats.js';
-import { kib, mib, us } from '../lib/units.js';
+import { kib, mib, us } from '../lib/format.js';
 import type { CostResults } from './suite.js';
 
 function startupSection(results: CostResults): DocSection {
