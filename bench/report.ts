@@ -1,29 +1,18 @@
 /**
- * Generates docs/benchmarks.md from benchmark results. It knows nothing about any benchmark: each
- * suite turns its results into DocGroups (sections of tables and target checks), and this module
- * lays them out under one header that says where and how the figures were produced. A group from
- * the same run as the one before it (same machine, start and command) does not repeat the machine
- * table.
+ * Generates docs/benchmarks.md from saved benchmark results: the targets first, then each suite's
+ * sections (DocGroups) under a line that says where and how its figures were produced. A group
+ * from the same run as the one before it does not repeat the machine. Context: main thread.
  */
-import * as fmt from './lib/format.js';
-import type { MachineInfo } from './lib/machine.js';
+import type { SavedRuns } from './groups.js';
 import { type Table, renderMarkdownTable } from './lib/table.js';
-
-/** One target: what was measured, what it should be, what it was, and the verdict. */
-export interface TargetCheck {
-  readonly what: string;
-  readonly target: string;
-  readonly actual: string;
-  /** null: not judged (for example a quick run, whose sizes differ from the reference). */
-  readonly met: boolean | null;
-}
+import type { MachineInfo } from './lib/machine.js';
+import { counterTargets, otherTargets, otherTargetsTable, targetCounts } from './targets.js';
 
 export interface DocSection {
   readonly title: string;
   /** Paragraphs before the tables: what the benchmark does and what it compares against. */
   readonly intro: readonly string[];
   readonly tables: readonly Table[];
-  readonly targets: readonly TargetCheck[];
   /** Paragraphs after the tables: set-up details, caveats. */
   readonly notes: readonly string[];
 }
@@ -43,66 +32,34 @@ export interface DocGroup {
   readonly sections: readonly DocSection[];
 }
 
-function loadAvg(values: readonly number[]): string {
-  return values.map((v) => v.toFixed(2)).join(', ');
-}
+const loadAvg = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(', ');
 
-function machineTable(group: DocGroup): Table {
+/** The machine and the run, in one paragraph. */
+export function runLine(group: DocGroup): string {
   const m = group.machine;
-  return {
-    title: 'Machine',
-    headers: ['Item', 'Value'],
-    rows: [
-      ['CPU', `${m.cpuModel}, ${m.cores} cores`],
-      ['Memory', `${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB`],
-      ['Node', `${m.nodeVersion} (V8 ${m.v8Version})`],
-      ['OS', `${m.platform} ${m.arch}`],
-      ['Date', m.date],
-      ['Load average (1, 5, 15 min)', `${loadAvg(m.loadAverage)} at the start, ${loadAvg(group.loadAverageEnd)} at the end`],
-      ['Command', `\`${group.command}\` (${group.mode} sizes${group.npmScript === null ? '' : `, run by \`npm run ${group.npmScript}\``})`],
-      ['Results', `\`${group.resultsFile}\``],
-    ],
-    align: ['left', 'left'],
-  };
+  const script = group.npmScript === null ? '' : `, run by \`npm run ${group.npmScript}\``;
+  return (
+    `Run on ${m.cpuModel}, ${m.cores} cores, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB; Node ${m.nodeVersion} (V8 ${m.v8Version}); ` +
+    `${m.platform} ${m.arch}; started ${m.date}; load average (1, 5, 15 min) ${loadAvg(m.loadAverage)} at the start, ` +
+    `${loadAvg(group.loadAverageEnd)} at the end. Command: \`${group.command}\` (${group.mode} sizes${script}). Results: \`${group.resultsFile}\`.`
+  );
 }
 
-function sameRun(a: DocGroup, b: DocGroup): boolean {
-  return a.machine.date === b.machine.date && a.command === b.command && a.machine.cpuModel === b.machine.cpuModel;
-}
-
-function targetsTable(groups: readonly DocGroup[]): Table {
-  const rows: string[][] = [];
-  for (const group of groups) {
-    for (const section of group.sections) {
-      for (const t of section.targets) rows.push([section.title, t.what, t.target, t.actual, fmt.verdict(t.met)]);
-    }
-  }
-  return {
-    title: 'Targets',
-    headers: ['Benchmark', 'Measure', 'Target', 'Result', 'Verdict'],
-    rows,
-    align: ['left', 'left', 'left', 'left', 'left'],
-  };
-}
+const sameRun = (a: DocGroup, b: DocGroup): boolean => a.machine.date === b.machine.date && a.command === b.command && a.machine.cpuModel === b.machine.cpuModel;
 
 function renderSection(section: DocSection): string[] {
   const out = [`### ${section.title}`, '', ...section.intro.flatMap((p) => [p, ''])];
   for (const table of section.tables) out.push(`**${table.title}**`, '', renderMarkdownTable(table), '');
-  if (section.targets.length > 0) {
-    out.push('Targets:', '');
-    for (const t of section.targets) out.push(`- ${t.what}: target ${t.target}, result ${t.actual}: **${fmt.verdict(t.met)}**`);
-    out.push('');
-  }
   for (const note of section.notes) out.push(note, '');
   return out;
 }
 
 /** The whole document, as markdown. */
-export function renderBenchmarksDoc(groups: readonly DocGroup[], intro: readonly string[] = []): string {
+export function renderBenchmarksDoc(runs: SavedRuns, groups: readonly DocGroup[], intro: readonly string[]): string {
   const out = [
     '# Benchmarks',
     '',
-    '<!-- Generated by bench/report.ts from the results files named below. Do not edit by hand: run `npm run bench -- --full`. -->',
+    '<!-- Generated by bench/report.ts from the results files named below. Do not edit by hand: run `npm run bench -- --full` (or `--full --report-only`). -->',
     '',
     'Every figure on this page was generated from the results of the run described with it; none is typed by hand. ' +
       'Times are wall-clock, measured with `process.hrtime.bigint()` in one Node process; on a small shared machine ' +
@@ -110,16 +67,17 @@ export function renderBenchmarksDoc(groups: readonly DocGroup[], intro: readonly
       'the published ones, measured in 2005 and 2017 on other hardware.',
     '',
     ...intro.flatMap((p) => [p, '']),
-    '## Summary of targets',
+    '## Targets',
     '',
-    renderMarkdownTable(targetsTable(groups)),
+    `${targetCounts(runs)}.`,
     '',
   ];
+  if (runs.counters !== null) out.push(renderMarkdownTable(counterTargets(runs.counters.results)), '');
+  out.push(renderMarkdownTable(otherTargetsTable(otherTargets(runs))), '');
   let previous: DocGroup | null = null;
   for (const group of groups) {
     out.push(`## ${group.title}`, '');
-    if (previous !== null && sameRun(previous, group)) out.push(`Same machine and run as "${previous.title}"; results: \`${group.resultsFile}\`.`, '');
-    else out.push(renderMarkdownTable(machineTable(group)), '');
+    out.push(previous !== null && sameRun(previous, group) ? `Same machine and run as "${previous.title}"; results: \`${group.resultsFile}\`.` : runLine(group), '');
     for (const section of group.sections) out.push(...renderSection(section));
     previous = group;
   }

@@ -1,6 +1,6 @@
 /**
- * Runs the benchmark suites, prints their tables and a short summary, writes machine-readable
- * results and generates the report from them.
+ * Runs the benchmark suites, prints their tables and the targets, writes machine-readable
+ * results and generates the report from them. Context: main thread.
  *
  *   node dist/bench/run.js            quick sizes (what `npm run bench` runs; under 5 minutes on 2 cores):
  *                                     bench-results/*.quick.json, bench-results/benchmarks.quick.md and its chart
@@ -12,7 +12,9 @@
  *   --cpus=N                          the counter section at 1, 2, 4, ... N CPUs (default 2)
  *   --seed=N                          another PRNG seed (default 2005)
  *   --million-limit-s=N               stop the million-allocation test after N s (0: never; default 10, 60 with --full)
- *   --report-only                     regenerate the report from the saved results, running nothing
+ *   --report-only                     regenerate the report from the saved results, running nothing:
+ *                                     `npm run bench -- --full --report-only` rewrites docs/benchmarks.md, its
+ *                                     charts and README.md's headline from the committed bench-results/*.json
  *
  * The report includes "scaling on 16 cores" when bench-results/scaling-16.json exists (written by
  * bench/scaling-16.sh).
@@ -22,7 +24,7 @@ import { type AllocatorResults, SIZES, runAllocatorSuite } from './allocator/sui
 import { COUNTER_SIZES, type CounterResults, cpuCountsUpTo, runCounterSuite } from './counters/suite.js';
 import { type SavedRuns, buildGroups } from './groups.js';
 import { commandLine, hasFlag, intFlag, listFlag, npmScript } from './lib/args.js';
-import { printSection } from './lib/console.js';
+import { printSection, printTargets } from './lib/console.js';
 import { machineInfo } from './lib/machine.js';
 import { readRepoFile, writeRepoFile } from './lib/output.js';
 import { renderHeadline, replaceHeadline } from './headline.js';
@@ -30,7 +32,6 @@ import { type SavedRun, loadRun, saveRun } from './lib/saved.js';
 import { type Mode, SCALING_RESULTS, SUITE_NAMES, type SuiteName, paths } from './paths.js';
 import { renderBenchmarksDoc } from './report.js';
 import { COST_SIZES, type CostResults, runCostSuite } from './runtime-costs/suite.js';
-import { printSummary } from './summary.js';
 import { DEFAULT_SEED } from './lib/prng.js';
 
 const DOC_INTRO = [
@@ -80,10 +81,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const groups = buildGroups(saved, out, SCALING_RESULTS);
   if (groups.length === 0) throw new Error(`no saved results for ${mode} sizes; run without --report-only first`);
   for (const group of groups) for (const section of group.sections) printSection(section);
-  writeRepoFile(out.doc, renderBenchmarksDoc(groups, DOC_INTRO));
+  writeRepoFile(out.doc, renderBenchmarksDoc(saved, groups, DOC_INTRO));
   // Only a full run speaks for the project: the README quotes its headline figures.
   if (mode === 'full') writeRepoFile('README.md', replaceHeadline(readRepoFile('README.md'), renderHeadline(saved)));
-  printSummary(saved, groups);
+  printTargets(saved);
   console.log(`\nresults: ${SUITE_NAMES.map((s) => out.results[s]).join(', ')}\nreport:  ${out.doc} (chart ${out.counterChart.file})`);
 }
 

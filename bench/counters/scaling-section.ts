@@ -38,8 +38,7 @@ export function scalingSections(results: CounterResults, chartLink: string | nul
         ...(chartLink === null ? [] : [`![Aggregate ops/s at each CPU count](${chartLink})`]),
       ],
       tables: WORKLOADS.map((w) => scalingTable(results, w)),
-      targets: [],
-      notes: [
+        notes: [
         `Reading a total of ${fmt.int(read.counters)} counters over ${read.cpus} CPUs: percpu ${us(read.percpuSumUs.median)} µs, ` +
           `prom-client ${fmt.ms(read.promRoundTripMs)} ms (${times(read.speedup)}). While all ${read.staleness.cpus} CPUs count: ` +
           `percpu's total is at most ${fmt.int(read.staleness.percpu.staleOps.median)} ops behind (median), prom-client's ` +

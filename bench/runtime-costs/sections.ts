@@ -30,7 +30,6 @@ function startupSection(results: CostResults): DocSection {
         ]),
       },
     ],
-    targets: [],
     notes: ['Almost all of the RSS is the online CPUs\' worker threads; possible CPUs that are not online cost address space only (compare 32 possible with 2 online against 2 of 2).'],
   };
 }
@@ -58,7 +57,6 @@ function roundTripSection(results: CostResults): DocSection {
         rows: [tripRow('`thisCpu.alloc(16)`', results.allocUs), tripRow('`thisCpu.free(ptr)`', results.freeUs), tripRow('`rt.runOn(0, noop)` (a task)', results.taskUs)],
       },
     ],
-    targets: [],
     notes: [],
   };
 }
@@ -83,7 +81,6 @@ function sumSection(results: CostResults): DocSection {
         ]),
       },
     ],
-    targets: [],
     notes: [],
   };
 }
@@ -129,8 +126,7 @@ export function memorySections(results: CostResults): DocSection[] {
           ]),
         },
       ],
-      targets: [],
-      notes: [
+        notes: [
         '"Reserved, untouched" is everything before any CPU wrote (the areas, the allocator\'s metadata on the JavaScript heap, and ' +
           'what the allocator zeroed), divided by the possible CPUs. The allocator zeroes an area only where it lies in a page handed ' +
           'out before; zeroing writes every possible CPU\'s copy, so those bytes are committed on every CPU (the "Zeroed" column). ' +
