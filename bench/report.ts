@@ -6,7 +6,7 @@
 import type { SavedRuns } from './groups.js';
 import { type Table, renderMarkdownTable } from './lib/table.js';
 import type { MachineInfo } from './lib/machine.js';
-import { counterTargets, otherTargets, otherTargetsTable, targetCounts } from './targets.js';
+import { counterTargets, otherTargetsTable, targetCounts } from './targets.js';
 
 export interface DocSection {
   readonly title: string;
@@ -72,8 +72,8 @@ export function renderBenchmarksDoc(runs: SavedRuns, groups: readonly DocGroup[]
     `${targetCounts(runs)}.`,
     '',
   ];
-  if (runs.counters !== null) out.push(renderMarkdownTable(counterTargets(runs.counters.results)), '');
-  out.push(renderMarkdownTable(otherTargetsTable(otherTargets(runs))), '');
+  if (runs.counters !== null) out.push(renderMarkdownTable(counterTargets(runs.counters.results).table), '');
+  out.push(renderMarkdownTable(otherTargetsTable(runs)), '');
   let previous: DocGroup | null = null;
   for (const group of groups) {
     out.push(`## ${group.title}`, '');

@@ -45,6 +45,7 @@ export interface TargetCheck extends Verdict {
 }
 
 const check = (what: string, target: string, actual: string, met: boolean | null): TargetCheck => ({ what, target, actual, met });
+const atLeast = (ratio: number, goal: number): Verdict => ({ actual: fmt.times(ratio), met: ratio >= goal });
 
 /** A quick run does part of the work: it can show a time over its limit, never one within it. */
 function timeLimit(mode: AllocatorResults['mode'], value: number, limit: number): boolean | null {
@@ -52,74 +53,37 @@ function timeLimit(mode: AllocatorResults['mode'], value: number, limit: number)
   return mode === 'quick' ? null : true;
 }
 
-interface CounterTarget {
-  readonly what: (path: Variant, cpus: number) => string;
-  readonly target: (results: CounterResults, cpus: number) => string;
-  readonly judge: (results: CounterResults, path: Variant, workload: Workload, cpus: number) => Verdict;
-}
-
-const COUNTER_TARGETS: readonly CounterTarget[] = [
-  {
-    what: (path) => `${VARIANT_LABEL[path]} per CPU vs the limit`,
-    target: (r) => `≥ ${TARGETS.perCpuVsLimit}× at ${r.cpuCounts.join(' and ')} CPUs`,
-    judge: (r, path, w) => {
-      const ratios = r.cpuCounts.map((k) => perCpu(r, path, w, k) / perCpu(r, 'limit', w, k));
-      return { actual: ratios.map((x) => fmt.times(x)).join(', '), met: ratios.every((x) => x >= TARGETS.perCpuVsLimit) };
-    },
-  },
-  {
-    what: (path, cpus) => `${VARIANT_LABEL[path]}, aggregate at ${cpus} CPUs vs 1 CPU`,
-    target: (_, cpus) => `≥ ${(TARGETS.twoCpusVsOne * cpus) / 2}×`,
-    judge: (r, path, w, cpus) => {
-      const scale = aggregate(r, path, w, cpus) / aggregate(r, path, w, 1);
-      return { actual: fmt.times(scale), met: scale >= (TARGETS.twoCpusVsOne * cpus) / 2 };
-    },
-  },
-  {
-    what: (path, cpus) => `${VARIANT_LABEL[path]} vs the shared Atomics.add peer, aggregate at ${cpus} CPUs`,
-    target: () => `≥ ${TARGETS.vsSharedAtomic}× (the peer's faster placement)`,
-    judge: (r, path, w, cpus) => {
-      const ops = aggregate(r, path, w, cpus);
-      const peer = sharedPeer(r, w, cpus);
-      if (!peer.split) return { actual: fmt.times(ops / peer.all), met: ops / peer.all >= TARGETS.vsSharedAtomic };
-      // The peer ran in one placement only: its speed in the other is unknown, and may be higher.
-      if (peer.closeRounds === 0 || peer.farRounds === 0) return { actual: `${fmt.times(ops / (peer.closeRounds === 0 ? peer.far : peer.close))} (one placement only)`, met: null };
-      const ratio = ops / Math.max(peer.close, peer.far);
-      return { actual: fmt.times(ratio), met: ratio >= TARGETS.vsSharedAtomic };
-    },
-  },
-  {
-    what: (path, cpus) => `${VARIANT_LABEL[path]} vs the striped (LongAdder) peer, aggregate at ${cpus} CPUs`,
-    target: () => `≥ ${TARGETS.vsStriped}×`,
-    judge: (r, path, w, cpus) => {
-      const ratio = aggregate(r, path, w, cpus) / aggregate(r, 'striped', w, cpus);
-      return { actual: fmt.times(ratio), met: ratio >= TARGETS.vsStriped };
-    },
-  },
-];
-
-/** The counter targets as a table: one row per target and fast path, one column per workload. */
-export function counterTargets(results: CounterResults): Table {
-  const cpus = judgedCpus(results, TARGETS.atCpus);
-  const scales = results.cpuCounts.includes(1) && cpus > 1;
-  const rows = COUNTER_TARGETS.filter((_, i) => i !== 1 || scales).flatMap((t) =>
-    FAST_PATHS.map((path) => [
-      t.what(path, cpus),
-      t.target(results, cpus),
-      ...WORKLOADS.map((w) => {
-        const v = t.judge(results, path, w, cpus);
-        return `${v.actual}: ${fmt.verdict(v.met)}`;
-      }),
-    ]),
-  );
-  return { title: 'Counter targets', headers: ['Measure', 'Target', ...WORKLOADS.map((w) => WORKLOAD_LABEL[w])], rows, align: ['left', 'left', 'left', 'left', 'left'] };
-}
-
-/** Every counter verdict, for the count of met and missed. */
-function counterVerdicts(results: CounterResults): Verdict[] {
-  const cpus = judgedCpus(results, TARGETS.atCpus);
-  const scales = results.cpuCounts.includes(1) && cpus > 1;
-  return COUNTER_TARGETS.filter((_, i) => i !== 1 || scales).flatMap((t) => FAST_PATHS.flatMap((path) => WORKLOADS.map((w) => t.judge(results, path, w, cpus))));
+/** The counter targets: a table with one row per target and fast path, a column per workload; and every verdict. */
+export function counterTargets(r: CounterResults): { readonly table: Table; readonly verdicts: readonly Verdict[] } {
+  const cpus = judgedCpus(r, TARGETS.atCpus);
+  const rows: string[][] = [];
+  const verdicts: Verdict[] = [];
+  const add = (what: string, target: string, judge: (path: Variant, w: Workload) => Verdict): void => {
+    for (const path of FAST_PATHS) {
+      const judged = WORKLOADS.map((w) => judge(path, w));
+      verdicts.push(...judged);
+      rows.push([`${VARIANT_LABEL[path]}${what}`, target, ...judged.map((v) => `${v.actual}: ${fmt.verdict(v.met)}`)]);
+    }
+  };
+  add(' per CPU vs the limit', `≥ ${TARGETS.perCpuVsLimit}× at ${r.cpuCounts.join(' and ')} CPUs`, (path, w) => {
+    const ratios = r.cpuCounts.map((k) => perCpu(r, path, w, k) / perCpu(r, 'limit', w, k));
+    return { actual: ratios.map((x) => fmt.times(x)).join(', '), met: ratios.every((x) => x >= TARGETS.perCpuVsLimit) };
+  });
+  if (r.cpuCounts.includes(1) && cpus > 1) {
+    const goal = (TARGETS.twoCpusVsOne * cpus) / 2;
+    add(`, aggregate at ${cpus} CPUs vs 1 CPU`, `≥ ${goal}×`, (path, w) => atLeast(aggregate(r, path, w, cpus) / aggregate(r, path, w, 1), goal));
+  }
+  add(` vs the shared Atomics.add peer, aggregate at ${cpus} CPUs`, `≥ ${TARGETS.vsSharedAtomic}× (the peer's faster placement)`, (path, w) => {
+    const ops = aggregate(r, path, w, cpus);
+    const peer = sharedPeer(r, w, cpus);
+    if (!peer.split) return atLeast(ops / peer.all, TARGETS.vsSharedAtomic);
+    // The peer ran in one placement only: its speed in the other is unknown, and may be higher.
+    if (peer.closeRounds === 0 || peer.farRounds === 0) return { actual: `${fmt.times(ops / (peer.closeRounds === 0 ? peer.far : peer.close))} (one placement only)`, met: null };
+    return atLeast(ops / Math.max(peer.close, peer.far), TARGETS.vsSharedAtomic);
+  });
+  add(` vs the striped (LongAdder) peer, aggregate at ${cpus} CPUs`, `≥ ${TARGETS.vsStriped}×`, (path, w) => atLeast(aggregate(r, path, w, cpus) / aggregate(r, 'striped', w, cpus), TARGETS.vsStriped));
+  const headers = ['Measure', 'Target', ...WORKLOADS.map((w) => WORKLOAD_LABEL[w])];
+  return { table: { title: 'Counter targets', headers, rows, align: headers.map((): 'left' => 'left') }, verdicts };
 }
 
 /** Reading a total, and the allocator's targets. */
@@ -173,13 +137,14 @@ export function otherTargets(runs: SavedRuns): TargetCheck[] {
   return checks;
 }
 
-export function otherTargetsTable(checks: readonly TargetCheck[]): Table {
+export function otherTargetsTable(runs: SavedRuns): Table {
+  const checks = otherTargets(runs);
   return { title: 'Other targets', headers: ['Measure', 'Target', 'Result', 'Verdict'], rows: checks.map((t) => [t.what, t.target, t.actual, fmt.verdict(t.met)]), align: ['left', 'left', 'left', 'left'] };
 }
 
 /** "40 met, 12 missed, 0 not judged". */
 export function targetCounts(runs: SavedRuns): string {
-  const all: Verdict[] = [...(runs.counters === null ? [] : counterVerdicts(runs.counters.results)), ...otherTargets(runs)];
+  const all: Verdict[] = [...(runs.counters === null ? [] : counterTargets(runs.counters.results).verdicts), ...otherTargets(runs)];
   const n = (met: boolean | null): number => all.filter((v) => v.met === met).length;
   return `${n(true)} met, ${n(false)} missed, ${n(null)} not judged`;
 }

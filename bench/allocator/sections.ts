@@ -10,7 +10,7 @@ import type { AllocatorResults } from './suite.js';
 
 const QUICK_NOTE = 'Quick run: fewer objects than the reference, yet compared with its figures for 2^20.';
 
-export function kiranCountersTable(result: KiranResult): Table {
+function kiranCountersTable(result: KiranResult): Table {
   return {
     title: 'Kiran (a): 2000 four-byte counters',
     headers: ['Step', 'Live', 'Chunks', 'Populated pages', 'Populated bytes', 'Utilization', 'Seed: 8 KiB blocks'],
@@ -29,7 +29,7 @@ export function kiranCountersTable(result: KiranResult): Table {
   };
 }
 
-export function kiranObjectsTable(result: KiranResult): Table {
+function kiranObjectsTable(result: KiranResult): Table {
   return {
     title: 'Kiran (b): 2000 objects of random size 1..4096 and alignment 4..256',
     headers: ['Step', 'Live', 'Requested bytes', 'Chunks', 'Populated pages', 'Populated bytes', 'Utilization', 'Seed', 'Seed bytes'],
@@ -52,7 +52,7 @@ export function kiranObjectsTable(result: KiranResult): Table {
 }
 
 /** Kiran (b) over more seeds: the spread of each step's utilization, and how often it meets the seed's figure. */
-export function kiranSeedsTable(result: KiranResult, runs: readonly KiranSeedRun[]): Table {
+function kiranSeedsTable(result: KiranResult, runs: readonly KiranSeedRun[]): Table {
   const first = runs[0]?.seed ?? 0;
   const last = runs[runs.length - 1]?.seed ?? 0;
   return {
