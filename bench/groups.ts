@@ -24,17 +24,8 @@ export interface SavedRuns {
   readonly scaling: SavedRun<CounterResults> | null;
 }
 
-function group<T extends { readonly mode: 'full' | 'quick' }>(title: string, run: SavedRun<T>, resultsFile: string, sections: DocSection[]): DocGroup {
-  return {
-    title,
-    machine: run.machine,
-    command: run.command,
-    npmScript: run.npmScript,
-    loadAverageEnd: run.loadAverageEnd,
-    mode: run.results.mode,
-    resultsFile,
-    sections,
-  };
+function group(title: string, run: SavedRun<{ readonly mode: 'full' | 'quick' }>, resultsFile: string, sections: DocSection[]): DocGroup {
+  return { title, run, resultsFile, sections };
 }
 
 export function buildGroups(runs: SavedRuns, out: Paths, scalingFile: string): DocGroup[] {

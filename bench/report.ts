@@ -5,7 +5,7 @@
  */
 import type { SavedRuns } from './groups.js';
 import { type Table, renderMarkdownTable } from './lib/table.js';
-import type { MachineInfo } from './lib/machine.js';
+import type { SavedRun } from './lib/saved.js';
 import { counterTargets, otherTargetsTable, targetCounts } from './targets.js';
 
 export interface DocSection {
@@ -17,16 +17,10 @@ export interface DocSection {
   readonly notes: readonly string[];
 }
 
-/** The sections of one suite, with the run that produced them. */
+/** The sections of one suite, with the saved run that produced them. */
 export interface DocGroup {
   readonly title: string;
-  readonly machine: MachineInfo;
-  /** The exact command line that produced the results, and the npm script that ran it, if any. */
-  readonly command: string;
-  readonly npmScript: string | null;
-  readonly mode: 'full' | 'quick';
-  /** os.loadavg() when the run ended, beside machine.loadAverage from its start. */
-  readonly loadAverageEnd: readonly number[];
+  readonly run: SavedRun<{ readonly mode: 'full' | 'quick' }>;
   /** Where the machine-readable results are, relative to the repository root. */
   readonly resultsFile: string;
   readonly sections: readonly DocSection[];
@@ -35,17 +29,18 @@ export interface DocGroup {
 const loadAvg = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(', ');
 
 /** The machine and the run, in one paragraph. */
-export function runLine(group: DocGroup): string {
-  const m = group.machine;
-  const script = group.npmScript === null ? '' : `, run by \`npm run ${group.npmScript}\``;
+function runLine(group: DocGroup): string {
+  const run = group.run;
+  const m = run.machine;
+  const script = run.npmScript === null ? '' : `, run by \`npm run ${run.npmScript}\``;
   return (
     `Run on ${m.cpuModel}, ${m.cores} cores, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB; Node ${m.nodeVersion} (V8 ${m.v8Version}); ` +
     `${m.platform} ${m.arch}; started ${m.date}; load average (1, 5, 15 min) ${loadAvg(m.loadAverage)} at the start, ` +
-    `${loadAvg(group.loadAverageEnd)} at the end. Command: \`${group.command}\` (${group.mode} sizes${script}). Results: \`${group.resultsFile}\`.`
+    `${loadAvg(run.loadAverageEnd)} at the end. Command: \`${run.command}\` (${run.results.mode} sizes${script}). Results: \`${group.resultsFile}\`.`
   );
 }
 
-const sameRun = (a: DocGroup, b: DocGroup): boolean => a.machine.date === b.machine.date && a.command === b.command && a.machine.cpuModel === b.machine.cpuModel;
+const sameRun = (a: DocGroup, b: DocGroup): boolean => a.run.machine.date === b.run.machine.date && a.run.command === b.run.command;
 
 function renderSection(section: DocSection): string[] {
   const out = [`### ${section.title}`, '', ...section.intro.flatMap((p) => [p, ''])];
