@@ -26,6 +26,15 @@ export interface DocGroup {
   readonly sections: readonly DocSection[];
 }
 
+const HOW_TO_RUN = [
+  'How to run: `npm run bench -- --full` builds, runs everything at full sizes and regenerates this page and its charts from ' +
+    'the results it saves in `bench-results/*.json` (`--report-only` regenerates the page from them without running anything). ' +
+    '`npm run bench` alone runs quick sizes (under 5 minutes on 2 cores) into `bench-results/benchmarks.quick.md`; ' +
+    '`--only=counters,costs,allocator` runs some suites only. `bench/scaling-16.sh` runs ' +
+    'the counter section at 1, 2, 4, 8 and 16 CPUs on a 16-core machine; its results appear below when ' +
+    '`bench-results/scaling-16.json` exists.',
+];
+
 const loadAvg = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(', ');
 
 /** The machine and the run, in one paragraph. */
@@ -50,7 +59,7 @@ function renderSection(section: DocSection): string[] {
 }
 
 /** The whole document, as markdown. */
-export function renderBenchmarksDoc(runs: SavedRuns, groups: readonly DocGroup[], intro: readonly string[]): string {
+export function renderBenchmarksDoc(runs: SavedRuns, groups: readonly DocGroup[]): string {
   const out = [
     '# Benchmarks',
     '',
@@ -61,7 +70,7 @@ export function renderBenchmarksDoc(runs: SavedRuns, groups: readonly DocGroup[]
       'they vary by ±30% between runs, so the ratios matter more than the absolute times. The kernel figures are ' +
       'the published ones, measured in 2005 and 2017 on other hardware.',
     '',
-    ...intro.flatMap((p) => [p, '']),
+    ...HOW_TO_RUN.flatMap((p) => [p, '']),
     '## Targets',
     '',
     `${targetCounts(runs)}.`,

@@ -20,28 +20,19 @@
  * bench/scaling-16.sh).
  */
 import os from 'node:os';
-import { type AllocatorResults, SIZES, runAllocatorSuite } from './allocator/suite.js';
-import { COUNTER_SIZES, type CounterResults, cpuCountsUpTo, runCounterSuite } from './counters/suite.js';
-import { type SavedRuns, buildGroups } from './groups.js';
+import { SIZES, runAllocatorSuite } from './allocator/suite.js';
+import { COUNTER_SIZES, cpuCountsUpTo, runCounterSuite } from './counters/suite.js';
+import { type SavedRuns, buildGroups, loadSavedRuns } from './groups.js';
 import { commandLine, hasFlag, intFlag, listFlag, npmScript } from './lib/args.js';
 import { printSection, printTargets } from './lib/console.js';
 import { machineInfo } from './lib/machine.js';
 import { readRepoFile, writeRepoFile } from './lib/output.js';
 import { renderHeadline, replaceHeadline } from './headline.js';
-import { type SavedRun, loadRun, saveRun } from './lib/saved.js';
-import { type Mode, SCALING_RESULTS, SUITE_NAMES, type SuiteName, paths } from './paths.js';
+import { type SavedRun, saveRun } from './lib/saved.js';
+import { type Mode, SUITE_NAMES, type SuiteName, paths } from './paths.js';
 import { renderBenchmarksDoc } from './report.js';
-import { COST_SIZES, type CostResults, runCostSuite } from './runtime-costs/suite.js';
+import { COST_SIZES, runCostSuite } from './runtime-costs/suite.js';
 import { DEFAULT_SEED } from './lib/prng.js';
-
-const DOC_INTRO = [
-  'How to run: `npm run bench -- --full` builds, runs everything at full sizes and regenerates this page and its charts from ' +
-    'the results it saves in `bench-results/*.json` (`--report-only` regenerates the page from them without running anything). ' +
-    '`npm run bench` alone runs quick sizes (under 5 minutes on 2 cores) into `bench-results/benchmarks.quick.md`; ' +
-    '`--only=counters,costs,allocator` runs some suites only. `bench/scaling-16.sh` runs ' +
-    'the counter section at 1, 2, 4, 8 and 16 CPUs on a 16-core machine; its results appear below when ' +
-    '`bench-results/scaling-16.json` exists.',
-];
 
 async function main(argv: readonly string[]): Promise<void> {
   const mode: Mode = hasFlag(argv, 'full') ? 'full' : 'quick';
@@ -62,26 +53,27 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   if (!reportOnly) console.error(`percpu benchmarks, ${mode} sizes, seed ${seed}, on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`);
 
-  let counters = loadRun<CounterResults>(out.results.counters);
+  const loaded = loadSavedRuns(out);
+  let counters = loaded.counters;
   if (runs('counters')) {
     const cpuCounts = cpuCountsUpTo(intFlag(argv, 'cpus', 2));
     log(`counters: ${cpuCounts.join(', ')} CPUs`);
     counters = save(out.results.counters, await runCounterSuite({ mode, seed, cpuCounts, sizes: COUNTER_SIZES[mode], log }));
   }
-  let costs = loadRun<CostResults>(out.results.costs);
+  let costs = loaded.costs;
   if (runs('costs')) costs = save(out.results.costs, await runCostSuite(mode, seed, COST_SIZES[mode], log));
-  let allocator = loadRun<AllocatorResults>(out.results.allocator);
+  let allocator = loaded.allocator;
   if (runs('allocator')) {
     const defaults = SIZES[mode];
     const limitS = intFlag(argv, 'million-limit-s', defaults.millionTimeLimitMs / 1000);
     allocator = save(out.results.allocator, runAllocatorSuite(mode, seed, { ...defaults, millionTimeLimitMs: limitS * 1000 }, log));
   }
 
-  const saved: SavedRuns = { counters, costs, allocator, scaling: loadRun<CounterResults>(SCALING_RESULTS) };
-  const groups = buildGroups(saved, out, SCALING_RESULTS);
+  const saved: SavedRuns = { counters, costs, allocator, scaling: loaded.scaling };
+  const groups = buildGroups(saved, out);
   if (groups.length === 0) throw new Error(`no saved results for ${mode} sizes; run without --report-only first`);
   for (const group of groups) for (const section of group.sections) printSection(section);
-  writeRepoFile(out.doc, renderBenchmarksDoc(saved, groups, DOC_INTRO));
+  writeRepoFile(out.doc, renderBenchmarksDoc(saved, groups));
   // Only a full run speaks for the project: the README quotes its headline figures.
   if (mode === 'full') writeRepoFile('README.md', replaceHeadline(readRepoFile('README.md'), renderHeadline(saved)));
   printTargets(saved);
