@@ -11,8 +11,8 @@ import { readSections } from './counters/sections-reads.js';
 import { updateSections } from './counters/sections-updates.js';
 import type { CounterResults } from './counters/suite.js';
 import { writeRepoFile } from './lib/output.js';
-import type { SavedRun } from './lib/saved.js';
-import type { Paths } from './paths.js';
+import { type SavedRun, loadRun } from './lib/saved.js';
+import { type Paths, SCALING_RESULTS } from './paths.js';
 import type { DocGroup, DocSection } from './report.js';
 import { costSections, memorySections } from './runtime-costs/sections.js';
 import type { CostResults } from './runtime-costs/suite.js';
@@ -24,20 +24,21 @@ export interface SavedRuns {
   readonly scaling: SavedRun<CounterResults> | null;
 }
 
-function group<T extends { readonly mode: 'full' | 'quick' }>(title: string, run: SavedRun<T>, resultsFile: string, sections: DocSection[]): DocGroup {
+/** The saved results of one mode (a suite not run yet: null), and bench/scaling-16.sh's if present. */
+export function loadSavedRuns(out: Paths): SavedRuns {
   return {
-    title,
-    machine: run.machine,
-    command: run.command,
-    npmScript: run.npmScript,
-    loadAverageEnd: run.loadAverageEnd,
-    mode: run.results.mode,
-    resultsFile,
-    sections,
+    counters: loadRun<CounterResults>(out.results.counters),
+    costs: loadRun<CostResults>(out.results.costs),
+    allocator: loadRun<AllocatorResults>(out.results.allocator),
+    scaling: loadRun<CounterResults>(SCALING_RESULTS),
   };
 }
 
-export function buildGroups(runs: SavedRuns, out: Paths, scalingFile: string): DocGroup[] {
+function group(title: string, run: SavedRun<{ readonly mode: 'full' | 'quick' }>, resultsFile: string, sections: DocSection[]): DocGroup {
+  return { title, run, resultsFile, sections };
+}
+
+export function buildGroups(runs: SavedRuns, out: Paths): DocGroup[] {
   const groups: DocGroup[] = [];
   if (runs.counters !== null) {
     writeRepoFile(out.counterChart.file, counterChartSvg(runs.counters.results, runs.counters.machine, 'percpu and its peers: counter updates on worker threads'));
@@ -51,7 +52,7 @@ export function buildGroups(runs: SavedRuns, out: Paths, scalingFile: string): D
   if (runs.scaling !== null) {
     const m = runs.scaling.machine;
     writeRepoFile(out.scalingChart.file, counterChartSvg(runs.scaling.results, m, `Counters at ${runs.scaling.results.cpuCounts.join(', ')} CPUs`));
-    groups.push(group(`Scaling on ${m.cores} cores (${m.cpuModel})`, runs.scaling, scalingFile, scalingSections(runs.scaling.results, out.scalingChart.link)));
+    groups.push(group(`Scaling on ${m.cores} cores (${m.cpuModel})`, runs.scaling, SCALING_RESULTS, scalingSections(runs.scaling.results, out.scalingChart.link)));
   }
   if (runs.costs !== null) groups.push(group('Costs of the runtime', runs.costs, out.results.costs, costSections(runs.costs.results)));
   if (runs.allocator !== null) groups.push(group('Allocator', runs.allocator, out.results.allocator, allocatorSections(runs.allocator.results)));

@@ -15,19 +15,15 @@ export interface Paths {
 /** What bench/scaling-16.sh writes (or what its output is copied to), read by every report. */
 export const SCALING_RESULTS = 'bench-results/scaling-16.json';
 
+/** Full runs write the committed results and docs/; quick runs write `*.quick.*` beside the results. */
 export function paths(mode: Mode): Paths {
-  if (mode === 'full') {
-    return {
-      results: { counters: 'bench-results/counters.json', costs: 'bench-results/runtime-costs.json', allocator: 'bench-results/allocator.json' },
-      doc: 'docs/benchmarks.md',
-      counterChart: { file: 'docs/benchmarks-counters.svg', link: 'benchmarks-counters.svg' },
-      scalingChart: { file: 'docs/benchmarks-scaling-16.svg', link: 'benchmarks-scaling-16.svg' },
-    };
-  }
+  const q = mode === 'full' ? '' : '.quick';
+  const docs = mode === 'full' ? 'docs' : 'bench-results';
+  const chart = (name: string): Paths['counterChart'] => ({ file: `${docs}/benchmarks-${name}${q}.svg`, link: `benchmarks-${name}${q}.svg` });
   return {
-    results: { counters: 'bench-results/counters.quick.json', costs: 'bench-results/runtime-costs.quick.json', allocator: 'bench-results/allocator.quick.json' },
-    doc: 'bench-results/benchmarks.quick.md',
-    counterChart: { file: 'bench-results/benchmarks-counters.quick.svg', link: 'benchmarks-counters.quick.svg' },
-    scalingChart: { file: 'bench-results/benchmarks-scaling-16.quick.svg', link: 'benchmarks-scaling-16.quick.svg' },
+    results: { counters: `bench-results/counters${q}.json`, costs: `bench-results/runtime-costs${q}.json`, allocator: `bench-results/allocator${q}.json` },
+    doc: mode === 'full' ? 'docs/benchmarks.md' : 'bench-results/benchmarks.quick.md',
+    counterChart: chart('counters'),
+    scalingChart: chart('scaling-16'),
   };
 }

@@ -1,125 +1,87 @@
 /**
- * Generates docs/benchmarks.md from benchmark results. It knows nothing about any benchmark: each
- * suite turns its results into DocGroups (sections of tables and target checks), and this module
- * lays them out under one header that says where and how the figures were produced. A group from
- * the same run as the one before it (same machine, start and command) does not repeat the machine
- * table.
+ * Generates docs/benchmarks.md from saved benchmark results: the targets first, then each suite's
+ * sections (DocGroups) under a line that says where and how its figures were produced. A group
+ * from the same run as the one before it does not repeat the machine. Context: main thread.
  */
-import * as fmt from '../src/util/format.js';
-import type { MachineInfo } from './lib/machine.js';
-import { type Table, renderMarkdownTable } from '../src/util/table.js';
-
-/** One target: what was measured, what it should be, what it was, and the verdict. */
-export interface TargetCheck {
-  readonly what: string;
-  readonly target: string;
-  readonly actual: string;
-  /** null: not judged (for example a quick run, whose sizes differ from the reference). */
-  readonly met: boolean | null;
-}
+import type { SavedRuns } from './groups.js';
+import { type Table, renderMarkdownTable } from './lib/table.js';
+import type { SavedRun } from './lib/saved.js';
+import { counterTargets, otherTargetsTable, targetCounts } from './targets.js';
 
 export interface DocSection {
   readonly title: string;
   /** Paragraphs before the tables: what the benchmark does and what it compares against. */
   readonly intro: readonly string[];
   readonly tables: readonly Table[];
-  readonly targets: readonly TargetCheck[];
   /** Paragraphs after the tables: set-up details, caveats. */
   readonly notes: readonly string[];
 }
 
-/** The sections of one suite, with the run that produced them. */
+/** The sections of one suite, with the saved run that produced them. */
 export interface DocGroup {
   readonly title: string;
-  readonly machine: MachineInfo;
-  /** The exact command line that produced the results, and the npm script that ran it, if any. */
-  readonly command: string;
-  readonly npmScript: string | null;
-  readonly mode: 'full' | 'quick';
-  /** os.loadavg() when the run ended, beside machine.loadAverage from its start. */
-  readonly loadAverageEnd: readonly number[];
+  readonly run: SavedRun<{ readonly mode: 'full' | 'quick' }>;
   /** Where the machine-readable results are, relative to the repository root. */
   readonly resultsFile: string;
   readonly sections: readonly DocSection[];
 }
 
-function loadAvg(values: readonly number[]): string {
-  return values.map((v) => v.toFixed(2)).join(', ');
+const HOW_TO_RUN = [
+  'How to run: `npm run bench -- --full` builds, runs everything at full sizes and regenerates this page and its charts from ' +
+    'the results it saves in `bench-results/*.json` (`--report-only` regenerates the page from them without running anything). ' +
+    '`npm run bench` alone runs quick sizes (under 5 minutes on 2 cores) into `bench-results/benchmarks.quick.md`; ' +
+    '`--only=counters,costs,allocator` runs some suites only. `bench/scaling-16.sh` runs ' +
+    'the counter section at 1, 2, 4, 8 and 16 CPUs on a 16-core machine; its results appear below when ' +
+    '`bench-results/scaling-16.json` exists.',
+];
+
+const loadAvg = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(', ');
+
+/** The machine and the run, in one paragraph. */
+function runLine(group: DocGroup): string {
+  const run = group.run;
+  const m = run.machine;
+  const script = run.npmScript === null ? '' : `, run by \`npm run ${run.npmScript}\``;
+  return (
+    `Run on ${m.cpuModel}, ${m.cores} cores, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB; Node ${m.nodeVersion} (V8 ${m.v8Version}); ` +
+    `${m.platform} ${m.arch}; started ${m.date}; load average (1, 5, 15 min) ${loadAvg(m.loadAverage)} at the start, ` +
+    `${loadAvg(run.loadAverageEnd)} at the end. Command: \`${run.command}\` (${run.results.mode} sizes${script}). Results: \`${group.resultsFile}\`.`
+  );
 }
 
-function machineTable(group: DocGroup): Table {
-  const m = group.machine;
-  return {
-    title: 'Machine',
-    headers: ['Item', 'Value'],
-    rows: [
-      ['CPU', `${m.cpuModel}, ${m.cores} cores`],
-      ['Memory', `${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB`],
-      ['Node', `${m.nodeVersion} (V8 ${m.v8Version})`],
-      ['OS', `${m.platform} ${m.arch}`],
-      ['Date', m.date],
-      ['Load average (1, 5, 15 min)', `${loadAvg(m.loadAverage)} at the start, ${loadAvg(group.loadAverageEnd)} at the end`],
-      ['Command', `\`${group.command}\` (${group.mode} sizes${group.npmScript === null ? '' : `, run by \`npm run ${group.npmScript}\``})`],
-      ['Results', `\`${group.resultsFile}\``],
-    ],
-    align: ['left', 'left'],
-  };
-}
-
-function sameRun(a: DocGroup, b: DocGroup): boolean {
-  return a.machine.date === b.machine.date && a.command === b.command && a.machine.cpuModel === b.machine.cpuModel;
-}
-
-function targetsTable(groups: readonly DocGroup[]): Table {
-  const rows: string[][] = [];
-  for (const group of groups) {
-    for (const section of group.sections) {
-      for (const t of section.targets) rows.push([section.title, t.what, t.target, t.actual, fmt.verdict(t.met)]);
-    }
-  }
-  return {
-    title: 'Targets',
-    headers: ['Benchmark', 'Measure', 'Target', 'Result', 'Verdict'],
-    rows,
-    align: ['left', 'left', 'left', 'left', 'left'],
-  };
-}
+const sameRun = (a: DocGroup, b: DocGroup): boolean => a.run.machine.date === b.run.machine.date && a.run.command === b.run.command;
 
 function renderSection(section: DocSection): string[] {
   const out = [`### ${section.title}`, '', ...section.intro.flatMap((p) => [p, ''])];
   for (const table of section.tables) out.push(`**${table.title}**`, '', renderMarkdownTable(table), '');
-  if (section.targets.length > 0) {
-    out.push('Targets:', '');
-    for (const t of section.targets) out.push(`- ${t.what}: target ${t.target}, result ${t.actual}: **${fmt.verdict(t.met)}**`);
-    out.push('');
-  }
   for (const note of section.notes) out.push(note, '');
   return out;
 }
 
 /** The whole document, as markdown. */
-export function renderBenchmarksDoc(groups: readonly DocGroup[], intro: readonly string[] = []): string {
+export function renderBenchmarksDoc(runs: SavedRuns, groups: readonly DocGroup[]): string {
   const out = [
     '# Benchmarks',
     '',
-    '<!-- Generated by bench/report.ts from the results files named below. Do not edit by hand: run `npm run bench -- --full`. -->',
+    '<!-- Generated by bench/report.ts from the results files named below. Do not edit by hand: run `npm run bench -- --full` (or `--full --report-only`). -->',
     '',
     'Every figure on this page was generated from the results of the run described with it; none is typed by hand. ' +
       'Times are wall-clock, measured with `process.hrtime.bigint()` in one Node process; on a small shared machine ' +
       'they vary by ±30% between runs, so the ratios matter more than the absolute times. The kernel figures are ' +
       'the published ones, measured in 2005 and 2017 on other hardware.',
     '',
-    ...intro.flatMap((p) => [p, '']),
-    '## Summary of targets',
+    ...HOW_TO_RUN.flatMap((p) => [p, '']),
+    '## Targets',
     '',
-    renderMarkdownTable(targetsTable(groups)),
+    `${targetCounts(runs)}.`,
     '',
   ];
+  if (runs.counters !== null) out.push(renderMarkdownTable(counterTargets(runs.counters.results).table), '');
+  out.push(renderMarkdownTable(otherTargetsTable(runs)), '');
   let previous: DocGroup | null = null;
   for (const group of groups) {
     out.push(`## ${group.title}`, '');
-    if (previous !== null && sameRun(previous, group)) out.push(`Same machine and run as "${previous.title}"; results: \`${group.resultsFile}\`.`, '');
-    else out.push(renderMarkdownTable(machineTable(group)), '');
+    out.push(previous !== null && sameRun(previous, group) ? `Same machine and run as "${previous.title}"; results: \`${group.resultsFile}\`.` : runLine(group), '');
     for (const section of group.sections) out.push(...renderSection(section));
     previous = group;
   }

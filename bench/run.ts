@@ -1,6 +1,6 @@
 /**
- * Runs the benchmark suites, prints their tables and a short summary, writes machine-readable
- * results and generates the report from them.
+ * Runs the benchmark suites, prints their tables and the targets, writes machine-readable
+ * results and generates the report from them. Context: main thread.
  *
  *   node dist/bench/run.js            quick sizes (what `npm run bench` runs; under 5 minutes on 2 cores):
  *                                     bench-results/*.quick.json, bench-results/benchmarks.quick.md and its chart
@@ -12,35 +12,27 @@
  *   --cpus=N                          the counter section at 1, 2, 4, ... N CPUs (default 2)
  *   --seed=N                          another PRNG seed (default 2005)
  *   --million-limit-s=N               stop the million-allocation test after N s (0: never; default 10, 60 with --full)
- *   --report-only                     regenerate the report from the saved results, running nothing
+ *   --report-only                     regenerate the report from the saved results, running nothing:
+ *                                     `npm run bench -- --full --report-only` rewrites docs/benchmarks.md, its
+ *                                     charts and README.md's headline from the committed bench-results/*.json
  *
  * The report includes "scaling on 16 cores" when bench-results/scaling-16.json exists (written by
  * bench/scaling-16.sh).
  */
 import os from 'node:os';
-import { type AllocatorResults, SIZES, runAllocatorSuite } from './allocator/suite.js';
-import { COUNTER_SIZES, type CounterResults, cpuCountsUpTo, runCounterSuite } from './counters/suite.js';
-import { type SavedRuns, buildGroups } from './groups.js';
+import { SIZES, runAllocatorSuite } from './allocator/suite.js';
+import { COUNTER_SIZES, cpuCountsUpTo, runCounterSuite } from './counters/suite.js';
+import { type SavedRuns, buildGroups, loadSavedRuns } from './groups.js';
 import { commandLine, hasFlag, intFlag, listFlag, npmScript } from './lib/args.js';
-import { printSection } from './lib/console.js';
+import { printSection, printTargets } from './lib/console.js';
 import { machineInfo } from './lib/machine.js';
 import { readRepoFile, writeRepoFile } from './lib/output.js';
 import { renderHeadline, replaceHeadline } from './headline.js';
-import { type SavedRun, loadRun, saveRun } from './lib/saved.js';
-import { type Mode, SCALING_RESULTS, SUITE_NAMES, type SuiteName, paths } from './paths.js';
+import { type SavedRun, saveRun } from './lib/saved.js';
+import { type Mode, SUITE_NAMES, type SuiteName, paths } from './paths.js';
 import { renderBenchmarksDoc } from './report.js';
-import { COST_SIZES, type CostResults, runCostSuite } from './runtime-costs/suite.js';
-import { printSummary } from './summary.js';
-import { DEFAULT_SEED } from '../src/util/prng.js';
-
-const DOC_INTRO = [
-  'How to run: `npm run bench -- --full` builds, runs everything at full sizes and regenerates this page and its charts from ' +
-    'the results it saves in `bench-results/*.json` (`--report-only` regenerates the page from them without running anything). ' +
-    '`npm run bench` alone runs quick sizes (under 5 minutes on 2 cores) into `bench-results/benchmarks.quick.md`; ' +
-    '`--only=counters,costs,allocator` runs some suites only. `bench/scaling-16.sh` runs ' +
-    'the counter section at 1, 2, 4, 8 and 16 CPUs on a 16-core machine; its results appear below when ' +
-    '`bench-results/scaling-16.json` exists.',
-];
+import { COST_SIZES, runCostSuite } from './runtime-costs/suite.js';
+import { DEFAULT_SEED } from './lib/prng.js';
 
 async function main(argv: readonly string[]): Promise<void> {
   const mode: Mode = hasFlag(argv, 'full') ? 'full' : 'quick';
@@ -61,29 +53,30 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   if (!reportOnly) console.error(`percpu benchmarks, ${mode} sizes, seed ${seed}, on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`);
 
-  let counters = loadRun<CounterResults>(out.results.counters);
+  const loaded = loadSavedRuns(out);
+  let counters = loaded.counters;
   if (runs('counters')) {
     const cpuCounts = cpuCountsUpTo(intFlag(argv, 'cpus', 2));
     log(`counters: ${cpuCounts.join(', ')} CPUs`);
     counters = save(out.results.counters, await runCounterSuite({ mode, seed, cpuCounts, sizes: COUNTER_SIZES[mode], log }));
   }
-  let costs = loadRun<CostResults>(out.results.costs);
+  let costs = loaded.costs;
   if (runs('costs')) costs = save(out.results.costs, await runCostSuite(mode, seed, COST_SIZES[mode], log));
-  let allocator = loadRun<AllocatorResults>(out.results.allocator);
+  let allocator = loaded.allocator;
   if (runs('allocator')) {
     const defaults = SIZES[mode];
     const limitS = intFlag(argv, 'million-limit-s', defaults.millionTimeLimitMs / 1000);
     allocator = save(out.results.allocator, runAllocatorSuite(mode, seed, { ...defaults, millionTimeLimitMs: limitS * 1000 }, log));
   }
 
-  const saved: SavedRuns = { counters, costs, allocator, scaling: loadRun<CounterResults>(SCALING_RESULTS) };
-  const groups = buildGroups(saved, out, SCALING_RESULTS);
+  const saved: SavedRuns = { counters, costs, allocator, scaling: loaded.scaling };
+  const groups = buildGroups(saved, out);
   if (groups.length === 0) throw new Error(`no saved results for ${mode} sizes; run without --report-only first`);
   for (const group of groups) for (const section of group.sections) printSection(section);
-  writeRepoFile(out.doc, renderBenchmarksDoc(groups, DOC_INTRO));
+  writeRepoFile(out.doc, renderBenchmarksDoc(saved, groups));
   // Only a full run speaks for the project: the README quotes its headline figures.
   if (mode === 'full') writeRepoFile('README.md', replaceHeadline(readRepoFile('README.md'), renderHeadline(saved)));
-  printSummary(saved, groups);
+  printTargets(saved);
   console.log(`\nresults: ${SUITE_NAMES.map((s) => out.results[s]).join(', ')}\nreport:  ${out.doc} (chart ${out.counterChart.file})`);
 }
 

@@ -11,7 +11,7 @@ import { commandLine, flagValue, intFlag, npmScript } from './lib/args.js';
 import { machineInfo } from './lib/machine.js';
 import { saveRun } from './lib/saved.js';
 import { SCALING_RESULTS } from './paths.js';
-import { DEFAULT_SEED } from '../src/util/prng.js';
+import { DEFAULT_SEED } from './lib/prng.js';
 
 const argv = process.argv;
 const maxCpus = intFlag(argv, 'cpus', 16);

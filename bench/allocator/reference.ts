@@ -38,12 +38,3 @@ export const ZHOU_AREA_MAP: readonly { readonly size: number; readonly allocMs: 
 
 /** 1M four-byte allocations at 8-byte alignment. */
 export const MILLION_KERNEL = { bitmapMs: 16_000, areaMapMs: 52 * 60_000 } as const;
-
-/** Targets this project sets itself. */
-export const TARGETS = {
-  /** ours / kernel, every Zhou row, alloc and free. */
-  zhouRatio: 0.5,
-  millionMs: 1000,
-  /** ns per pair at 1M live / at 1k live. */
-  scalingRatio: 1.5,
-} as const;

@@ -2,7 +2,7 @@
  * An allocator wired to real per-CPU memory for a benchmark, with a zeroer that counts what it
  * zeroes, so a report can say how much zeroing a measurement included.
  */
-import { PerCpuMemory, PercpuAllocator, layout } from '../../src/index.js';
+import { PerCpuMemory, PercpuAllocator, layout } from 'percpu';
 
 export interface Rig {
   readonly allocator: PercpuAllocator;

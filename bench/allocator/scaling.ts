@@ -10,7 +10,7 @@
  * depend on N, and the rest of the large point's cost is cache misses on metadata spread over
  * thousands of chunks.
  */
-import { Prng } from '../../src/util/prng.js';
+import { Prng } from '../lib/prng.js';
 import { median, msSince, now } from '../lib/timing.js';
 import { type RigMemory, areaFor, makeRig, mustAlloc, rigMemory } from './rig.js';
 

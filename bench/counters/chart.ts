@@ -1,7 +1,7 @@
 /** The counters chart: aggregate ops/s per variant, one panel per workload, one bar per CPU count. */
 import { type BarSeries, renderBarChart } from '../lib/chart.js';
 import type { MachineInfo } from '../lib/machine.js';
-import { mops } from '../lib/units.js';
+import { mops } from '../lib/format.js';
 import { aggregate } from './lookup.js';
 import { PERCPU_PATHS, VARIANTS, VARIANT_SHORT, WORKLOAD_LABEL, WORKLOADS } from './model.js';
 import type { CounterResults } from './suite.js';

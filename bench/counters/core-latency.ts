@@ -4,8 +4,8 @@
  * between cores that share a cache and cores that do not, and back, while a benchmark runs. A
  * shared counter's Atomics.add pays this latency on nearly every update when two CPUs update it;
  * percpu's counters (each CPU writes only its own memory) never do. The counter suite measures it
- * just before and just after every round of the shared peer at two or more CPUs, so the report
- * can tell the rounds with the cores close from the others.
+ * just before and just after every round of the shared peer at two or more CPUs (shared-peer.ts
+ * sorts those rounds by it). Context: main thread (the coordinator).
  */
 import { type CounterRuntime, allArrived } from './measure.js';
 import { BARRIER_RELEASE } from './model.js';
@@ -28,24 +28,4 @@ export async function coreLatencyNs(rt: CounterRuntime, trips: number): Promise<
   Atomics.store(new Int32Array(barrier), BARRIER_RELEASE, 1);
   const elapsedNs = (await runs)[0]!; // side 0 times the trips
   return elapsedNs / (2 * trips);
-}
-
-/**
- * A probe is close when it is within this factor of the shortest latency the run measured, and
- * far otherwise. The two placements seen on the machine the committed results come from differ
- * about fourfold (tens of ns against about 200).
- */
-export const CLOSE_FACTOR = 2;
-
-/**
- * Where a measurement ran: 'close' or 'far' when both probes around it agree, 'moved' when the
- * host moved the CPUs between the two probes (the measurement's own placement is then unknown).
- */
-export type Placement = 'close' | 'far' | 'moved';
-
-export function placementOf(latency: CoreLatency, shortestNs: number): Placement {
-  const before = latency.beforeNs <= CLOSE_FACTOR * shortestNs;
-  const after = latency.afterNs <= CLOSE_FACTOR * shortestNs;
-  if (before !== after) return 'moved';
-  return before ? 'close' : 'far';
 }

@@ -2,10 +2,10 @@
  * The "scaling on 16 cores" group: the counter section run by bench/scaling-16.sh at 1, 2, 4, 8
  * and 16 CPUs on a machine with that many cores, read from its saved JSON.
  */
-import * as fmt from '../../src/util/format.js';
-import type { Table } from '../../src/util/table.js';
+import * as fmt from '../lib/format.js';
+import type { Table } from '../lib/table.js';
 import type { DocSection } from '../report.js';
-import { mops, times, us } from '../lib/units.js';
+import { mops, times, us } from '../lib/format.js';
 import { aggregate, perCpu } from './lookup.js';
 import { VARIANTS, VARIANT_LABEL, WORKLOAD_LABEL, type Workload, WORKLOADS } from './model.js';
 import type { CounterResults } from './suite.js';
@@ -38,8 +38,7 @@ export function scalingSections(results: CounterResults, chartLink: string | nul
         ...(chartLink === null ? [] : [`![Aggregate ops/s at each CPU count](${chartLink})`]),
       ],
       tables: WORKLOADS.map((w) => scalingTable(results, w)),
-      targets: [],
-      notes: [
+        notes: [
         `Reading a total of ${fmt.int(read.counters)} counters over ${read.cpus} CPUs: percpu ${us(read.percpuSumUs.median)} µs, ` +
           `prom-client ${fmt.ms(read.promRoundTripMs)} ms (${times(read.speedup)}). While all ${read.staleness.cpus} CPUs count: ` +
           `percpu's total is at most ${fmt.int(read.staleness.percpu.staleOps.median)} ops behind (median), prom-client's ` +

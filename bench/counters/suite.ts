@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Runtime } from 'percpu';
-import { Prng } from '../../src/util/prng.js';
+import { Prng } from '../lib/prng.js';
 import { median } from '../lib/timing.js';
 import { type CoreLatency, coreLatencyNs } from './core-latency.js';
 import { type CounterRuntime, type WorkloadBuffers, measure } from './measure.js';

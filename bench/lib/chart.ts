@@ -2,7 +2,6 @@
  * A grouped horizontal bar chart as SVG text, with no dependency: panels (one scale each), groups
  * of bars in each panel (one bar per series), a legend, and each bar's value written after it.
  */
-import { escapeXml } from '../../src/util/xml.js';
 
 export interface BarSeries {
   readonly name: string;
@@ -40,6 +39,11 @@ const PANEL_TITLE = 26;
 const PANEL_GAP = 14;
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
+
+/** Text and attribute values in SVG. */
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
 
 function text(x: number, y: number, content: string, attrs = ''): string {
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${FONT} ${attrs}>${escapeXml(content)}</text>`;

@@ -1,13 +1,17 @@
-/** Prints report sections to the terminal, with the same tables the markdown shows. */
+/** Prints report sections and the targets to the terminal, with the same tables the markdown shows. Context: main thread. */
+import type { SavedRuns } from '../groups.js';
 import type { DocSection } from '../report.js';
-import * as fmt from '../../src/util/format.js';
-import { renderConsoleTable } from '../../src/util/table.js';
+import { counterTargets, otherTargetsTable, targetCounts } from '../targets.js';
+import { renderConsoleTable } from './table.js';
 
 export function printSection(section: DocSection, print: (text: string) => void = console.log): void {
   print(`\n== ${section.title} ==`);
   for (const table of section.tables) print(`\n${renderConsoleTable(table)}`);
-  if (section.targets.length > 0) {
-    print('');
-    for (const t of section.targets) print(`target: ${t.what}: ${t.target}; result ${t.actual}: ${fmt.verdict(t.met)}`);
-  }
+}
+
+export function printTargets(runs: SavedRuns, print: (text: string) => void = console.log): void {
+  print('\n== Targets ==');
+  if (runs.counters !== null) print(`\n${renderConsoleTable(counterTargets(runs.counters.results).table)}`);
+  print(`\n${renderConsoleTable(otherTargetsTable(runs))}`);
+  print(`\ntargets: ${targetCounts(runs)}`);
 }

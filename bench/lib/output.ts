@@ -1,10 +1,17 @@
 /** Where benchmark output goes: paths from the repository root (or absolute), and writing them. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file runs from dist/bench/lib/). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The nearest folder at or above `dir` with a package.json. */
+function packageRoot(dir: string): string {
+  if (existsSync(join(dir, 'package.json'))) return dir;
+  if (dirname(dir) === dir) throw new Error('bench: no package.json above the benchmark code');
+  return packageRoot(dirname(dir));
+}
+
+/** The repository root: above dist/bench/lib/ when built, above bench/lib/ when a test imports the source. */
+export const REPO_ROOT = packageRoot(fileURLToPath(new URL('.', import.meta.url)));
 
 export function writeRepoFile(relativePath: string, text: string): void {
   const path = resolve(REPO_ROOT, relativePath);

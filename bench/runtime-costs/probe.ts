@@ -7,8 +7,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { Runtime, layout } from '../../src/index.js';
-import { Prng } from '../../src/util/prng.js';
+import { Runtime, layout } from 'percpu';
+import { Prng } from '../lib/prng.js';
 import { makeRig } from '../allocator/rig.js';
 import { median } from '../lib/timing.js';
 

@@ -1,18 +1,19 @@
-/** Report sections for the runtime's costs (start-up, memory, round trips, sums) and memory per possible CPU. */
-import * as fmt from '../../src/util/format.js';
-import type { DocSection } from '../report.js';
+/** Report sections for the runtime's costs (start-up, round trips, sums) and memory per possible CPU. Context: main thread. */
+import * as fmt from '../lib/format.js';
+import { kib, mib, us } from '../lib/format.js';
 import type { Summary } from '../lib/stats.js';
-import { kib, mib, us } from '../lib/units.js';
+import type { DocSection } from '../report.js';
 import type { CostResults } from './suite.js';
 
-function startupSection(results: CostResults): DocSection {
-  return {
+const tripRow = (what: string, s: Summary): string[] => [what, us(s.min), us(s.p10), us(s.median), us(s.p99), us(s.max), fmt.int(s.samples)];
+
+export function costSections(results: CostResults): DocSection[] {
+  const startup: DocSection = {
     title: 'Start-up and resident memory',
     intro: [
-      '`Runtime.start` in a fresh Node process (one per measurement, median of ' +
-        `${results.sizes.startupRepeats}): the time until every online CPU's worker has loaded the tasks module, and the process's ` +
-        'resident memory (RSS, after a full GC) just after it minus just before. Each possible CPU reserves its area (64 MiB of ' +
-        'address space by default); each online CPU is a worker thread (a V8 isolate).',
+      `\`Runtime.start\` in a fresh Node process (median of ${results.sizes.startupRepeats}): the time until every online CPU's ` +
+        "worker has loaded the tasks module, and the growth of the process's resident memory (RSS, after a full GC). Each possible " +
+        'CPU reserves its area (64 MiB of address space by default); each online CPU is a worker thread (a V8 isolate).',
     ],
     tables: [
       {
@@ -30,26 +31,15 @@ function startupSection(results: CostResults): DocSection {
         ]),
       },
     ],
-    targets: [],
-    notes: ['Almost all of the RSS is the online CPUs\' worker threads; possible CPUs that are not online cost address space only (compare 32 possible with 2 online against 2 of 2).'],
+    notes: ["Almost all of the RSS is the online CPUs' worker threads; possible CPUs that are not online cost address space only."],
   };
-}
-
-function tripRow(what: string, s: Summary): string[] {
-  return [what, us(s.min), us(s.p10), us(s.median), us(s.p99), us(s.max), fmt.int(s.samples)];
-}
-
-function roundTripSection(results: CostResults): DocSection {
-  return {
+  const roundTrip: DocSection = {
     title: "A CPU's allocation round trip",
     intro: [
-      "A task on CPU 0 calls `await thisCpu.alloc(16)` then `await thisCpu.free(ptr)`, one after another, timing each on the CPU: the " +
-        'request goes through the CPU\'s mailbox (shared memory, `Atomics.notify`), the coordinator serves it from its ' +
-        '`Atomics.waitAsync` loop and replies the same way; the CPU spins on its mailbox for about 25 µs before it sleeps, and ' +
-        'after a request the coordinator keeps polling the mailboxes for `requestPollUs` (default 200 µs) before it sleeps ' +
-        'again. Back-to-back requests like these are then served within a poll; a request that finds the coordinator ' +
-        'asleep waits for it to be woken, which costs tens of microseconds on this machine (the slow tail). For comparison: ' +
-        'a task that does nothing, dispatched from the coordinator and awaited (`rt.runOn(0, ...)`, a piscina message round trip).',
+      'A task on CPU 0 times `await thisCpu.alloc(16)` then `await thisCpu.free(ptr)`, back to back: each request goes through ' +
+        "the CPU's mailbox to the coordinator's `Atomics.waitAsync` loop and back. The coordinator keeps polling for " +
+        '`requestPollUs` (default 200 µs) after a request, so back-to-back requests are served within a poll; one that finds it ' +
+        'asleep waits for it to wake (the slow tail). For comparison: an empty task, `rt.runOn(0, ...)` (a piscina message round trip).',
     ],
     tables: [
       {
@@ -58,18 +48,14 @@ function roundTripSection(results: CostResults): DocSection {
         rows: [tripRow('`thisCpu.alloc(16)`', results.allocUs), tripRow('`thisCpu.free(ptr)`', results.freeUs), tripRow('`rt.runOn(0, noop)` (a task)', results.taskUs)],
       },
     ],
-    targets: [],
     notes: [],
   };
-}
-
-function sumSection(results: CostResults): DocSection {
-  return {
+  const sum: DocSection = {
     title: 'Summing counters over all CPUs',
     intro: [
-      "`rt.sum(ptr, 's32')` reads every possible CPU's copy (online or not) and adds them; the coordinator asks nothing of the CPUs. " +
-        'One counter: the median of batches of 10,000 sums. 10,000 counters (each its own 4-byte allocation): one `rt.sum` per ' +
-        'counter, the median of 21 passes. Measured in the start-up processes above.',
+      "`rt.sum(ptr, 's32')` reads every possible CPU's copy (online or not) and adds them, asking nothing of the CPUs. One " +
+        'counter: the median of batches of 10,000 sums; 10,000 counters (each its own 4-byte allocation): the median of 21 passes ' +
+        'of one `rt.sum` per counter. Measured in the start-up processes above.',
     ],
     tables: [
       {
@@ -83,13 +69,9 @@ function sumSection(results: CostResults): DocSection {
         ]),
       },
     ],
-    targets: [],
     notes: [],
   };
-}
-
-export function costSections(results: CostResults): DocSection[] {
-  return [startupSection(results), roundTripSection(results), sumSection(results)];
+  return [startup, roundTrip, sum];
 }
 
 export function memorySections(results: CostResults): DocSection[] {
@@ -99,10 +81,10 @@ export function memorySections(results: CostResults): DocSection[] {
     {
       title: 'Memory per possible CPU after the allocator tests',
       intro: [
-        'Memory exists only for possible CPUs and is committed lazily. In a fresh process (RSS after a full GC at each step): reserve ' +
-          'the per-CPU areas (`PerCpuMemory`, 64 MiB of address space per possible CPU, as the runtime does), run the allocator tests\' ' +
-          `allocations on them (Kiran's 2,000 four-byte counters and 2,000 objects of 1..4,096 bytes aligned to 4..256: ` +
-          `${m0 === undefined ? '' : `${fmt.bytes(m0.requestedBytesPerCpu)} requested, ${fmt.bytes(m0.populatedBytesPerCpu)} of populated pages per CPU`}), ` +
+        'In a fresh process (RSS after a full GC at each step): reserve the per-CPU areas (`PerCpuMemory`, 64 MiB of address ' +
+          "space per possible CPU, as the runtime does), make the allocator tests' allocations (Kiran's 2,000 four-byte counters " +
+          `and 2,000 objects of 1..4,096 bytes aligned to 4..256` +
+          `${m0 === undefined ? '' : `: ${fmt.bytes(m0.requestedBytesPerCpu)} requested, ${fmt.bytes(m0.populatedBytesPerCpu)} of populated pages per CPU`}), ` +
           `then let ${writers} CPUs write every byte of their copies (as ${writers} online CPUs would), then every possible CPU.`,
       ],
       tables: [
@@ -129,12 +111,10 @@ export function memorySections(results: CostResults): DocSection[] {
           ]),
         },
       ],
-      targets: [],
       notes: [
-        '"Reserved, untouched" is everything before any CPU wrote (the areas, the allocator\'s metadata on the JavaScript heap, and ' +
-          'what the allocator zeroed), divided by the possible CPUs. The allocator zeroes an area only where it lies in a page handed ' +
-          'out before; zeroing writes every possible CPU\'s copy, so those bytes are committed on every CPU (the "Zeroed" column). ' +
-          'A page is committed on a CPU when that CPU first writes it; it stays committed while the buffer lives.',
+        '"Reserved, untouched" is everything before any CPU wrote (the areas, the allocator\'s metadata, what it zeroed), per ' +
+          "possible CPU. The allocator zeroes an area only where it lies in a page handed out before, on every possible CPU's copy. " +
+          'A page is committed on a CPU when that CPU first writes it, and stays committed while the buffer lives.',
       ],
     },
   ];
