@@ -175,10 +175,10 @@ function checkLogger(logger: unknown): void {
 
 /**
  * The worker_threads resource limits percpu passes on, each with the smallest value it accepts:
- * what a CPU's worker needs to start, with a margin. Measured on Node 20 by
- * `node dist/bench/worker-start.js` (see docs/reliability.md): a worker with maxOldGenerationSizeMb
- * 4 runs out of heap while loading (6 starts); stackSizeMb 0.25 overflows while loading and 0.2
- * aborts the whole process (0.3 starts); young generation and code range start at 0.5.
+ * what a CPU's worker needs to start, with a margin for the user's tasks module. Measured on
+ * Node 20 by `node dist/bench/worker-start.js` (docs/reliability.md): maxOldGenerationSizeMb 4
+ * runs out of heap while loading (6 starts); stackSizeMb 0.25 overflows while loading and 0.2
+ * aborts the whole process (0.3 starts); young generation and code range start at 0.25.
  */
 export const RESOURCE_LIMIT_MINIMUMS = {
   maxOldGenerationSizeMb: 16,

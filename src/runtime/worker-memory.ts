@@ -15,7 +15,7 @@ import { freemem } from 'node:os';
 import { InsufficientMemoryError } from '../errors.js';
 
 /**
- * Resident memory of one idle CPU worker, rounded up: 11.4-12.8 MiB per worker were measured with
+ * Resident memory of one idle CPU worker, rounded up: 11.1-12.9 MiB per worker were measured with
  * 1, 8 and 32 workers on Node 20 (`node dist/bench/worker-start.js`).
  */
 export const WORKER_RSS_BYTES = 16 * 1024 * 1024;
