@@ -19,6 +19,9 @@ export type PercpuErrorCode =
   | 'PERCPU_CPU_DIED'
   | 'PERCPU_CPU_OFFLINE'
   | 'PERCPU_CPU_FAILED'
+  | 'PERCPU_TASK_ABORTED'
+  | 'PERCPU_TASK_TIMEOUT'
+  | 'PERCPU_QUEUE_FULL'
   | 'PERCPU_INSUFFICIENT_MEMORY'
   | 'PERCPU_CLOSED'
   | 'PERCPU_NOT_ON_CPU'
@@ -152,6 +155,59 @@ export class CpuDiedError extends PercpuError {
     this.cpu = cpu;
     this.task = task;
     this.cause = cause;
+  }
+}
+
+/** A task was aborted through its `signal` (before it started, or while it ran: then its worker was ended). */
+export class TaskAbortedError extends PercpuError {
+  readonly cpu: number;
+  readonly task: string;
+  /** Whether the task had started on its CPU (its worker was then terminated and replaced). */
+  readonly started: boolean;
+
+  constructor(cpu: number, task: string, started: boolean, reason: unknown) {
+    super(
+      'PERCPU_TASK_ABORTED',
+      `Task '${task}' on CPU ${cpu} was aborted ${started ? 'while it ran: its worker was terminated and is replaced' : 'before it started'}`,
+    );
+    this.name = 'TaskAbortedError';
+    this.cpu = cpu;
+    this.task = task;
+    this.started = started;
+    this.cause = reason;
+  }
+}
+
+/** A task did not finish within its `timeout` (counted from the call, queueing included). */
+export class TaskTimeoutError extends PercpuError {
+  readonly cpu: number;
+  readonly task: string;
+  readonly started: boolean;
+  readonly timeoutMs: number;
+
+  constructor(cpu: number, task: string, started: boolean, timeoutMs: number) {
+    super(
+      'PERCPU_TASK_TIMEOUT',
+      `Task '${task}' on CPU ${cpu} did not finish within ${timeoutMs} ms (option timeout): ${started ? 'its worker was terminated and is replaced' : 'it never started'}`,
+    );
+    this.name = 'TaskTimeoutError';
+    this.cpu = cpu;
+    this.task = task;
+    this.started = started;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A CPU's queue already holds `maxQueue` tasks waiting to start. */
+export class QueueFullError extends PercpuError {
+  readonly cpu: number;
+  readonly maxQueue: number;
+
+  constructor(cpu: number, maxQueue: number) {
+    super('PERCPU_QUEUE_FULL', `CPU ${cpu} already has ${maxQueue} tasks waiting (option maxQueue): try again when some have run`);
+    this.name = 'QueueFullError';
+    this.cpu = cpu;
+    this.maxQueue = maxQueue;
   }
 }
 

@@ -6,9 +6,18 @@
  * Context: the coordinator. Nothing here blocks; every wait is bounded (startTimeoutMs,
  * stopTimeoutMs, and the restart limit), so close() never hangs.
  */
-import type { ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { CpuDiedError, CpuFailedError, CpuOfflineError, InvalidArgumentError, TasksLoadError } from '../errors.js';
+import {
+  CpuDiedError,
+  CpuFailedError,
+  CpuOfflineError,
+  InvalidArgumentError,
+  QueueFullError,
+  TaskAbortedError,
+  TaskTimeoutError,
+  TasksLoadError,
+} from '../errors.js';
 import { type CpuState, type CpuTarget, restartDelayMs } from './cpu-state.js';
 import { type CpuWorkerData, type HelloReply, TASK_HELLO, type TaskEnvelope, type TaskMessage } from './messages.js';
 import { WorkerIncarnation, type WorkerExit, describeExit } from './worker-incarnation.js';
@@ -18,6 +27,23 @@ export interface CpuLifecycleOptions {
   readonly stopTimeoutMs: number;
   readonly maxStartFailures: number;
   readonly restartBackoffMs: number;
+  /** Most tasks waiting to start on one CPU (Infinity: no limit). */
+  readonly maxQueue: number;
+}
+
+/** What a caller may attach to one task. */
+export interface TaskControls {
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds from the call (queueing included) until the task is ended with TaskTimeoutError. */
+  readonly timeoutMs?: number | undefined;
+  /** Transferables inside the (already copied) argument, moved to the worker instead of copied. */
+  readonly transferList?: readonly TransferListItem[] | undefined;
+}
+
+/** Milliseconds tasks of one CPU waited in its queue and ran: totals and the longest. */
+export interface TaskTimes {
+  readonly total: number;
+  readonly max: number;
 }
 
 /** What a controller needs from the runtime. */
@@ -44,6 +70,14 @@ export interface CpuControllerHost {
 
 interface QueuedTask {
   readonly message: TaskMessage;
+  readonly transferList: readonly TransferListItem[] | undefined;
+  readonly queuedAt: number;
+  startedAt: number;
+  settled: boolean;
+  /** Set when the caller ended the task while it ran: the error it rejects with. */
+  endedBy: Error | null;
+  /** Removes the abort listener and the timeout timer. */
+  release(): void;
   resolve(envelope: TaskEnvelope): void;
   reject(error: unknown): void;
 }
@@ -79,6 +113,9 @@ export class CpuController {
   private readonly waiters = new Set<() => void>();
   /** Deaths of started workers of this CPU since the runtime started. */
   deaths = 0;
+  /** Time tasks waited in the queue before they started, and ran (until they settled). */
+  readonly waitMs = { total: 0, max: 0 };
+  readonly runMs = { total: 0, max: 0 };
 
   constructor(cpu: number, host: CpuControllerHost, log: Logger) {
     this.cpu = cpu;
@@ -177,15 +214,73 @@ export class CpuController {
 
   // ---- tasks --------------------------------------------------------------------------------
 
-  /** Queues a task; resolves to the worker's envelope, rejects if its worker died (CpuDiedError). */
-  submit(message: TaskMessage): Promise<TaskEnvelope> {
+  /**
+   * Queues a task; resolves to the worker's envelope. Rejects with CpuDiedError if its worker
+   * died under it, TaskAbortedError / TaskTimeoutError if the caller ended it, QueueFullError
+   * when `maxQueue` tasks already wait.
+   */
+  submit(message: TaskMessage, controls: TaskControls = {}): Promise<TaskEnvelope> {
     if (this.target !== 'online' || (this.phase !== 'starting' && this.phase !== 'running')) {
       return Promise.reject(this.phase === 'failed' ? new CpuFailedError(this.cpu, this.startFailures) : new CpuOfflineError(this.cpu));
     }
+    const { signal, timeoutMs } = controls;
+    if (signal?.aborted === true) return Promise.reject(new TaskAbortedError(this.cpu, message.name, false, signal.reason));
+    if (this.queue.length >= this.host.lifecycle.maxQueue) return Promise.reject(new QueueFullError(this.cpu, this.host.lifecycle.maxQueue));
     return new Promise<TaskEnvelope>((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => this.endTask(task, (started) => new TaskAbortedError(this.cpu, message.name, started, signal?.reason));
+      const task: QueuedTask = {
+        message,
+        transferList: controls.transferList,
+        queuedAt: performance.now(),
+        startedAt: -1,
+        settled: false,
+        endedBy: null,
+        release: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+        resolve: (envelope) => {
+          if (task.settled) return;
+          task.settled = true;
+          task.release();
+          resolve(envelope);
+        },
+        reject: (error) => {
+          if (task.settled) return;
+          task.settled = true;
+          task.release();
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => this.endTask(task, (started) => new TaskTimeoutError(this.cpu, message.name, started, timeoutMs)), timeoutMs);
+      }
+      this.queue.push(task);
       this.pump();
     });
+  }
+
+  /**
+   * The caller ends a task (its signal aborted, or its timeout passed). A queued task leaves the
+   * queue; a running one can only be stopped by ending its worker, as piscina does: the worker is
+   * terminated (a death like a kill, not a start failure) and replaced, and the task rejects once
+   * that death has been handled.
+   */
+  private endTask(task: QueuedTask, error: (started: boolean) => Error): void {
+    if (task.settled || task.endedBy !== null) return;
+    const index = this.queue.indexOf(task);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      task.reject(error(false));
+      this.changed();
+      return;
+    }
+    if (this.running !== task || this.incarnation === null) return;
+    task.endedBy = error(true);
+    this.killRequested = true;
+    void this.incarnation.terminate();
   }
 
   /** Runs the next queued task if the worker is free. */
@@ -201,9 +296,12 @@ export class CpuController {
       return;
     }
     this.running = task;
-    incarnation.run(task.message).then(
+    task.startedAt = performance.now();
+    addTime(this.waitMs, task.startedAt - task.queuedAt);
+    incarnation.run(task.message, task.transferList).then(
       (envelope) => {
         this.running = null;
+        addTime(this.runMs, performance.now() - task.startedAt);
         // The worker ran a task to its end: it works, so earlier start failures are forgiven.
         this.startFailures = 0;
         task.resolve(envelope);
@@ -218,7 +316,8 @@ export class CpuController {
         this.diedInTask = incarnation;
         void incarnation.exited.then(() => {
           this.running = null;
-          task.reject(new CpuDiedError(this.cpu, task.message.name, error));
+          addTime(this.runMs, performance.now() - task.startedAt);
+          task.reject(task.endedBy ?? new CpuDiedError(this.cpu, task.message.name, error));
           this.pump();
           this.changed();
         });
@@ -491,3 +590,7 @@ export class CpuController {
   }
 }
 
+function addTime(times: { total: number; max: number }, ms: number): void {
+  times.total += ms;
+  if (ms > times.max) times.max = ms;
+}

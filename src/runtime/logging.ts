@@ -5,9 +5,9 @@
  */
 import { type Logger, pino } from 'pino';
 
-/** The default root logger: warnings and errors to stderr, written synchronously. */
-export function defaultRootLogger(): Logger {
-  return pino({ level: 'warn' }, pino.destination({ dest: 2, sync: true }));
+/** The default root logger: `level` (warnings and errors by default) to stderr, written synchronously. */
+export function defaultRootLogger(level = 'warn'): Logger {
+  return pino({ level }, pino.destination({ dest: 2, sync: true }));
 }
 
 /** Fields pino adds itself, dropped when a forwarded line is written again. */

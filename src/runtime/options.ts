@@ -20,8 +20,18 @@ export interface RuntimeOptions {
   readonly online?: number | readonly number[];
   /** The tasks module: a path (relative to the working directory) or a file: URL. */
   readonly tasks?: string | URL;
-  /** The root logger. Default: pino at level 'warn' to stderr. */
+  /** The root logger. Default: pino at level `logLevel` to stderr. */
   readonly logger?: Logger;
+  /**
+   * The default root logger's level: 'fatal', 'error', 'warn', 'info', 'debug', 'trace' or
+   * 'silent'. Default 'warn'. Only without `logger` (a logger brings its own level).
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * Most tasks waiting to start on one CPU (beside the one it runs). Past it, runOn / run /
+   * runOnEach reject with QueueFullError. Default: no limit.
+   */
+  readonly maxQueue?: number;
   /** Bytes per unit (the largest allocation). Default 64 KiB. */
   readonly unitSize?: number;
   /** Bytes of address space reserved per CPU. Default 64 MiB (committed only where written). */
@@ -83,6 +93,9 @@ const MAX_TIMEOUT_MS = 3_600_000;
 /** One second: a longer window would only be a busy event loop. */
 export const MAX_REQUEST_POLL_US = 1_000_000;
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface ResolvedOptions {
   readonly cpus: number;
   readonly online: readonly number[];
@@ -96,6 +109,8 @@ export interface ResolvedOptions {
   readonly stopTimeoutMs: number;
   readonly maxStartFailures: number;
   readonly restartBackoffMs: number;
+  readonly maxQueue: number;
+  readonly logLevel: LogLevel;
 }
 
 function integerIn(name: string, value: unknown, min: number, max: number): number {
@@ -162,7 +177,20 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     stopTimeoutMs: integerIn('stopTimeoutMs', options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, 0, MAX_TIMEOUT_MS),
     maxStartFailures: integerIn('maxStartFailures', options.maxStartFailures ?? DEFAULT_MAX_START_FAILURES, 1, 1000),
     restartBackoffMs: integerIn('restartBackoffMs', options.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS, 0, 60_000),
+    maxQueue: options.maxQueue === undefined ? Infinity : integerIn('maxQueue', options.maxQueue, 0, Number.MAX_SAFE_INTEGER),
+    logLevel: checkLogLevel(options.logLevel, options.logger),
   };
+}
+
+function checkLogLevel(level: unknown, logger: unknown): LogLevel {
+  if (level === undefined) return 'warn';
+  if (typeof level !== 'string' || !(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new InvalidArgumentError('logLevel', level, `one of ${LOG_LEVELS.map((l) => `'${l}'`).join(', ')}`);
+  }
+  if (logger !== undefined) {
+    throw new InvalidArgumentError('logLevel', level, 'left out when a `logger` is given (set the level on the logger)');
+  }
+  return level as LogLevel;
 }
 
 function checkLogger(logger: unknown): void {

@@ -64,7 +64,8 @@ export class RobustChecker {
         if (word !== POISON_WORD && word !== 0) {
           const report: WriteAfterFree = { code: 'PERCPU_WRITE_AFTER_FREE', offset: i * 4, cpu, found: word };
           this.writesAfterFree.push(report);
-          this.logger.child({ cpu }).warn(report, 'write after free');
+          // The root logger, not a CPU's child: the report already carries `cpu` (once).
+          this.logger.warn(report, 'write after free');
           break;
         }
       }

@@ -11,6 +11,7 @@
  * Context: every method runs on the coordinator's thread.
  */
 import { fileURLToPath } from 'node:url';
+import type { TransferListItem } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { PercpuAllocator, type AllocOptions } from '../allocator/allocator.js';
 import type { AllocatorStats, ChunkStats } from '../allocator/stats.js';
@@ -19,12 +20,14 @@ import { type CounterHost, PercpuCounter } from '../counter/percpu-counter.js';
 import { CounterQuarantine } from '../counter/quarantine.js';
 import {
   ClosedError,
-  CpuFailedError,
+  CpuDiedError,
   CpuOfflineError,
   InvalidArgumentError,
   InvalidFreeError,
   OutOfSpaceError,
+  TaskAbortedError,
   TaskFailedError,
+  TaskTimeoutError,
   VerifyError,
 } from '../errors.js';
 import {
@@ -36,12 +39,12 @@ import {
   generationIndex,
 } from '../memory/control-layout.js';
 import { PAGE_SIZE } from '../memory/layout.js';
-import { PerCpuMemory } from '../memory/percpu-memory.js';
+import { type CpuViews, PerCpuMemory } from '../memory/percpu-memory.js';
 import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } from '../memory/types.js';
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
 import { AllocService } from './alloc-service.js';
 import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from './cpu-requests.js';
-import { CpuController, type CpuControllerHost } from './cpu-controller.js';
+import { CpuController, type CpuControllerHost, type TaskControls, type TaskTimes } from './cpu-controller.js';
 import type { CpuState } from './cpu-state.js';
 import { defaultRootLogger, writeForwardedLine } from './logging.js';
 import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope, isForwardedLog } from './messages.js';
@@ -63,6 +66,16 @@ export interface SumOptions {
   readonly wrap?: boolean;
 }
 
+/** What a caller may attach to one task (runOn, run, runOnEach, runOnEachSettled). */
+export interface TaskOptions {
+  /** Aborts the task: a queued one leaves the queue; a running one ends with its worker (TaskAbortedError). */
+  readonly signal?: AbortSignal;
+  /** Milliseconds from the call, queueing included, after which the task ends as with `signal` (TaskTimeoutError). */
+  readonly timeout?: number;
+  /** ArrayBuffers or MessagePorts inside `arg` to move to the worker instead of copying them. */
+  readonly transferList?: readonly TransferListItem[];
+}
+
 export interface CpuActivity {
   readonly cpu: number;
   readonly online: boolean;
@@ -73,6 +86,10 @@ export interface CpuActivity {
   readonly deaths: number;
   readonly allocs: number;
   readonly frees: number;
+  /** Milliseconds this CPU's tasks waited in its queue before they started: total and longest. */
+  readonly taskWaitMs: TaskTimes;
+  /** Milliseconds this CPU's tasks ran (until they settled): total and longest. */
+  readonly taskRunMs: TaskTimes;
 }
 
 export interface RuntimeStats {
@@ -119,7 +136,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private constructor(options: RuntimeOptions, resolved: ResolvedOptions) {
     this.options = resolved;
     this.cpus = resolved.cpus;
-    this.logger = options.logger ?? defaultRootLogger();
+    this.logger = options.logger ?? defaultRootLogger(resolved.logLevel);
     const statics = layoutStatics(options.statics, resolved.unitSize - PAGE_SIZE);
     this.statics = statics.offsets;
     this.memory = new PerCpuMemory(resolved.cpus, resolved.areaSize);
@@ -303,6 +320,51 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     return Number(wrapBigInt(BigInt(total), checked)) as ValueOf<T>;
   }
 
+  /**
+   * Every field of a structure of `length` elements of `type` at `ptr` (a MIB, a histogram's
+   * buckets), each summed over every possible CPU, in one pass per CPU. Exact: numbers for the
+   * 8-to-32-bit types and f64, bigints for 64-bit ones (read with Atomics.load: they may not tear).
+   */
+  sumArray<T extends PerCpuType>(ptr: number, type: T, length: number): ValueOf<T>[] {
+    const checked = checkType('type', type);
+    const index = this.memory.indexOf(ptr, checked);
+    checkLength(length, index, this.memory.views[0]![checked].length, checked, ptr);
+    if (isBigIntType(checked)) {
+      const totals = new Array<bigint>(length).fill(0n);
+      for (const views of this.memory.views) {
+        const view = views[checked];
+        // Atomics.load: 64-bit values written by their CPUs may tear on a plain read.
+        for (let i = 0; i < length; i++) totals[i]! += Atomics.load(view, index + i);
+      }
+      return totals as ValueOf<T>[];
+    }
+    const totals = new Array<number>(length).fill(0);
+    for (const views of this.memory.views) {
+      const view = views[checked];
+      for (let i = 0; i < length; i++) totals[i]! += view[index + i] as number;
+    }
+    return totals as ValueOf<T>[];
+  }
+
+  /**
+   * A snapshot of CPU `cpu`'s copy of `length` elements of `type` at `ptr`, as a new typed array
+   * of that type (the CPU may go on updating its own copy; this one does not change).
+   */
+  readArray<T extends PerCpuType>(ptr: number, cpu: number, type: T, length: number): CpuViews[T] {
+    const checked = checkType('type', type);
+    const views = this.memory.viewsOf(cpu);
+    const index = this.memory.indexOf(ptr, checked);
+    checkLength(length, index, views[checked].length, checked, ptr);
+    if (isBigIntType(checked)) {
+      const view = views[checked];
+      const copy = checked === 'u64' ? new BigUint64Array(length) : new BigInt64Array(length);
+      // Atomics.load: as in sumArray.
+      for (let i = 0; i < length; i++) copy[i] = Atomics.load(view, index + i);
+      return copy as CpuViews[T];
+    }
+    return views[checked].slice(index, index + length) as CpuViews[T];
+  }
+
   /** Offset of a static per-CPU variable declared in the start options. */
   staticPtr(name: string): number {
     const ptr = this.statics[name];
@@ -314,28 +376,50 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   /** Runs task `name` on CPU `cpu` (like smp_call_function_single). */
-  async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, arg?: TaskArg<Tasks, K>): Promise<TaskResult<Tasks, K>> {
+  async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, arg?: TaskArg<Tasks, K>, options?: TaskOptions): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
     const controller = this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!;
     this.checkTaskName(name);
-    return (await this.dispatch(controller, name, copyArgument(arg))) as TaskResult<Tasks, K>;
+    const task = prepareTask(arg, options);
+    return (await this.dispatch(controller, name, task.arg, task.controls)) as TaskResult<Tasks, K>;
   }
 
-  /** Runs task `name` on every online CPU at once (like on_each_cpu); results by CPU. */
-  async runOnEach<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>): Promise<Map<number, TaskResult<Tasks, K>>> {
+  /**
+   * Runs task `name` on every online CPU at once (like on_each_cpu); results by CPU. Rejects with
+   * the first failure; runOnEachSettled() keeps every CPU's outcome.
+   */
+  async runOnEach<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>, options?: TaskOptions): Promise<Map<number, TaskResult<Tasks, K>>> {
+    const settled = await this.runOnEachSettled(name, arg, options);
+    const results = new Map<number, TaskResult<Tasks, K>>();
+    for (const [cpu, outcome] of settled) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      results.set(cpu, outcome.value);
+    }
+    return results;
+  }
+
+  /** Runs task `name` on every online CPU at once; every CPU's outcome, fulfilled or rejected, by CPU. */
+  async runOnEachSettled<K extends TaskName<Tasks>>(
+    name: K,
+    arg?: TaskArg<Tasks, K>,
+    options?: TaskOptions,
+  ): Promise<Map<number, PromiseSettledResult<TaskResult<Tasks, K>>>> {
     this.assertUsable('run a task');
     this.checkTaskName(name);
-    const copy = copyArgument(arg);
     const online = this.cpuControllers.filter((c) => c.isOnline);
-    const results = await Promise.all(online.map((controller) => this.dispatch(controller, name, copy)));
-    return new Map(online.map((controller, i) => [controller.cpu, results[i] as TaskResult<Tasks, K>]));
+    if (options?.transferList !== undefined && options.transferList.length > 0 && online.length > 1) {
+      throw new InvalidArgumentError('options.transferList', options.transferList, 'empty for runOnEach on more than one CPU (a buffer can move to one worker only)');
+    }
+    const task = prepareTask(arg, options);
+    const outcomes = await Promise.allSettled(online.map((controller) => this.dispatch(controller, name, task.arg, task.controls)));
+    return new Map(online.map((controller, i) => [controller.cpu, outcomes[i] as PromiseSettledResult<TaskResult<Tasks, K>>]));
   }
 
   /** Runs task `name` on the online CPU with the fewest pending tasks. */
-  async run<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>): Promise<TaskResult<Tasks, K>> {
+  async run<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>, options?: TaskOptions): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
     this.checkTaskName(name);
-    const copy = copyArgument(arg);
+    const task = prepareTask(arg, options);
     let best: CpuController | null = null;
     for (let i = 0; i < this.cpus; i++) {
       const controller = this.cpuControllers[(this.nextCpu + i) % this.cpus]!;
@@ -343,7 +427,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     }
     if (best === null) throw new CpuOfflineError(-1);
     this.nextCpu = (best.cpu + 1) % this.cpus;
-    return (await this.dispatch(best, name, copy)) as TaskResult<Tasks, K>;
+    return (await this.dispatch(best, name, task.arg, task.controls)) as TaskResult<Tasks, K>;
   }
 
   /**
@@ -427,7 +511,17 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   stats(): RuntimeStats {
     return {
       allocator: this.allocator.stats(),
-      cpus: this.activity.map((a, cpu) => ({ cpu, online: this.cpuControllers[cpu]!.isOnline, state: this.cpuControllers[cpu]!.state, ...a })),
+      cpus: this.activity.map((a, cpu) => {
+        const controller = this.cpuControllers[cpu]!;
+        return {
+          cpu,
+          online: controller.isOnline,
+          state: controller.state,
+          ...a,
+          taskWaitMs: { ...controller.waitMs },
+          taskRunMs: { ...controller.runMs },
+        };
+      }),
       counters: this.counters.size,
     };
   }
@@ -480,16 +574,18 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     }
   }
 
-  private async dispatch(controller: CpuController, name: string, arg: unknown): Promise<unknown> {
+  private async dispatch(controller: CpuController, name: string, arg: unknown, controls: TaskControls): Promise<unknown> {
     const activity = this.activity[controller.cpu]!;
     let envelope: TaskEnvelope;
     // The task may hold a counter's handle until it ends: the quarantine waits for it.
     const task = this.quarantine.taskStarted();
     try {
-      envelope = await controller.submit({ name, arg });
+      envelope = await controller.submit({ name, arg }, controls);
     } catch (error) {
-      // The worker died under the task (CpuDiedError), or the CPU could not take it.
-      if (!(error instanceof CpuOfflineError) && !(error instanceof CpuFailedError)) activity.tasksFailed++;
+      // The worker died under the task (CpuDiedError) or the caller ended it while it ran
+      // (started: true): a failed task. Refused or ended before it started: not a task run.
+      const started = error instanceof CpuDiedError || ((error instanceof TaskAbortedError || error instanceof TaskTimeoutError) && error.started);
+      if (started) activity.tasksFailed++;
       throw error;
     } finally {
       this.quarantine.taskEnded(task);
@@ -497,8 +593,10 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     activity.tasksRun++;
     if (envelope.ok) return envelope.value;
     activity.tasksFailed++;
-    this.cpuLoggers[controller.cpu]!.warn({ task: name, err: envelope.error }, 'task failed');
-    throw new TaskFailedError(controller.cpu, name, envelope.error);
+    const failure = new TaskFailedError(controller.cpu, name, envelope.error);
+    // Debug, not warn: the caller gets the error and decides; `err.type` names the class.
+    this.cpuLoggers[controller.cpu]!.debug({ task: name, err: failure, remoteType: envelope.error.name }, 'task failed');
+    throw failure;
   }
 
   private checkTaskName(name: unknown): void {
@@ -553,15 +651,42 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
  * A task argument as it will reach the worker: a structured-clone copy made here, before
  * dispatch, so an argument that cannot be copied (a function, a getter that throws) is an
  * InvalidArgumentError with nothing started or counted, and the copy sent cannot fail (its
- * getters were read once, here).
+ * getters were read once, here). Transferables in `transferList` move into the copy (and from it
+ * to the worker) instead of being copied.
  */
-function copyArgument(arg: unknown): unknown {
+/** structuredClone's transfer list type (node's `Transferable`, which it does not export globally). */
+type CloneTransfer = NonNullable<NonNullable<Parameters<typeof structuredClone>[1]>['transfer']>;
+
+function prepareTask(arg: unknown, options: TaskOptions | undefined): { arg: unknown; controls: TaskControls } {
+  checkOptionsObject(options, '{ signal?, timeout?, transferList? }');
+  const signal: unknown = options?.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
+  const timeout: unknown = options?.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 2 ** 31 - 1)) {
+    throw new InvalidArgumentError('options.timeout', timeout, `an integer number of milliseconds from 1 to ${2 ** 31 - 1}`);
+  }
+  const transfer: unknown = options?.transferList;
+  if (transfer !== undefined && !Array.isArray(transfer)) throw new InvalidArgumentError('options.transferList', transfer, 'an array of ArrayBuffers or MessagePorts');
+  const transferList = transfer as TransferListItem[] | undefined;
+  let copy: { arg: unknown; transferList: TransferListItem[] | undefined };
   try {
-    return structuredClone(arg);
+    // The list is cloned with the argument, so it names the copy's transferred buffers.
+    copy = structuredClone({ arg, transferList }, transferList !== undefined ? { transfer: transferList as CloneTransfer } : undefined);
   } catch (error) {
     const invalid = new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)');
     invalid.cause = error;
     throw invalid;
+  }
+  return {
+    arg: copy.arg,
+    controls: { signal: options?.signal, timeoutMs: options?.timeout, transferList: copy.transferList },
+  };
+}
+
+function checkLength(length: unknown, index: number, viewLength: number, type: PerCpuType, ptr: number): void {
+  const most = viewLength - index;
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || length > most) {
+    throw new InvalidArgumentError('length', length, `an integer from 1 to ${most} (elements of ${type} from ptr ${ptr} to the end of the area)`);
   }
 }
 

@@ -13,7 +13,7 @@
  * Context: the coordinator.
  */
 import { Piscina } from 'piscina';
-import type { ResourceLimits, Worker } from 'node:worker_threads';
+import type { ResourceLimits, TransferListItem, Worker } from 'node:worker_threads';
 import type { CpuWorkerData, TaskEnvelope, TaskMessage } from './messages.js';
 
 /** How a thread ended: its exit code and the error it died of, if any. */
@@ -84,8 +84,8 @@ export class WorkerIncarnation {
   }
 
   /** Runs one task; the first one starts the thread. Rejects only if the thread died. */
-  run(message: TaskMessage): Promise<TaskEnvelope> {
-    const task = this.pool.run(message);
+  run(message: TaskMessage, transferList?: readonly TransferListItem[]): Promise<TaskEnvelope> {
+    const task = this.pool.run(message, transferList !== undefined ? { transferList: [...transferList] } : {});
     // pool.run() created the thread synchronously (no thread yet, maxThreads 1).
     if (this.thread === null) {
       const thread = this.pool.threads[0];

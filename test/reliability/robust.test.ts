@@ -89,6 +89,8 @@ describe('a write after free', () => {
     expect(warnings.map(({ level, code, offset, cpu, found }) => ({ level, code, offset, cpu, found }))).toEqual(
       expected.map((e) => ({ level: 40, ...e })),
     );
+    // Each line carries its `cpu` key once (it came twice when logged through the CPU's child).
+    for (const line of log.lines.filter((l) => l.includes('"write after free"'))) expect(line.match(/"cpu":/g)).toHaveLength(1);
     // The new allocation is zero on every CPU all the same.
     for (const cpu of [0, 1]) expect(await rt.runOn(cpu, 'readWords', { ptr: b, n: 8 })).toEqual(words(8, 0));
     rt.verify();

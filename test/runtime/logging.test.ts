@@ -65,13 +65,13 @@ describe('at level info', () => {
     expect(log.lines).toHaveLength(6);
   });
 
-  it('a task failure is one warning carrying the CPU and the task', async () => {
-    const log = captureLogger('info');
+  it('a task failure is one debug line carrying the CPU and the task (the caller gets the error)', async () => {
+    const log = captureLogger('debug');
     const rt = await runtimes.start({ cpus: 2, logger: log.logger });
     await rejectionOf(rt.runOn(0, 'fail', { message: 'logged once' }));
     const failures = log.records().filter((r) => r.msg === 'task failed');
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ cpu: 0, task: 'fail', level: 40 });
+    expect(failures[0]).toMatchObject({ cpu: 0, task: 'fail', level: 20 });
   });
 });
 
@@ -95,10 +95,11 @@ describe('levels', () => {
     const rt = await runtimes.start({ cpus: 2, logger: log.logger });
     await rt.runOnEach('logSomething', { n: 10 });
     expect(log.lines).toHaveLength(0);
+    // A task failure is the caller's to report: debug, so not written at warn.
     await rejectionOf(rt.runOn(0, 'fail', { message: 'x' }));
-    expect(log.lines).toHaveLength(1);
+    expect(log.lines).toHaveLength(0);
     await rt.close();
-    expect(log.lines).toHaveLength(1);
+    expect(log.lines).toHaveLength(0);
   });
 
   it('at debug, each allocation or free a CPU asks for logs exactly one line', async () => {
