@@ -20,7 +20,8 @@ export type PercpuErrorCode =
   | 'PERCPU_CPU_OFFLINE'
   | 'PERCPU_CLOSED'
   | 'PERCPU_NOT_ON_CPU'
-  | 'PERCPU_TASKS_LOAD_FAILED';
+  | 'PERCPU_TASKS_LOAD_FAILED'
+  | 'PERCPU_TRACING_OFF';
 
 export class PercpuError extends Error {
   readonly code: PercpuErrorCode;
@@ -183,5 +184,13 @@ export class TasksLoadError extends PercpuError {
   constructor(tasks: string, message: string) {
     super('PERCPU_TASKS_LOAD_FAILED', `The tasks module ${tasks} failed to load: ${message}`);
     this.name = 'TasksLoadError';
+  }
+}
+
+/** rt.trace was used on a runtime started without the `trace` option. */
+export class TracingOffError extends PercpuError {
+  constructor(what: string) {
+    super('PERCPU_TRACING_OFF', `Cannot ${what}: tracing is off (start the runtime with { trace: { ... } } or trace: true)`);
+    this.name = 'TracingOffError';
   }
 }

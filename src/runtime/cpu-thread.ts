@@ -9,8 +9,9 @@
 import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { isForwardedLog, type CpuWorkerData, type TaskEnvelope, type TaskMessage } from './messages.js';
-import { writeForwardedLine } from './logging.js';
+import type { CpuWorkerData, TaskEnvelope, TaskMessage } from './messages.js';
+import { LogRingReader } from '../trace/log-ring.js';
+import type { LifecycleKind } from '../trace/events.js';
 
 /** How long stopping a CPU waits for its tasks before terminating them (piscina's default close timeout). */
 const STOP_TIMEOUT_MS = 30_000;
@@ -18,6 +19,8 @@ const STOP_TIMEOUT_MS = 30_000;
 export interface CpuThreadEvents {
   /** A worker of this CPU died while the CPU was meant to be online. */
   onDeath(cpu: number, threadId: number): void;
+  /** For the trace: the worker came online, was replaced, died, or the CPU went offline. */
+  onLifecycle?(kind: LifecycleKind, cpu: number, threadId: number): void;
 }
 
 export class CpuThread {
@@ -26,6 +29,8 @@ export class CpuThread {
   private readonly makePool: () => Piscina<TaskMessage, TaskEnvelope>;
   private readonly logger: Logger;
   private readonly events: CpuThreadEvents;
+  /** The CPU's log ring: thisCpu.log's lines, written here through `logger`. */
+  private readonly logs: LogRingReader;
   private stopping = false;
   /** threadId of the live worker (captured at workerCreate: workerDestroy may report -1). */
   private threadId = -1;
@@ -45,6 +50,7 @@ export class CpuThread {
     this.cpu = data.cpu;
     this.logger = logger;
     this.events = events;
+    this.logs = new LogRingReader(data.logRing, logger);
     this.makePool = () =>
       new Piscina<TaskMessage, TaskEnvelope>({
         filename: workerUrl.href,
@@ -67,12 +73,15 @@ export class CpuThread {
       this.threadId = worker.id;
       if (replaced) this.logger.warn({ threadId: worker.id }, 'CPU worker replaced');
       else this.logger.info({ threadId: worker.id }, 'CPU online');
+      this.events.onLifecycle?.(replaced ? 'replaced' : 'online', this.cpu, worker.id);
     });
     pool.on('workerDestroy', () => {
       if (this.stopping || pool !== this.pool) return;
       this.deaths++;
+      this.logs.drain();
       this.logger.error({ threadId: this.threadId, deaths: this.deaths }, 'CPU worker died');
       this.events.onDeath(this.cpu, this.threadId);
+      this.events.onLifecycle?.('died', this.cpu, this.threadId);
       // piscina replaces a dead worker at once, except one that died before it was ready: then
       // it stops replacing for good. A CPU must come back, so rebuild the pool in that case.
       setImmediate(() => {
@@ -84,9 +93,7 @@ export class CpuThread {
     pool.on('error', (error: unknown) => {
       this.logger.error({ err: error }, 'CPU worker error');
     });
-    pool.on('message', (message: unknown) => {
-      if (isForwardedLog(message)) writeForwardedLine(this.logger, message.percpuLog);
-    });
+    pool.on('message', (message: unknown) => this.logs.onMessage(message));
     return pool;
   }
 
@@ -109,6 +116,7 @@ export class CpuThread {
     } finally {
       if (task !== undefined) this.inFlight.delete(task);
       this.pending--;
+      this.logs.drain();
     }
   }
 
@@ -146,6 +154,8 @@ export class CpuThread {
     // A task still running after the timeout is terminated and rejects (CpuDiedError), as
     // piscina's close() does after its own timeout.
     await (settled ? this.pool.close() : this.pool.destroy());
+    this.logs.close();
     this.logger.info({ deaths: this.deaths }, 'CPU offline');
+    this.events.onLifecycle?.('offline', this.cpu, this.threadId);
   }
 }

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
 import { checkAreaSize, checkUnitSize } from '../allocator/allocator.js';
 import { DEFAULT_AREA_SIZE, DEFAULT_UNIT_SIZE, MAX_CPUS } from '../memory/layout.js';
+import { type ResolvedTrace, type TraceOptions, resolveTraceOptions } from '../trace/options.js';
 import type { RobustOptions } from './robust.js';
 import type { StaticDeclaration } from './statics.js';
 
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
    * (costs nothing then).
    */
   readonly robust?: boolean | RobustOptions;
+  /** Tracing: each CPU's trace ring in its own unit (docs/tracing.md). Default off (costs nothing then). */
+  readonly trace?: boolean | TraceOptions;
 }
 
 export { MAX_CPUS };
@@ -65,6 +68,7 @@ export interface ResolvedOptions {
   readonly reservedSize: number;
   readonly maxCounters: number;
   readonly requestPollUs: number;
+  readonly trace: ResolvedTrace | null;
 }
 
 function integerIn(name: string, value: unknown, min: number, max: number): number {
@@ -127,6 +131,7 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     reservedSize: options.reservedSize ?? DEFAULT_RESERVED_SIZE,
     maxCounters: integerIn('maxCounters', options.maxCounters ?? DEFAULT_MAX_COUNTERS, 1, MAX_COUNTERS),
     requestPollUs: integerIn('requestPollUs', options.requestPollUs ?? DEFAULT_REQUEST_POLL_US, 0, MAX_REQUEST_POLL_US),
+    trace: resolveTraceOptions(options.trace, unitSize, areaSize),
   };
 }
 

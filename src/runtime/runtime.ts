@@ -45,6 +45,8 @@ import { type CpuWorkerData, type HelloReply, INTERNAL_TASK_PREFIX, TASK_HELLO }
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
 import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
 import { layoutStatics } from './statics.js';
+import { createLogRing } from '../trace/log-ring.js';
+import { RuntimeTrace } from '../trace/runtime-trace.js';
 import type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
 
 export type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
@@ -81,6 +83,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** Number of possible CPUs. */
   readonly cpus: number;
   readonly logger: Logger;
+  /** Tracing (docs/tracing.md): drain(), stats(), write(); its methods throw TracingOffError when off. */
+  readonly trace: RuntimeTrace;
   /** @internal */
   readonly memory: PerCpuMemory;
   /** @internal */
@@ -122,7 +126,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     const checker = this.robust;
     this.allocator = new PercpuAllocator({
       unitSize: resolved.unitSize,
-      areaSize: resolved.areaSize,
+      areaSize: resolved.areaSize - (resolved.trace?.regionSize ?? 0), // the trace rings take the top units
       staticSize: statics.size,
       reservedSize: resolved.reservedSize,
       zeroer: checker ?? this.memory,
@@ -135,6 +139,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     this.freeCounterSlots = Array.from({ length: resolved.maxCounters }, (_, i) => resolved.maxCounters - 1 - i);
     this.threads = new Array<CpuThread | null>(resolved.cpus).fill(null);
     this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
+    this.trace = new RuntimeTrace(resolved.trace, this.memory, (cpu) => this.cpuLoggers[cpu]!);
+    const logRings = Array.from({ length: resolved.cpus }, () => createLogRing());
     this.activity = Array.from({ length: resolved.cpus }, () => ({ tasksRun: 0, tasksFailed: 0, deaths: 0, allocs: 0, frees: 0 }));
     this.resourceLimits = options.workerResourceLimits;
     this.requestHost = {
@@ -161,6 +167,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       statics: this.statics,
       tasksUrl: resolved.tasksUrl,
       logLevel: this.logger.level,
+      logRing: logRings[cpu]!,
+      trace: this.trace.workerConfig(),
     });
   }
 
@@ -409,6 +417,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       );
     }
     this.threads.fill(null);
+    this.trace.close();
     if (this.robust !== null) for (const leak of this.robust.leaks()) this.logger.warn(leak, 'leak at close');
     this.logger.info({ allocator: this.allocator.stats() }, 'runtime closed');
   }
@@ -423,6 +432,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
           this.activity[dead]!.deaths++;
           this.afterWorkerGone(dead);
         },
+        onLifecycle: (kind, lifeCpu, threadId) => this.trace.lifecycle(kind, lifeCpu, threadId),
       },
       this.resourceLimits,
     );
