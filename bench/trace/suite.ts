@@ -40,6 +40,8 @@ export const TRACE_SIZES: Readonly<Record<Mode, TraceSizes>> = {
 export interface DrainPoint {
   /** Events a CPU was asked to write per millisecond (0: flat out). */
   readonly perMs: number;
+  /** How a paced CPU waits between events: spinning (busy) or sleeping to the next millisecond. */
+  readonly pace: 'spin' | 'sleep';
   readonly ms: number;
   readonly written: number;
   readonly drained: number;
@@ -86,7 +88,7 @@ async function perEventRounds(sizes: TraceSizes): Promise<PerEventRound[]> {
 }
 
 /** Two CPUs write for `ms` while the coordinator drains as fast as it can. */
-async function drainPoint(perMs: number, ms: number): Promise<DrainPoint> {
+async function drainPoint(perMs: number, pace: 'spin' | 'sleep', ms: number): Promise<DrainPoint> {
   const rt = await Runtime.start<typeof TraceTasks>({ cpus: 2, tasks: TASKS, logger: silent(), trace: {} });
   try {
     let done = false;
@@ -101,7 +103,7 @@ async function drainPoint(perMs: number, ms: number): Promise<DrainPoint> {
       }
     })();
     const started = performance.now();
-    await rt.runOnEach('writeFor', { ms, perMs });
+    await rt.runOnEach('writeFor', { ms, perMs, pace });
     const seconds = (performance.now() - started) / 1000;
     done = true;
     await loop;
@@ -110,6 +112,7 @@ async function drainPoint(perMs: number, ms: number): Promise<DrainPoint> {
     const written = stats.reduce((s, c) => s + c.written, 0);
     return {
       perMs,
+      pace,
       ms,
       written,
       drained: stats.reduce((s, c) => s + c.drained, 0),
@@ -163,7 +166,8 @@ export async function runTraceSuite(mode: Mode, baseline: string | null, log: (l
   };
   log('trace: drain rate against two CPUs writing, flat out and paced');
   const drain: DrainPoint[] = [];
-  for (const perMs of [0, 250, 500, 1000, 2000, 4000]) drain.push(await drainPoint(perMs, sizes.drainMs));
+  drain.push(await drainPoint(0, 'spin', sizes.drainMs));
+  for (const pace of ['sleep', 'spin'] as const) for (const perMs of [250, 500, 1000, 2000, 4000]) drain.push(await drainPoint(perMs, pace, sizes.drainMs));
   log(`trace: the hooked paths with tracing off and on${baseline !== null ? `, and before tracing (${baseline})` : ''}`);
   const paths = await pathCosts(sizes.pathRepeats, baseline);
   return { mode, sizes, rounds, medians, drain, paths };
@@ -183,10 +187,10 @@ export function formatTraceResults(r: TraceResults): string {
     `  pino to /dev/null in the worker        ${m.pinoNs.toFixed(0)} ns   an event is ${(m.pinoNs / m.traceNs).toFixed(1)}x cheaper`,
     '',
     'Drain: two CPUs writing into rings of the default size (1 MiB, 16,384 events each, overwrite) while the coordinator drains in a loop',
-    '  asked per CPU        written/s     drained/s     lost        drain ns/event',
+    '  asked per CPU                 written/s     drained/s     lost        drain ns/event',
     ...r.drain.map(
       (d) =>
-        `  ${(d.perMs === 0 ? 'flat out' : `${(d.perMs * 1000).toLocaleString('en-US')}/s`).padEnd(18)} ${Math.round(d.writeRate).toLocaleString('en-US').padStart(12)}  ${Math.round(d.drainRate).toLocaleString('en-US').padStart(12)}  ${d.lost.toLocaleString('en-US').padStart(10)} (${((100 * d.lost) / Math.max(d.written, 1)).toFixed(1)}%)  ${d.drainNsPerEvent.toFixed(0)}`,
+        `  ${(d.perMs === 0 ? 'flat out' : `${(d.perMs * 1000).toLocaleString('en-US')}/s, ${d.pace === 'spin' ? 'spinning' : 'sleeping'}`).padEnd(27)} ${Math.round(d.writeRate).toLocaleString('en-US').padStart(12)}  ${Math.round(d.drainRate).toLocaleString('en-US').padStart(12)}  ${d.lost.toLocaleString('en-US').padStart(10)} (${((100 * d.lost) / Math.max(d.written, 1)).toFixed(1)}%)  ${d.drainNsPerEvent.toFixed(0)}`,
     ),
     '',
     `Hooked paths (medians of ${r.sizes.pathRepeats} fresh processes each, interleaved): before tracing, tracing off, tracing on`,

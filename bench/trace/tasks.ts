@@ -63,8 +63,14 @@ export async function perEvent(arg: { readonly n: number; readonly logN: number;
   return rounds;
 }
 
-/** Writes events flat out, or at most `perMs` events a millisecond; returns how many. */
-export function writeFor(arg: { readonly ms: number; readonly perMs: number }): number {
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes events flat out (perMs 0), or `perMs` events a millisecond: spinning between them
+ * ('spin', the thread stays busy) or writing each millisecond's events at once and sleeping to the
+ * next one ('sleep', leaving the core to others). Returns how many it wrote.
+ */
+export function writeFor(arg: { readonly ms: number; readonly perMs: number; readonly pace: 'spin' | 'sleep' }): number {
   const start = performance.now();
   const end = start + arg.ms;
   let n = 0;
@@ -75,6 +81,8 @@ export function writeFor(arg: { readonly ms: number; readonly perMs: number }): 
   for (let now = start; now < end; now = performance.now()) {
     const due = Math.floor((now - start) * arg.perMs);
     while (n < due) thisCpu.trace('paced', n++);
+    // Atomics.wait on a private word: a sleep to the next millisecond (nothing ever notifies it).
+    if (arg.pace === 'sleep') Atomics.wait(sleeper, 0, 0, Math.max(0, Math.ceil(now - start) - (now - start)) || 1);
   }
   return n;
 }
