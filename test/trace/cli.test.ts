@@ -44,7 +44,7 @@ describe('percpu trace', () => {
     expect(result.stderr).toContain('Trace (per CPU)');
     expect(existsSync(join(dir, 'run.svg'))).toBe(true);
     const trace = JSON.parse(readFileSync(out, 'utf8')) as ChromeTrace;
-    expect(trace.traceEvents.filter((e) => e.ph === 'X' && e.name === 'count').map((e) => e.tid)).toEqual([0, 1]);
+    expect(trace.traceEvents.filter((e) => e.ph === 'X' && e.name === 'count').map((e) => e.tid).sort()).toEqual([0, 1]);
   });
 
   it('refuses --trace inside percpu trace, and a missing --after', async () => {
