@@ -77,12 +77,14 @@ export class RuntimeTrace {
    */
   drain(): TraceEvent[] {
     if (!this.enabled) throw new TracingOffError('drain the trace');
-    const events: TraceEvent[] = [];
-    for (const reader of this.readers) reader.drainInto(events);
-    if (this.pending.length > 0) events.push(...this.pending.splice(0));
-    // Each CPU's events are in time order already: the sort merges sorted runs.
-    events.sort(byTime);
-    return events;
+    // Each CPU's events are in time order already, and so are the coordinator's: merge the runs.
+    const runs: TraceEvent[][] = [];
+    for (const reader of this.readers) {
+      const run: TraceEvent[] = [];
+      if (reader.drainInto(run) > 0) runs.push(run);
+    }
+    if (this.pending.length > 0) runs.push(this.pending.splice(0));
+    return mergeByTime(runs);
   }
 
   /** Per CPU: written = drained + lost + inRing, exactly. */
@@ -120,6 +122,25 @@ export class RuntimeTrace {
   }
 }
 
-function byTime(a: TraceEvent, b: TraceEvent): number {
-  return a.ts - b.ts;
+/** Merges runs each in time order into one, two at a time (log2(runs) passes over the events). */
+export function mergeByTime(runs: TraceEvent[][]): TraceEvent[] {
+  if (runs.length === 0) return [];
+  while (runs.length > 1) {
+    const next: TraceEvent[][] = [];
+    for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? mergeTwo(runs[i]!, runs[i + 1]!) : runs[i]!);
+    runs = next;
+  }
+  return runs[0]!;
+}
+
+function mergeTwo(a: readonly TraceEvent[], b: readonly TraceEvent[]): TraceEvent[] {
+  const out = new Array<TraceEvent>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  // Ties keep a's event first (a stable merge).
+  while (i < a.length && j < b.length) out[k++] = b[j]!.ts < a[i]!.ts ? b[j++]! : a[i++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
