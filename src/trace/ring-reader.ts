@@ -159,12 +159,12 @@ export class TraceRingReader {
     const base = this.lastSeq + 1;
     const seq = this.discard ? base + ((i32[w + S_SEQ]! - base) >>> 0) : i;
     if (this.discard) this.lastSeq = seq;
-    const args: (number | bigint)[] = [];
+    const args = new Array<number | bigint>(count);
     const v = (w + S_VALUES) >> 1;
     for (let k = 0; k < count; k++) {
       const kind = (kinds >>> (2 * k)) & 3;
       // Plain reads, 64-bit ones too: the slot is not being written (steps 2 and 4).
-      args.push(kind === KIND_NUMBER ? this.f64[v + k]! : kind === KIND_S64 ? this.s64[v + k]! : this.u64[v + k]!);
+      args[k] = kind === KIND_NUMBER ? this.f64[v + k]! : kind === KIND_S64 ? this.s64[v + k]! : this.u64[v + k]!;
     }
     return {
       cpu: this.cpu,

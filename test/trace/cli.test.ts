@@ -47,8 +47,10 @@ describe('percpu trace', () => {
     expect(trace.traceEvents.filter((e) => e.ph === 'X' && e.name === 'count').map((e) => e.tid).sort()).toEqual([0, 1]);
   });
 
-  it('refuses --trace inside percpu trace, and a missing --after', async () => {
+  it('refuses --trace inside percpu trace, a missing --after and a bad workload flag', async () => {
     expect((await runCli(['trace', '--after', 'run', '--trace', 'x.json'])).code).toBe(2);
     expect((await runCli(['trace', '--out', 'x.json'])).code).toBe(2);
+    expect((await runCli(['trace', '--after', 'stress', '--bogus'])).code).toBe(2);
+    expect((await runCli(['trace', '--after', 'stress', '--cpus', '0'])).code).toBe(2);
   });
 });
