@@ -9,6 +9,7 @@
  *                                     and the headline figures in README.md
  *   --only=counters,costs,allocator   run only these suites; the others' saved results of the same mode, if
  *                                     any, still go into the report
+ *   --only=trace                      the trace benchmark alone (bench/trace/): bench-results/trace(.quick).json
  *   --cpus=N                          the counter section at 1, 2, 4, ... N CPUs (default 2)
  *   --seed=N                          another PRNG seed (default 2005)
  *   --million-limit-s=N               stop the million-allocation test after N s (0: never; default 10, 60 with --full)
@@ -33,8 +34,10 @@ import { type Mode, SUITE_NAMES, type SuiteName, paths } from './paths.js';
 import { renderBenchmarksDoc } from './report.js';
 import { COST_SIZES, runCostSuite } from './runtime-costs/suite.js';
 import { DEFAULT_SEED } from './lib/prng.js';
+import { runTraceBenchmarks } from './trace/main.js';
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (listFlag(argv, 'only')?.includes('trace')) return runTraceBenchmarks(argv); // bench/trace/: its own results and figures
   const mode: Mode = hasFlag(argv, 'full') ? 'full' : 'quick';
   const out = paths(mode);
   const reportOnly = hasFlag(argv, 'report-only');

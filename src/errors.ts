@@ -26,7 +26,8 @@ export type PercpuErrorCode =
   | 'PERCPU_CLOSED'
   | 'PERCPU_NOT_ON_CPU'
   | 'PERCPU_TASKS_LOAD_FAILED'
-  | 'PERCPU_COUNTER_DESTROYED';
+  | 'PERCPU_COUNTER_DESTROYED'
+  | 'PERCPU_TRACING_OFF';
 
 export class PercpuError extends Error {
   readonly code: PercpuErrorCode;
@@ -296,5 +297,13 @@ export class CounterDestroyedError extends PercpuError {
     );
     this.name = 'CounterDestroyedError';
     this.slot = slot;
+  }
+}
+
+/** rt.trace was used on a runtime started without the `trace` option. */
+export class TracingOffError extends PercpuError {
+  constructor(what: string) {
+    super('PERCPU_TRACING_OFF', `Cannot ${what}: tracing is off (start the runtime with { trace: { ... } } or trace: true)`);
+    this.name = 'TracingOffError';
   }
 }

@@ -14,3 +14,6 @@ export { MAX_CPUS } from './runtime/options.js';
 export type { StaticDeclaration } from './runtime/statics.js';
 export { PercpuCounter } from './counter/percpu-counter.js';
 export type { CounterHandle } from './counter/handle.js';
+export type { RuntimeTrace, TraceWriteOptions, TraceFileFormat } from './trace/runtime-trace.js';
+export type { TraceEvent, TraceEventKind, TraceCpuStats } from './trace/events.js';
+export type { TraceOptions, TraceMode, TraceToLoggerOptions } from './trace/options.js';

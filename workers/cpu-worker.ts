@@ -4,14 +4,15 @@
  * and runs tasks by name. A task that throws is returned as an error envelope, so a rejection
  * from piscina always means the worker itself died.
  */
-import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { bindCpu } from '../src/cpu/binding.js';
 import { type ThisCpu, thisCpu } from '../src/cpu/this-cpu.js';
+import { setupTrace, traceTaskBegin, traceTaskEnd } from '../src/cpu/trace.js';
+import { LogRingWriter } from '../src/cpu/trace-log.js';
 import type { RemoteErrorInfo } from '../src/errors.js';
 import {
   type CpuWorkerData,
-  type ForwardedLog,
   type HelloReply,
   INTERNAL_TASK_PREFIX,
   TASK_HELLO,
@@ -22,22 +23,13 @@ import {
 type TaskFunction = (arg: unknown, cpu: ThisCpu) => unknown;
 
 const data = workerData as CpuWorkerData;
-bindCpu(data);
+thisCpu.setTracer(setupTrace(bindCpu(data), data.trace));
 
-// Lines go to the coordinator as messages (written synchronously into the port), so a line
-// logged just before the worker exits is already on its way; the coordinator writes it through
+// Lines go to the coordinator through this CPU's log ring (src/trace/log-ring.ts), which outlives
+// the worker, so a line logged just before the worker exits is kept; a line that does not fit
+// goes as a message (written synchronously into the port). The coordinator writes each through
 // the CPU's child logger, which adds { cpu }.
-thisCpu.setLogger(
-  pino(
-    { level: data.logLevel, base: null, timestamp: false },
-    {
-      write(line: string): void {
-        const message: ForwardedLog = { percpuLog: line };
-        parentPort?.postMessage(message);
-      },
-    },
-  ),
-);
+thisCpu.setLogger(pino({ level: data.logLevel, base: null, timestamp: false }, new LogRingWriter(data.logRing)));
 
 const tasks = new Map<string, TaskFunction>();
 let loadError: string | null = null;
@@ -76,11 +68,14 @@ export default async function runTask(message: TaskMessage): Promise<TaskEnvelop
     return { ok: false, error: { name: 'Error', message: why }, unknownTask: true };
   }
   let value: unknown;
+  const started = traceTaskBegin(message.name);
   try {
     value = await task(message.arg, thisCpu);
   } catch (error) {
+    traceTaskEnd(message.name, started, false);
     return { ok: false, error: toRemoteError(error) };
   }
+  traceTaskEnd(message.name, started, true);
   // A result that cannot be copied to the coordinator would make piscina's postMessage throw
   // inside this worker and kill it: report it as the task's failure instead. The copy made here
   // is what is sent, so a getter that throws only on its second read is never read again.

@@ -8,6 +8,7 @@ import { type BenchFlags, addBenchOptions, benchCommand } from './commands/bench
 import { type MapFlags, addMapOptions, mapCommand } from './commands/map.js';
 import { type RunFlags, addRunOptions, runCommand } from './commands/run.js';
 import { type StressFlags, addStressOptions, stressCommand } from './commands/stress.js';
+import { type TraceFlags, addTraceOptions, traceCommand } from './commands/trace.js';
 import { EXIT_OK, EXIT_USAGE } from './usage.js';
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -24,6 +25,9 @@ function buildProgram(setExit: (code: number) => void): Command {
   addMapOptions(program.command('map').description('run a workload, then print percpu_stats and draw every chunk as SVG'))
     .exitOverride()
     .action(async (flags: MapFlags) => setExit(await mapCommand(flags)));
+  addTraceOptions(program.command('trace').description('run a workload with tracing on: Perfetto JSON, an SVG timeline, per-CPU event counts'))
+    .exitOverride()
+    .action(async (flags: TraceFlags, command: Command) => setExit(await traceCommand(flags, command.args)));
   addBenchOptions(program.command('bench').description('the benchmark suite (a source checkout): percpu against its peers, runtime costs, the allocator'))
     .exitOverride()
     .action((flags: BenchFlags) => setExit(benchCommand(flags)));

@@ -10,6 +10,7 @@ import type { AllocatorStats } from '../allocator/stats.js';
 import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
 import { type StopFlag, newStopFlag, stopRaised, stopView } from './stop-flag.js';
+import type { TraceSession } from './trace-session.js';
 import type * as CountingTasks from './counting-tasks.js';
 import type { CounterObject, CountResult } from './counting-tasks.js';
 
@@ -25,6 +26,8 @@ export interface RunOptions {
   readonly logger: Logger;
   /** Called about every 100 ms with the operations done so far (all CPUs). */
   readonly onProgress?: (opsDone: number) => void;
+  /** Trace the run (`--trace`, `percpu trace`): files and summary after it. */
+  readonly trace?: TraceSession;
   /** Called with the runtime after the workload, before anything is freed (for `map`). */
   readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
   /** Raised to stop the CPUs early (SIGINT/SIGTERM); the report then covers what ran. */
@@ -90,7 +93,9 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
     tasks: TASKS,
     logger: options.logger,
     statics: { ops_done: 'u64' },
+    ...options.trace?.startOptions(),
   });
+  options.trace?.attach(rt);
   try {
     // One object in three is a MIB-like structure, the rest single counters.
     const objects: CounterObject[] = [];
@@ -185,5 +190,6 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
     };
   } finally {
     await rt.close();
+    await options.trace?.finish(rt, `percpu run: ${options.online} CPUs, seed ${options.seed}`);
   }
 }

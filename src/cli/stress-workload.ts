@@ -11,6 +11,7 @@ import { CpuDiedError } from '../errors.js';
 import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
 import { type StopFlag, newStopFlag, stopRaised, stopView } from './stop-flag.js';
+import type { TraceSession } from './trace-session.js';
 import type * as StressTasks from './stress-tasks.js';
 import { COUNT_PER_TASK, type FaultKind, STRESS_STATICS } from './stress-tasks.js';
 
@@ -25,6 +26,8 @@ export interface StressOptions {
   readonly faults: number;
   readonly logger: Logger;
   readonly onProgress?: (opsDone: number) => void;
+  /** Trace the run (`--trace`, `percpu trace`): files and summary after it. */
+  readonly trace?: TraceSession;
   /** Called with the allocator before the CPUs free the areas they still hold (for `map`). */
   readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
   /** Raised to stop the CPUs early (SIGINT/SIGTERM); the report then covers what ran. */
@@ -112,7 +115,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     statics: STRESS_STATICS,
     // A small heap, so an injected out-of-memory death comes quickly.
     ...(options.faults > 0 ? { workerResourceLimits: { maxOldGenerationSizeMb: 64 } } : {}),
+    ...options.trace?.startOptions(),
   });
+  options.trace?.attach(rt);
   const injected: Record<AnyFaultKind, number> = { exit: 0, throw: 0, oom: 0, terminate: 0 };
   let deaths = 0;
   // Tasks that ended (returned, or died of their planned fault): each made one counting burst.
@@ -245,5 +250,6 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     };
   } finally {
     await rt.close();
+    await options.trace?.finish(rt, `percpu stress: ${options.cpus} CPUs, ${options.faults} faults, seed ${options.seed}`);
   }
 }

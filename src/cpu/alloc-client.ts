@@ -32,6 +32,7 @@ import {
 } from '../memory/control-layout.js';
 import { MAX_ALIGN, isPowerOfTwo } from '../memory/layout.js';
 import type { CpuBinding } from './binding.js';
+import { traceClock, traceRequest } from './trace.js';
 
 /**
  * Loads of the mailbox state before a CPU sleeps on it: about 25 µs of spinning (13 ns a load,
@@ -128,6 +129,7 @@ export class AllocClient {
     const mb = this.mailbox;
     // Atomics.load: a CLOSING store by the coordinator is seen here (seq-cst).
     if (Atomics.load(c, CLOSING) !== 0) return { status: STATUS_CLOSED, result: 0 };
+    const started = traceClock();
     c[mb + MB_OP] = op;
     c[mb + MB_ARG0] = arg0 | 0;
     c[mb + MB_ARG1] = arg1;
@@ -150,6 +152,7 @@ export class AllocClient {
     const reply: Reply = { status: c[mb + MB_STATUS]!, result: c[mb + MB_RESULT]! };
     // Atomics.store: hand the mailbox back; the coordinator reads IDLE as "reply taken".
     Atomics.store(c, mb + MB_STATE, STATE_IDLE);
+    traceRequest(op, arg0, arg1, reply.status, reply.result, started);
     return reply;
   }
 }

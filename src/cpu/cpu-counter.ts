@@ -39,6 +39,7 @@ import {
 import { elementIndex } from '../memory/pointer.js';
 import { type CounterHandle, MAX_BATCH, checkCounterHandle } from '../counter/handle.js';
 import type { CpuBinding } from './binding.js';
+import { traceFold } from './trace.js';
 
 export interface CpuCounter {
   readonly handle: CounterHandle;
@@ -125,10 +126,11 @@ class CpuCounterImpl implements CpuCounter {
       if (Atomics.load(c, this.readerWaitingIdx) === 0 && Atomics.compareExchange(c, this.lockIdx, FOLD_LOCK_FREE, this.lockTag) === FOLD_LOCK_FREE) break;
     }
     // Atomics.add: the global count is shared by all CPUs and read by the coordinator.
-    Atomics.add(this.control64, this.countIdx, BigInt(value));
+    const before = Atomics.add(this.control64, this.countIdx, BigInt(value));
     this.locals[this.index] = 0;
     // Atomics.store: release the lock, after the count and the local reset (seq-cst).
     Atomics.store(c, this.lockIdx, FOLD_LOCK_FREE);
+    traceFold(this.handle.slot, value, before);
   }
 }
 

@@ -8,6 +8,7 @@ export { thisCpu, ThisCpu } from './this-cpu.js';
 export type { CpuAllocOptions, CpuFreeOptions } from './this-cpu.js';
 export type { CpuCell, CpuRef } from './ref.js';
 export type { CpuCounter } from './cpu-counter.js';
+export type { TraceValue } from './trace-writer.js';
 export type { CounterHandle } from '../counter/handle.js';
 export type { PerCpuType, ValueOf } from '../memory/types.js';
 export * from '../errors.js';

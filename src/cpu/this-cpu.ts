@@ -18,6 +18,8 @@ import { AllocClient } from './alloc-client.js';
 import { type CpuBinding, requireBinding } from './binding.js';
 import { type CpuCounter, makeCpuCounter } from './cpu-counter.js';
 import { type CpuCell, type CpuRef, makeRef } from './ref.js';
+import { type TraceValue, type TraceWriter, checkTraceCall } from './trace-writer.js';
+import { EVENT_COUNTER, EVENT_INSTANT } from '../trace/ring-layout.js';
 
 export interface CpuAllocOptions {
   readonly reserved?: boolean;
@@ -37,6 +39,8 @@ export interface CpuFreeOptions {
 export class ThisCpu {
   private allocClient: AllocClient | null = null;
   private logger: Logger | null = null;
+  /** This CPU's trace ring writer; null when tracing is off (or not on a CPU). */
+  private tracer: TraceWriter | null = null;
 
   /** This CPU's id, 0 .. cpus - 1. */
   get id(): number {
@@ -58,6 +62,36 @@ export class ThisCpu {
   /** @internal Set by the CPU worker at start. */
   setLogger(logger: Logger): void {
     this.logger = logger;
+  }
+
+  /** @internal Set by the CPU worker at start when the runtime traces. */
+  setTracer(tracer: TraceWriter | null): void {
+    this.tracer = tracer;
+  }
+
+  /**
+   * An event in this CPU's trace ring: an interned name and up to four numbers or bigints,
+   * stamped with the time (see docs/tracing.md). Tracing off: checks its arguments, stores nothing.
+   * A full ring never throws: the event is counted lost.
+   */
+  trace(name: string, ...values: TraceValue[]): void;
+  trace(name: string, a?: TraceValue, b?: TraceValue, c?: TraceValue, d?: TraceValue): void {
+    const tracer = this.tracer;
+    // arguments.length: the values given (a 5th one is an error, not silently dropped).
+    if (tracer === null) this.traceOff(arguments.length - 1, name, a, b, c, d);
+    else tracer.user(EVENT_INSTANT, arguments.length - 1, name, a, b, c, d);
+  }
+
+  /** A value of a counter track named `name` (one track per CPU and name in the trace). */
+  traceCounter(name: string, value: TraceValue): void {
+    const tracer = this.tracer;
+    if (tracer === null) this.traceOff(1, name, value, undefined, undefined, undefined);
+    else tracer.user(EVENT_COUNTER, 1, name, value, undefined, undefined, undefined);
+  }
+
+  private traceOff(count: number, name: unknown, a: unknown, b: unknown, c: unknown, d: unknown): void {
+    requireBinding('trace');
+    checkTraceCall(count, name, a, b, c, d);
   }
 
   read<T extends PerCpuType>(ptr: number, type: T): ValueOf<T> {

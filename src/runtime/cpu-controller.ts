@@ -18,6 +18,7 @@ import {
   TaskTimeoutError,
   TasksLoadError,
 } from '../errors.js';
+import type { LifecycleKind } from '../trace/events.js';
 import { type CpuState, type CpuTarget, restartDelayMs } from './cpu-state.js';
 import { type CpuWorkerData, type HelloReply, TASK_HELLO, type TaskEnvelope, type TaskMessage } from './messages.js';
 import { WorkerIncarnation, type WorkerExit, describeExit } from './worker-incarnation.js';
@@ -66,6 +67,8 @@ export interface CpuControllerHost {
   onHello(hello: HelloReply): void;
   /** A message posted by the worker outside any task (a forwarded log line). */
   onWorkerMessage(cpu: number, message: unknown): void;
+  /** For the trace: a worker came online, was replaced, died, or the CPU went offline. */
+  onLifecycle(kind: LifecycleKind, cpu: number, threadId: number): void;
 }
 
 interface QueuedTask {
@@ -342,7 +345,9 @@ export class CpuController {
       throw error;
     }
     this.phase = 'running';
-    this.log.info({ threadId: this.incarnation?.threadId ?? -1 }, 'CPU online');
+    const threadId = this.incarnation?.threadId ?? -1;
+    this.log.info({ threadId }, 'CPU online');
+    this.host.onLifecycle('online', this.cpu, threadId);
     this.pump();
   }
 
@@ -373,6 +378,7 @@ export class CpuController {
     this.phase = 'offline';
     this.changed();
     this.log.info({ deaths: this.deaths }, 'CPU offline');
+    this.host.onLifecycle('offline', this.cpu, incarnation?.threadId ?? -1);
   }
 
   private async killNow(): Promise<void> {
@@ -483,6 +489,7 @@ export class CpuController {
       { threadId: dead.threadId, deaths: this.deaths, during: byKill ? 'kill' : byTask ? 'task' : 'idle', exitCode: exit.code, err: exit.error },
       'CPU worker died',
     );
+    this.host.onLifecycle('died', this.cpu, dead.threadId);
     this.scheduleReplacement();
     this.changed();
   }
@@ -521,7 +528,9 @@ export class CpuController {
       this.scheduleReplacement();
       return;
     }
-    this.log.warn({ threadId: this.incarnation?.threadId ?? -1 }, 'CPU worker replaced');
+    const threadId = this.incarnation?.threadId ?? -1;
+    this.log.warn({ threadId }, 'CPU worker replaced');
+    this.host.onLifecycle('replaced', this.cpu, threadId);
     this.pump();
   }
 

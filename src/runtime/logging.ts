@@ -1,7 +1,8 @@
 /**
  * Logging: one root pino logger (the user's, or a default one), a child per CPU with { cpu }.
- * Messages are constant strings; the data goes in fields. Lines logged on a CPU arrive as
- * ForwardedLog messages and are written here through that CPU's child logger.
+ * Messages are constant strings; the data goes in fields. Lines logged on a CPU arrive through
+ * the CPU's log ring (src/trace/log-ring.ts), or as ForwardedLog messages when the ring had no
+ * room, and are written here through that CPU's child logger.
  */
 import { type Logger, pino } from 'pino';
 

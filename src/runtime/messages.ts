@@ -2,6 +2,7 @@
  * Everything that crosses between the coordinator and a CPU's worker, typed in one place:
  * the worker's start-up data, task messages, their result envelopes and forwarded log lines.
  */
+import type { TraceWorkerConfig } from '../cpu/trace-writer.js';
 import type { RemoteErrorInfo } from '../errors.js';
 
 /** Handed to a CPU's worker at start (piscina's workerData); the same for every worker of one CPU. */
@@ -20,6 +21,10 @@ export interface CpuWorkerData {
   readonly tasksUrl: string | null;
   /** The root logger's level, so filtered lines never leave the worker. */
   readonly logLevel: string;
+  /** This CPU's log ring (src/trace/log-ring.ts), kept by the coordinator across workers. */
+  readonly logRing: SharedArrayBuffer;
+  /** This CPU's trace ring, or null when tracing is off. */
+  readonly trace: TraceWorkerConfig | null;
 }
 
 /** Names the worker itself answers; user task names can never start with this prefix. */

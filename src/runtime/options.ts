@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
 import { checkAreaSize, checkUnitSize } from '../allocator/allocator.js';
 import { DEFAULT_AREA_SIZE, DEFAULT_UNIT_SIZE, MAX_CPUS } from '../memory/layout.js';
+import { type ResolvedTrace, type TraceOptions, resolveTraceOptions } from '../trace/options.js';
 import type { RobustOptions } from './robust.js';
 import type { StaticDeclaration } from './statics.js';
 
@@ -77,6 +78,8 @@ export interface RuntimeOptions {
    * (costs nothing then).
    */
   readonly robust?: boolean | RobustOptions;
+  /** Tracing: each CPU's trace ring in its own unit (docs/tracing.md). Default off (costs nothing then). */
+  readonly trace?: boolean | TraceOptions;
 }
 
 export { MAX_CPUS };
@@ -111,6 +114,7 @@ export interface ResolvedOptions {
   readonly restartBackoffMs: number;
   readonly maxQueue: number;
   readonly logLevel: LogLevel;
+  readonly trace: ResolvedTrace | null;
 }
 
 function integerIn(name: string, value: unknown, min: number, max: number): number {
@@ -179,6 +183,7 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     restartBackoffMs: integerIn('restartBackoffMs', options.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS, 0, 60_000),
     maxQueue: options.maxQueue === undefined ? Infinity : integerIn('maxQueue', options.maxQueue, 0, Number.MAX_SAFE_INTEGER),
     logLevel: checkLogLevel(options.logLevel, options.logger),
+    trace: resolveTraceOptions(options.trace, unitSize, areaSize),
   };
 }
 

@@ -46,11 +46,13 @@ import { AllocService } from './alloc-service.js';
 import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from './cpu-requests.js';
 import { CpuController, type CpuControllerHost, type TaskControls, type TaskTimes } from './cpu-controller.js';
 import type { CpuState } from './cpu-state.js';
-import { defaultRootLogger, writeForwardedLine } from './logging.js';
-import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope, isForwardedLog } from './messages.js';
+import { defaultRootLogger } from './logging.js';
+import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope } from './messages.js';
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
 import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
 import { layoutStatics } from './statics.js';
+import { LOG_DRAIN_INTERVAL_MS, LogRingReader, createLogRing } from '../trace/log-ring.js';
+import { RuntimeTrace } from '../trace/runtime-trace.js';
 import type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
 import { checkWorkerMemory } from './worker-memory.js';
 
@@ -104,6 +106,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** Number of possible CPUs. */
   readonly cpus: number;
   readonly logger: Logger;
+  /** Tracing (docs/tracing.md): drain(), stats(), write(); its methods throw TracingOffError when off. */
+  readonly trace: RuntimeTrace;
   /** @internal */
   readonly memory: PerCpuMemory;
   /** @internal */
@@ -117,6 +121,9 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private readonly robust: RobustChecker | null;
   /** One per possible CPU, for the runtime's whole life. */
   private readonly cpuControllers: readonly CpuController[];
+  /** Each CPU's log ring reader (thisCpu.log's lines), for the runtime's whole life. */
+  private readonly logReaders: readonly LogRingReader[];
+  private readonly logDrainTimer: NodeJS.Timeout;
   private readonly cpuLoggers: Logger[];
   private readonly service: AllocService;
   /** What serving a CPU's allocation request needs (cpu-requests.ts). */
@@ -148,7 +155,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     const checker = this.robust;
     this.allocator = new PercpuAllocator({
       unitSize: resolved.unitSize,
-      areaSize: resolved.areaSize,
+      areaSize: resolved.areaSize - (resolved.trace?.regionSize ?? 0), // the trace rings take the top units
       staticSize: statics.size,
       reservedSize: resolved.reservedSize,
       zeroer: checker ?? this.memory,
@@ -163,6 +170,15 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     this.quarantine = new CounterQuarantine((error) => this.logger.error({ err: error }, 'releasing a destroyed counter failed'));
     this.freeCounterSlots = Array.from({ length: resolved.maxCounters }, (_, i) => resolved.maxCounters - 1 - i);
     this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
+    this.trace = new RuntimeTrace(resolved.trace, this.memory, (cpu) => this.cpuLoggers[cpu]!);
+    const logRings = Array.from({ length: resolved.cpus }, () => createLogRing());
+    this.logReaders = logRings.map((ring, cpu) => new LogRingReader(ring, this.cpuLoggers[cpu]!));
+    // One timer for every CPU's log ring: lines reach the root logger within this interval even
+    // when no task ends (a task ending, a death and close drain at once too).
+    this.logDrainTimer = setInterval(() => {
+      for (const controller of this.cpuControllers) if (controller.hasWorker) this.logReaders[controller.cpu]!.drain();
+    }, LOG_DRAIN_INTERVAL_MS);
+    this.logDrainTimer.unref();
     this.activity = Array.from({ length: resolved.cpus }, () => ({ tasksRun: 0, tasksFailed: 0, deaths: 0, allocs: 0, frees: 0 }));
     this.requestHost = {
       allocator: this.allocator,
@@ -194,6 +210,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
         statics: this.statics,
         tasksUrl: resolved.tasksUrl,
         logLevel: this.logger.level,
+        logRing: logRings[cpu]!,
+        trace: this.trace.workerConfig(),
       }),
       afterWorkerGone: (cpu) => this.afterWorkerGone(cpu),
       countDeath: (cpu) => void this.activity[cpu]!.deaths++,
@@ -207,9 +225,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       onHello: (hello) => {
         this.taskNames = new Set(hello.tasks);
       },
-      onWorkerMessage: (cpu, message) => {
-        if (isForwardedLog(message)) writeForwardedLine(this.cpuLoggers[cpu]!, message.percpuLog);
-      },
+      onWorkerMessage: (cpu, message) => this.logReaders[cpu]!.onMessage(message),
+      onLifecycle: (kind, cpu, threadId) => this.trace.lifecycle(kind, cpu, threadId),
     };
     this.cpuControllers = Array.from({ length: resolved.cpus }, (_, cpu) => new CpuController(cpu, controllerHost, this.cpuLoggers[cpu]!));
   }
@@ -559,6 +576,9 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
         'CPU summary',
       );
     }
+    clearInterval(this.logDrainTimer);
+    for (const reader of this.logReaders) reader.drain();
+    this.trace.close();
     if (this.robust !== null) for (const leak of this.robust.leaks()) this.logger.warn(leak, 'leak at close');
     this.logger.info({ allocator: this.allocator.stats() }, 'runtime closed');
   }
@@ -566,6 +586,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** After a worker stopped or died: settle its mailbox and any fold it left half done. */
   private afterWorkerGone(cpu: number): void {
     const log = this.cpuLoggers[cpu]!;
+    // Every line the worker logged before it ended, before anything is logged about its end.
+    this.logReaders[cpu]!.drain();
     settleAbandonedRequest(this.requestHost, cpu, this.service.abandon(cpu));
     for (const counter of this.counters) {
       if (counter.releaseLockOf(cpu)) {
@@ -589,6 +611,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       throw error;
     } finally {
       this.quarantine.taskEnded(task);
+      // The lines the task logged, written before its outcome reaches the caller.
+      this.logReaders[controller.cpu]!.drain();
     }
     activity.tasksRun++;
     if (envelope.ok) return envelope.value;

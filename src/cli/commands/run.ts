@@ -6,6 +6,7 @@ import { defaultLogPath } from '../log-file.js';
 import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
 import type { StopSignal } from '../signals.js';
+import { TraceSession, formatTraceSummary } from '../trace-session.js';
 import { type RunReport, runWorkload } from '../run-workload.js';
 import { EXIT_USAGE, cpusFlag, defaultCpus, integerIn, logLevel, secondsUpTo, writableFile } from '../usage.js';
 
@@ -19,6 +20,7 @@ export interface RunFlags {
   readonly log?: string;
   readonly logLevel: string;
   readonly json?: boolean;
+  readonly trace?: string;
 }
 
 /** Default operations per CPU: about five seconds of counting on a 2-core machine (npm start, with its build, about ten). */
@@ -34,6 +36,7 @@ export function addRunOptions(command: Command): Command {
     .option('--seed <n>', 'seed of the pseudo-random choices', integerIn(0, 2 ** 32 - 1), 1)
     .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
+    .option('--trace <file>', 'trace the workload: Perfetto JSON to this file, an SVG timeline beside it', writableFile)
     .option('--json', 'print one JSON document instead of tables');
 }
 
@@ -97,7 +100,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     ? startProgress(Math.round((flags.seconds ?? 0) * 10) / 10, 's', flags.json !== true)
     : startProgress(flags.ops * online, 'ops', flags.json !== true);
   const started = performance.now();
-  return runLoggedWorkload<RunReport>({
+  const trace = flags.trace === undefined ? undefined : new TraceSession(flags.trace);
+  const code = await runLoggedWorkload<RunReport>({
     logPath: flags.log ?? defaultLogPath('run'),
     logLevel: flags.logLevel,
     json: flags.json === true,
@@ -113,8 +117,12 @@ export async function runCommand(flags: RunFlags): Promise<number> {
         logger,
         stop,
         onProgress: (done) => progress.update(byTime ? Math.round((performance.now() - started) / 100) / 10 : done),
+        ...(trace !== undefined ? { trace } : {}),
       }),
     print: printRunReport,
     ok: (report) => report.exact && report.leaks === 0 && report.verified,
   });
+  // With --json, stdout holds the one JSON document: the trace summary goes to stderr.
+  if (trace?.summary) (flags.json === true ? console.error : console.log)(formatTraceSummary(trace.summary));
+  return code;
 }

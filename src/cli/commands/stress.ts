@@ -6,6 +6,7 @@ import { defaultLogPath } from '../log-file.js';
 import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
 import type { StopSignal } from '../signals.js';
+import { TraceSession, formatTraceSummary } from '../trace-session.js';
 import { type StressReport, runStress } from '../stress-workload.js';
 import { cpusFlag, defaultCpus, integerIn, logLevel, writableFile } from '../usage.js';
 
@@ -18,6 +19,7 @@ export interface StressFlags {
   readonly log?: string;
   readonly logLevel: string;
   readonly json?: boolean;
+  readonly trace?: string;
 }
 
 export function addStressOptions(command: Command): Command {
@@ -29,6 +31,7 @@ export function addStressOptions(command: Command): Command {
     .option('--faults <n>', 'worker deaths to inject (process.exit, exception in a timer, out of heap, terminate)', integerIn(0, 1e6), 0)
     .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
+    .option('--trace <file>', 'trace the workload: Perfetto JSON to this file, an SVG timeline beside it', writableFile)
     .option('--json', 'print one JSON document instead of text');
 }
 
@@ -59,7 +62,8 @@ function printStressReport(r: StressReport, logPath: string, logLines: number, i
 
 export async function stressCommand(flags: StressFlags): Promise<number> {
   const progress = startProgress(flags.ops * flags.cpus, 'ops', flags.json !== true);
-  return runLoggedWorkload<StressReport>({
+  const trace = flags.trace === undefined ? undefined : new TraceSession(flags.trace);
+  const code = await runLoggedWorkload<StressReport>({
     logPath: flags.log ?? defaultLogPath('stress'),
     logLevel: flags.logLevel,
     json: flags.json === true,
@@ -74,8 +78,12 @@ export async function stressCommand(flags: StressFlags): Promise<number> {
         logger,
         stop,
         onProgress: (done) => progress.update(done),
+        ...(trace !== undefined ? { trace } : {}),
       }),
     print: printStressReport,
     ok: (report) => report.ok,
   });
+  // With --json, stdout holds the one JSON document: the trace summary goes to stderr.
+  if (trace?.summary) (flags.json === true ? console.error : console.log)(formatTraceSummary(trace.summary));
+  return code;
 }
