@@ -25,6 +25,7 @@ import {
   H_RING,
   H_ROOT_PTR,
   KEY_BYTES,
+  KEY_RESTAGED,
   REMOVAL_RING,
   SLOT_FREE,
   SLOT_KEY_BYTE,
@@ -162,7 +163,7 @@ export class CpuMetricStore<C extends CpuMetricChild> {
           const slot = this.freeSlot();
           if (slot < 0) break; // no slot now: acknowledge the rest at a later poll
           child.rebind(this.recordByte(slot));
-          this.publish(slot, child.key, child);
+          this.publish(slot, child.key, child, true);
         }
         this.byPtr.delete(ptr);
       }
@@ -201,10 +202,10 @@ export class CpuMetricStore<C extends CpuMetricChild> {
   }
 
   /** Writes the key, then marks the slot PENDING and rings the coordinator. */
-  private publish(slot: number, key: string, child: C): void {
+  private publish(slot: number, key: string, child: C, restaged = false): void {
     const start = this.handle.staging + slotByte(this.handle.recordSize, slot);
     const bytes = encodeKey(key, this.views.u8.subarray(start + SLOT_KEY_BYTE, start + SLOT_KEY_BYTE + KEY_BYTES));
-    this.views.u32[start / 4 + S_KEY_BYTES] = bytes;
+    this.views.u32[start / 4 + S_KEY_BYTES] = restaged ? (bytes | KEY_RESTAGED) >>> 0 : bytes;
     // Atomics.store: publishes the key words above to the coordinator's Atomics.load of the state.
     Atomics.store(this.views.s32, start / 4 + S_STATE, SLOT_PENDING);
     this.staged[slot] = child;

@@ -40,7 +40,10 @@ class CpuMetricBase<C extends CpuMetricChild> {
   labels(...values: unknown[]): C {
     this.store.poll();
     if (values.length === 1 && typeof values[0] === 'object' && values[0] !== null) return this.childOf(values[0] as LabelsObject);
-    if (this.labelCount === 0) throw this.noLabels();
+    if (this.labelCount === 0) {
+      if (values.length === 0) return this.store.root();
+      throw this.noLabels(values);
+    }
     const key = keyOfValues(this.handle.labelNames, values);
     return this.store.children.get(key) ?? this.store.miss(key);
   }
@@ -70,7 +73,7 @@ class CpuMetricBase<C extends CpuMetricChild> {
         const child = this.store.children.get(key);
         if (child !== undefined) return child;
       }
-    } else throw this.noLabels();
+    } else throw this.noLabels(labels);
     return this.store.miss(keyOfObject(this.handle.labelNames, labels));
   }
 
@@ -81,8 +84,8 @@ class CpuMetricBase<C extends CpuMetricChild> {
     return this.store.root();
   }
 
-  private noLabels(): InvalidArgumentError {
-    return new InvalidArgumentError('labels', 'labels', `nothing: metric '${this.handle.name}' has no labels (call inc() / observe(v) on it)`);
+  private noLabels(given: unknown): InvalidArgumentError {
+    return new InvalidArgumentError('labels', given, `nothing: metric '${this.handle.name}' has no labels (call inc() / observe(v) on it)`);
   }
 }
 
@@ -136,10 +139,18 @@ let pollTimer: NodeJS.Timeout | null = null;
 const CPU_POLL_MS = 10;
 
 export function cpuMetric(binding: CpuBinding, value: unknown): AnyCpuMetric {
+  // A cached metric takes in what the coordinator did since (resolutions, removals, reset()) first,
+  // so a task that starts after a reset() counts into the new series.
   const cached = metrics.get((value as { id?: number } | null)?.id ?? -1);
-  if (cached !== undefined && cached.handle === value) return cached;
+  if (cached !== undefined && cached.handle === value) {
+    cached.store.poll();
+    return cached;
+  }
   const handle = checkMetricHandle(value, 'handle');
-  if (cached !== undefined && cached.handle.staging === handle.staging && cached.handle.name === handle.name) return cached;
+  if (cached !== undefined && cached.handle.staging === handle.staging && cached.handle.name === handle.name) {
+    cached.store.poll();
+    return cached;
+  }
   if (handle.staging < 0 || handle.staging % 8 !== 0 || handle.staging + stagingSize(handle.recordSize) > binding.areaSize) {
     throw new InvalidArgumentError('handle', value, 'a metric handle of this runtime (its staging area is outside this CPU\'s area)');
   }

@@ -86,7 +86,7 @@ export class Histogram extends Metric<'histogram', HistogramPart> {
   }
 
   protected newFolded(): HistogramPart {
-    return { counts: new Array<bigint>(this.bounds.length + 1).fill(0n), sum: 0 };
+    return { counts: new Array<bigint>(this.handle.buckets.length + 1).fill(0n), sum: 0 };
   }
 
   protected foldRecord(child: Child<HistogramPart>, cpu: number, byte: number): void {

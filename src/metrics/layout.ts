@@ -65,6 +65,11 @@ export const HEADER_BYTES = 4 * (H_RING + REMOVAL_RING);
 export const S_STATE = 0;
 export const S_KEY_BYTES = 1;
 export const S_CHILD_PTR = 2;
+/**
+ * In S_KEY_BYTES: the slot re-stages a label set the coordinator removed while this CPU held it;
+ * the coordinator creates its series again only once the slot's record is not all zero.
+ */
+export const KEY_RESTAGED = 0x8000_0000;
 /** Bytes before the key, and before the record (the record is 8-aligned). */
 export const SLOT_KEY_BYTE = 16;
 export const SLOT_RECORD_BYTE = SLOT_KEY_BYTE + KEY_BYTES;

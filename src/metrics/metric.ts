@@ -33,6 +33,7 @@ import {
   H_RING,
   H_ROOT_PTR,
   KEY_BYTES,
+  KEY_RESTAGED,
   REMOVAL_RING,
   SLOT_FREE,
   SLOT_KEY_BYTE,
@@ -74,6 +75,8 @@ export abstract class Metric<K extends MetricKind, F> {
   private readonly children = new Map<string, Child<F>>();
   private readonly slotOwners: SlotOwner<F>[];
   private readonly seenEvents: number[];
+  /** Re-staged slots (cpu × STAGING_SLOTS + slot) still all zero: looked at on every sync. */
+  private readonly lazySlots = new Set<number>();
   /** Removals announced to the CPUs (ring entries), oldest first, and those waiting for ring space. */
   private readonly announced: { readonly ptr: number; readonly epoch: number }[] = [];
   private readonly queued: number[] = [];
@@ -181,6 +184,7 @@ export abstract class Metric<K extends MetricKind, F> {
       this.seenEvents[cpu] = events;
       this.scanSlots(cpu);
     }
+    for (const index of this.lazySlots) this.scanSlots(Math.floor(index / STAGING_SLOTS));
     this.syncRemovals();
   }
 
@@ -275,7 +279,7 @@ export abstract class Metric<K extends MetricKind, F> {
   private slotKey(cpu: number, slot: number): string {
     const start = this.handle.staging + slotByte(this.recordSize, slot);
     const views = this.host.views[cpu]!;
-    const bytes = Math.min(views.u32[start / 4 + S_KEY_BYTES]!, KEY_BYTES);
+    const bytes = Math.min(views.u32[start / 4 + S_KEY_BYTES]! & ~KEY_RESTAGED, KEY_BYTES);
     return decodeKey(views.u8.subarray(start + SLOT_KEY_BYTE, start + SLOT_KEY_BYTE + bytes));
   }
 
@@ -298,6 +302,11 @@ export abstract class Metric<K extends MetricKind, F> {
       const stateIdx = this.stateIndex(slot);
       // Atomics.load: the CPU stored PENDING after the key and keyBytes (seq-cst: they are visible).
       let state = Atomics.load(views.s32, stateIdx);
+      if (state === SLOT_PENDING && this.isLazy(cpu, slot)) {
+        this.lazySlots.add(index);
+        continue;
+      }
+      this.lazySlots.delete(index);
       if (state === SLOT_PENDING) {
         const child = this.childOfKey(this.slotKey(cpu, slot));
         if (child === null) continue;
@@ -314,6 +323,7 @@ export abstract class Metric<K extends MetricKind, F> {
       }
       if (state !== SLOT_RETIRED) continue;
       let owner = this.slotOwners[index] ?? null;
+      if (owner === null && this.isLazy(cpu, slot)) owner = 'discard'; // re-staged, never counted into
       if (owner === null) {
         // Retired without being resolved: its worker died while the slot was pending.
         owner = this.childOfKey(this.slotKey(cpu, slot));
@@ -332,6 +342,16 @@ export abstract class Metric<K extends MetricKind, F> {
       Atomics.store(views.s32, stateIdx, SLOT_FREE);
       Atomics.notify(views.s32, stateIdx);
     }
+  }
+
+  /** A re-staged slot whose record is still zero: its series is not created again (yet). */
+  private isLazy(cpu: number, slot: number): boolean {
+    const views = this.host.views[cpu]!;
+    const start = this.handle.staging + slotByte(this.recordSize, slot);
+    if ((views.u32[start / 4 + S_KEY_BYTES]! & KEY_RESTAGED) === 0) return false;
+    const record = (start + SLOT_RECORD_BYTE) >>> 2;
+    for (let w = 0; w < this.recordSize / 4; w++) if (views.u32[record + w] !== 0) return false;
+    return true;
   }
 
   private syncRemovals(): void {
