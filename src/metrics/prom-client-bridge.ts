@@ -10,9 +10,13 @@
 import type { FamilySnapshot } from './host.js';
 import { formatFloat } from './exposition.js';
 
-/** The part of prom-client's Registry that registerWith() uses. */
+/**
+ * The part of prom-client's Registry that registerWith() uses. Its parameter is typed `never` so
+ * that prom-client's own signature (which wants its Metric class) is assignable; what is passed
+ * is a PromMetricLike, which prom-client's registry reads as a metric.
+ */
 export interface PromRegistryLike {
-  registerMetric(metric: PromMetricLike): void;
+  registerMetric(metric: never): void;
 }
 
 export interface PromValue {

@@ -144,9 +144,10 @@ export class MetricsRegistry {
   }
 
   private bridge(registry: PromRegistryLike, metric: AnyMetric): void {
-    registry.registerMetric(promMetric(metric.name, metric.help, metric.handle.kind, () => {
+    const adapter = promMetric(metric.name, metric.help, metric.handle.kind, () => {
       for (const hook of this.collectHooks) hook();
       return metric.collect();
-    }));
+    });
+    registry.registerMetric(adapter as never);
   }
 }
