@@ -10,6 +10,7 @@ import type { AllocatorStats } from '../allocator/stats.js';
 import { CpuDiedError } from '../errors.js';
 import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
+import { serveRunMetrics } from './run-metrics.js';
 import type * as StressTasks from './stress-tasks.js';
 import { COUNT_PER_TASK, type FaultKind, STRESS_STATICS } from './stress-tasks.js';
 
@@ -24,6 +25,8 @@ export interface StressOptions {
   readonly faults: number;
   readonly logger: Logger;
   readonly onProgress?: (opsDone: number) => void;
+  /** Serve the run's metrics on this port while it runs (0: any free port). */
+  readonly metricsPort?: number;
   /** Called with the allocator before the CPUs free the areas they still hold (for `map`). */
   readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
 }
@@ -102,6 +105,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   const opsDone = (cpu: number): number => rt.read(opsPtr, cpu, 'u32');
   const killMePtr = rt.staticPtr('stress_kill_me');
   try {
+    if (options.metricsPort !== undefined) {
+      await serveRunMetrics(rt, options.metricsPort, { workload: 'stress', opsOf: opsDone, counted: () => rt.sum(rt.staticPtr('stress_counted'), 'u64') });
+    }
     const timer =
       options.onProgress === undefined ? null : setInterval(() => options.onProgress?.(rt.sum(opsPtr, 'u32')), 100);
 
@@ -178,7 +184,8 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     // served cannot count it itself (an allocation it never received is undone and counted as a
     // free).
     const served = rt.stats().cpus;
-    const leaks = allocator.nrCurAlloc;
+    // The metrics served with --metrics-port keep their memory until the runtime closes.
+    const leaks = allocator.nrCurAlloc - (options.metricsPort === undefined ? 0 : rt.metrics().allocations);
     return {
       cpus: options.cpus,
       opsPerCpu: options.ops,

@@ -118,6 +118,11 @@ export abstract class Metric<K extends MetricKind, F> {
   /** The family as the memory holds it now (after sync()). */
   protected abstract snapshot(children: Iterable<Child<F>>): FamilySnapshot;
 
+  /** Per-CPU allocations the metric holds: its staging area, its children's records, removed records not freed yet. */
+  get allocations(): number {
+    return 1 + this.children.size + this.announced.length + this.queued.length;
+  }
+
   /** Number of label sets (children) the metric has now. */
   get size(): number {
     return this.children.size;

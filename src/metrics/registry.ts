@@ -73,6 +73,13 @@ export class MetricsRegistry {
     this.collectHooks.push(hook);
   }
 
+  /** Per-CPU allocations all metrics hold (staging areas, label sets' records, removed records not freed yet). */
+  get allocations(): number {
+    let total = 0;
+    for (const metric of this.metrics.values()) total += metric.allocations;
+    return total;
+  }
+
   /** Every family as the memory holds it now. */
   collect(): FamilySnapshot[] {
     for (const hook of this.collectHooks) hook();

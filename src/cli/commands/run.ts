@@ -18,6 +18,7 @@ export interface RunFlags {
   readonly log?: string;
   readonly logLevel: string;
   readonly json?: boolean;
+  readonly metricsPort?: number;
 }
 
 /** Default operations per CPU: about five seconds of counting on a 2-core machine (npm start, with its build, about ten). */
@@ -33,6 +34,7 @@ export function addRunOptions(command: Command): Command {
     .option('--seed <n>', 'seed of the pseudo-random choices', integerIn(0, 2 ** 32 - 1), 1)
     .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile(true))
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
+    .option('--metrics-port <port>', 'serve the run\'s metrics on 127.0.0.1:<port>/metrics while it runs (0: any free port)', integerIn(0, 65535))
     .option('--json', 'print one JSON document instead of tables');
 }
 
@@ -102,6 +104,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
         seconds: flags.seconds ?? 0,
         seed: flags.seed,
         logger,
+        ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
         onProgress: (done) => progress.update(byTime ? Math.round((performance.now() - started) / 100) / 10 : done),
       }),
     print: printRunReport,

@@ -17,6 +17,7 @@ export interface StressFlags {
   readonly log?: string;
   readonly logLevel: string;
   readonly json?: boolean;
+  readonly metricsPort?: number;
 }
 
 export function addStressOptions(command: Command): Command {
@@ -28,6 +29,7 @@ export function addStressOptions(command: Command): Command {
     .option('--faults <n>', 'worker deaths to inject (process.exit, exception in a timer, out of heap, terminate)', integerIn(0, 1e6), 0)
     .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile(true))
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
+    .option('--metrics-port <port>', 'serve the run\'s metrics on 127.0.0.1:<port>/metrics while it runs (0: any free port)', integerIn(0, 65535))
     .option('--json', 'print one JSON document instead of text');
 }
 
@@ -65,6 +67,7 @@ export async function stressCommand(flags: StressFlags): Promise<number> {
         maxSize: flags.maxSize,
         faults: flags.faults,
         logger,
+        ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
         onProgress: (done) => progress.update(done),
       }),
     print: printStressReport,
