@@ -93,7 +93,7 @@ export class Counter extends Metric<'counter', CounterPart> {
   protected snapshot(children: Iterable<Child<CounterPart>>): CounterFamily {
     const series = [];
     for (const child of children) {
-      series.push({ labels: this.labelNames.map((n, i) => [n, child.values[i]!] as const), value: this.valueOfChild(child), created: child.created });
+      series.push({ labels: child.labels, text: child.labelText, value: this.valueOfChild(child), created: child.created });
     }
     return { kind: 'counter', name: this.name, help: this.help, series };
   }

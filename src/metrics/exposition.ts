@@ -7,17 +7,18 @@
  *   `_total` and `_created`, histograms with `_created`, `le` in canonical form, and `# EOF`.
  *
  * Label values escape `\`, `"` and newline in both; HELP escapes `\` and newline (and `"` in
- * OpenMetrics).
+ * OpenMetrics). A series' escaped labels are made once per label set (Child.labelText), so a
+ * scrape concatenates strings it already has.
  *
  * Context: the coordinator (pure functions).
  */
-import type { FamilySnapshot, Labels } from './host.js';
+import type { FamilySnapshot } from './host.js';
 
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 
 export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return /[\\\n"]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : value;
 }
 
 function escapeHelp(help: string, openMetrics: boolean): string {
@@ -39,46 +40,45 @@ function canonicalBound(value: number): string {
   return Number.isInteger(value) && !text.includes('e') ? `${text}.0` : text;
 }
 
-function labelText(labels: Labels, extra?: readonly [string, string]): string {
-  const all = extra === undefined ? labels : [...labels, extra];
-  if (all.length === 0) return '';
-  return `{${all.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')}}`;
+/** `{text}`, or nothing for no labels. */
+function braces(text: string): string {
+  return text === '' ? '' : `{${text}}`;
 }
 
 export function renderFamilies(families: readonly FamilySnapshot[], openMetrics: boolean): string {
-  const lines: string[] = [];
+  let out = '';
   for (const family of families) {
     const base = openMetrics && family.kind === 'counter' && family.name.endsWith('_total') ? family.name.slice(0, -6) : family.name;
-    lines.push(`# HELP ${base} ${escapeHelp(family.help, openMetrics)}`);
-    lines.push(`# TYPE ${base} ${family.kind}`);
+    out += `# HELP ${base} ${escapeHelp(family.help, openMetrics)}\n# TYPE ${base} ${family.kind}\n`;
     switch (family.kind) {
-      case 'counter':
+      case 'counter': {
+        const total = openMetrics ? `${base}_total` : family.name;
         for (const s of family.series) {
-          const labels = labelText(s.labels);
-          if (openMetrics) {
-            lines.push(`${base}_total${labels} ${s.value}`);
-            lines.push(`${base}_created${labels} ${formatFloat(s.created)}`);
-          } else lines.push(`${family.name}${labels} ${s.value}`);
+          const labels = braces(s.text);
+          out += `${total}${labels} ${s.value}\n`;
+          if (openMetrics) out += `${base}_created${labels} ${formatFloat(s.created)}\n`;
         }
         break;
+      }
       case 'gauge':
-        for (const s of family.series) lines.push(`${family.name}${labelText(s.labels)} ${formatFloat(s.value)}`);
+        for (const s of family.series) out += `${family.name}${braces(s.text)} ${formatFloat(s.value)}\n`;
         break;
-      case 'histogram':
+      case 'histogram': {
+        // `le="…"}` per bound, made once per family.
+        const les = [...family.bounds.map((b) => (openMetrics ? canonicalBound(b) : formatFloat(b))), '+Inf'].map((le) => `le="${le}"} `);
+        const bucket = `${family.name}_bucket{`;
         for (const s of family.series) {
-          family.bounds.forEach((bound, i) => {
-            lines.push(`${family.name}_bucket${labelText(s.labels, ['le', openMetrics ? canonicalBound(bound) : formatFloat(bound)])} ${s.cumulative[i]}`);
-          });
-          const count = s.cumulative[family.bounds.length]!;
-          const labels = labelText(s.labels);
-          lines.push(`${family.name}_bucket${labelText(s.labels, ['le', '+Inf'])} ${count}`);
-          lines.push(`${family.name}_sum${labels} ${formatFloat(s.sum)}`);
-          lines.push(`${family.name}_count${labels} ${count}`);
-          if (openMetrics) lines.push(`${family.name}_created${labels} ${formatFloat(s.created)}`);
+          const open = s.text === '' ? bucket : `${bucket}${s.text},`;
+          for (let i = 0; i < les.length; i++) out += `${open}${les[i]}${s.cumulative[i]}\n`;
+          const labels = braces(s.text);
+          const count = s.cumulative[les.length - 1]!;
+          out += `${family.name}_sum${labels} ${formatFloat(s.sum)}\n${family.name}_count${labels} ${count}\n`;
+          if (openMetrics) out += `${family.name}_created${labels} ${formatFloat(s.created)}\n`;
         }
         break;
+      }
     }
   }
-  if (openMetrics) lines.push('# EOF');
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  if (openMetrics) out += '# EOF\n';
+  return out;
 }

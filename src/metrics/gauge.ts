@@ -156,17 +156,18 @@ export class Gauge extends Metric<'gauge', GaugeFolded> {
   }
 
   protected snapshot(children: Iterable<Child<GaugeFolded>>): GaugeFamily {
-    const series: { labels: Labels; value: number }[] = [];
+    const series: { labels: Labels; text: string; value: number }[] = [];
     for (const child of children) {
-      const labels = this.labelNames.map((n, i) => [n, child.values[i]!] as const);
       const parts = this.parts(child);
       if (this.aggregate !== 'cpu') {
-        series.push({ labels, value: this.aggregated(parts) });
+        series.push({ labels: child.labels, text: child.labelText, value: this.aggregated(parts) });
         continue;
       }
       parts.forEach((part, cpu) => {
         if ((part.flags & GAUGE_TOUCHED) === 0) return;
-        series.push({ labels: [...labels, ['cpu', cpu === this.host.cpus ? 'coordinator' : String(cpu)]], value: part.value });
+        const name = cpu === this.host.cpus ? 'coordinator' : String(cpu);
+        const text = child.labelText === '' ? `cpu="${name}"` : `${child.labelText},cpu="${name}"`;
+        series.push({ labels: [...child.labels, ['cpu', name]], text, value: part.value });
       });
     }
     return { kind: 'gauge', name: this.name, help: this.help, series };

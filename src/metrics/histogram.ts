@@ -110,7 +110,7 @@ export class Histogram extends Metric<'histogram', HistogramPart> {
       this.forEachPart(child, (cpu, byte) => this.addRecord(counts, sum, cpu, byte));
       let running = 0n;
       const cumulative = counts.map((c) => (running += c));
-      series.push({ labels: this.labelNames.map((n, i) => [n, child.values[i]!] as const), cumulative, sum: sum.sum, created: child.created });
+      series.push({ labels: child.labels, text: child.labelText, cumulative, sum: sum.sum, created: child.created });
     }
     return { kind: 'histogram', name: this.name, help: this.help, bounds: this.bounds, series };
   }

@@ -17,21 +17,24 @@ export interface MetricsHost {
   assertUsable(what: string): void;
 }
 
-/** One label set of a family as a scrape read it. */
+/**
+ * One label set of a family as a scrape read it; beside it in each series, `text`: the same
+ * pairs escaped for the exposition (`a="x",b="y"`, no braces), made once per label set.
+ */
 export type Labels = readonly (readonly [string, string])[];
 
 export interface CounterFamily {
   readonly kind: 'counter';
   readonly name: string;
   readonly help: string;
-  readonly series: readonly { readonly labels: Labels; readonly value: bigint; readonly created: number }[];
+  readonly series: readonly { readonly labels: Labels; readonly text: string; readonly value: bigint; readonly created: number }[];
 }
 
 export interface GaugeFamily {
   readonly kind: 'gauge';
   readonly name: string;
   readonly help: string;
-  readonly series: readonly { readonly labels: Labels; readonly value: number }[];
+  readonly series: readonly { readonly labels: Labels; readonly text: string; readonly value: number }[];
 }
 
 export interface HistogramFamily {
@@ -40,7 +43,7 @@ export interface HistogramFamily {
   readonly help: string;
   /** Finite upper bounds; the cumulative counts have one more entry, +Inf. */
   readonly bounds: readonly number[];
-  readonly series: readonly { readonly labels: Labels; readonly cumulative: readonly bigint[]; readonly sum: number; readonly created: number }[];
+  readonly series: readonly { readonly labels: Labels; readonly text: string; readonly cumulative: readonly bigint[]; readonly sum: number; readonly created: number }[];
 }
 
 export type FamilySnapshot = CounterFamily | GaugeFamily | HistogramFamily;

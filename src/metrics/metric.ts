@@ -242,7 +242,7 @@ export abstract class Metric<K extends MetricKind, F> {
     checkKeyBytes(key);
     const ptr = this.host.alloc(this.recordSize, 8);
     if (ptr === null) throw new OutOfSpaceError(`No per-CPU space left for a label set of metric '${this.name}'`);
-    const child = new Child<F>(key, valuesOfKey(key, this.labelNames), ptr, this.newFolded());
+    const child = new Child<F>(key, this.labelNames, valuesOfKey(key, this.labelNames), ptr, this.newFolded());
     this.children.set(key, child);
     if (!replacingRoot) this.writeHeader(H_LIVE_CHILDREN, this.children.size);
     return child;
