@@ -32,6 +32,7 @@ import { renderBenchmarksDoc } from './report.js';
 import { COST_SIZES, type CostResults, runCostSuite } from './runtime-costs/suite.js';
 import { printSummary } from './summary.js';
 import { DEFAULT_SEED } from '../src/util/prng.js';
+import { runMetricsBench } from './metrics/suite.js';
 
 const DOC_INTRO = [
   'How to run: `npm run bench -- --full` builds, runs everything at full sizes and regenerates this page and its charts from ' +
@@ -84,6 +85,7 @@ async function main(argv: readonly string[]): Promise<void> {
   // Only a full run speaks for the project: the README quotes its headline figures.
   if (mode === 'full') writeRepoFile('README.md', replaceHeadline(readRepoFile('README.md'), renderHeadline(saved)));
   printSummary(saved, groups);
+  if (hasFlag(argv, 'metrics')) await runMetricsBench(mode, command, log);
   console.log(`\nresults: ${SUITE_NAMES.map((s) => out.results[s]).join(', ')}\nreport:  ${out.doc} (chart ${out.counterChart.file})`);
 }
 

@@ -105,10 +105,16 @@ export class CpuHistogramChild implements CpuMetricChild {
 
   observe(value: number): void {
     if (typeof value !== 'number' || value !== value) throw new InvalidArgumentError('value', value, 'a number (not NaN)');
+    // Binary search: 4 comparisons for the 11 default bounds (NaN was refused above).
     const bounds = this.bounds;
-    let i = 0;
-    while (i < bounds.length && value > bounds[i]!) i++;
-    this.counts[i]! += 1n;
+    let lo = 0;
+    let hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (value > bounds[mid]!) lo = mid + 1;
+      else hi = mid;
+    }
+    this.counts[lo]! += 1n;
     this.sum[0]! += value;
   }
 }

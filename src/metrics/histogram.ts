@@ -48,10 +48,15 @@ export function checkObservation(value: unknown): number {
 }
 
 /** Index of the bucket `value` falls in: the first bound >= value, or bounds.length (+Inf). */
-export function bucketOf(bounds: readonly number[], value: number): number {
-  let i = 0;
-  while (i < bounds.length && value > bounds[i]!) i++;
-  return i;
+export function bucketOf(bounds: ArrayLike<number>, value: number): number {
+  let lo = 0;
+  let hi = bounds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (value > bounds[mid]!) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export class Histogram extends Metric<'histogram', HistogramPart> {
@@ -104,14 +109,33 @@ export class Histogram extends Metric<'histogram', HistogramPart> {
 
   protected snapshot(children: Iterable<Child<HistogramPart>>): HistogramFamily {
     const series = [];
+    const width = this.bounds.length + 1;
+    const counts = new Float64Array(width);
     for (const child of children) {
-      const counts = [...child.folded.counts];
+      // Counts add up as doubles, exact while the total stays below 2^53; past it, as bigints.
+      for (let b = 0; b < width; b++) counts[b] = Number(child.folded.counts[b]!);
       const sum = { sum: child.folded.sum };
-      this.forEachPart(child, (cpu, byte) => this.addRecord(counts, sum, cpu, byte));
-      let running = 0n;
-      const cumulative = counts.map((c) => (running += c));
+      this.forEachPart(child, (cpu, byte) => {
+        const v = this.host.views[cpu]!;
+        // An f64 read may tear while its CPU writes it (JavaScript has no atomic f64).
+        sum.sum += v.f64[byte >>> 3]!;
+        const first = (byte >>> 3) + 1;
+        // Atomics.load: u64 counts written by their CPU may tear on a plain read.
+        for (let b = 0; b < width; b++) counts[b]! += Number(Atomics.load(v.u64, first + b));
+      });
+      let running = 0;
+      let cumulative: (number | bigint)[] = Array.from(counts, (c) => (running += c));
+      if (running > Number.MAX_SAFE_INTEGER) cumulative = this.exactCumulative(child);
       series.push({ labels: child.labels, text: child.labelText, cumulative, sum: sum.sum, created: child.created });
     }
     return { kind: 'histogram', name: this.name, help: this.help, bounds: this.bounds, series };
+  }
+
+  /** The cumulative counts in bigints, for a label set past 2^53 observations. */
+  private exactCumulative(child: Child<HistogramPart>): bigint[] {
+    const counts = [...child.folded.counts];
+    this.forEachPart(child, (cpu, byte) => this.addRecord(counts, { sum: 0 }, cpu, byte));
+    let running = 0n;
+    return counts.map((c) => (running += c));
   }
 }

@@ -43,7 +43,7 @@ export interface HistogramFamily {
   readonly help: string;
   /** Finite upper bounds; the cumulative counts have one more entry, +Inf. */
   readonly bounds: readonly number[];
-  readonly series: readonly { readonly labels: Labels; readonly text: string; readonly cumulative: readonly bigint[]; readonly sum: number; readonly created: number }[];
+  readonly series: readonly { readonly labels: Labels; readonly text: string; readonly cumulative: readonly (number | bigint)[]; readonly sum: number; readonly created: number }[];
 }
 
 export type FamilySnapshot = CounterFamily | GaugeFamily | HistogramFamily;
