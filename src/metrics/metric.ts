@@ -81,7 +81,6 @@ export abstract class Metric<K extends MetricKind, F> {
   private readonly announced: { readonly ptr: number; readonly epoch: number }[] = [];
   private readonly queued: number[] = [];
   private epoch = 0;
-  private destroyed = false;
 
   protected constructor(host: MetricsHost, kind: K, id: number, options: MetricOptions, recordSize: number, buckets: readonly number[], reserved: readonly string[]) {
     this.host = host;
@@ -179,7 +178,6 @@ export abstract class Metric<K extends MetricKind, F> {
 
   /** Reads the CPUs' staging areas and removal acknowledgements (the registry's timer, every scrape). */
   sync(): void {
-    if (this.destroyed) return;
     const { cpus, views } = this.host;
     const base = this.handle.staging >>> 2;
     for (let cpu = 0; cpu < cpus; cpu++) {
@@ -195,7 +193,6 @@ export abstract class Metric<K extends MetricKind, F> {
 
   /** CPU `cpu`'s worker stopped or died: nobody writes its slots any more; fold them now. */
   cpuGone(cpu: number): void {
-    if (this.destroyed) return;
     const s32 = this.host.views[cpu]!.s32;
     const base = this.handle.staging >>> 2;
     // Atomics.store: the next worker of this CPU attaches afresh; until then it holds nothing.
@@ -214,12 +211,6 @@ export abstract class Metric<K extends MetricKind, F> {
   collect(): FamilySnapshot {
     this.sync();
     return this.snapshot(this.children.values());
-  }
-
-  /** Frees everything (the registry closes). */
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
   }
 
   /** Calls `part(cpu, byte)` for each per-CPU record holding the child's counts: its own, then staged ones. */
