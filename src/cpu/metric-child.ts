@@ -17,6 +17,11 @@ export interface CpuMetricChild {
   readonly key: string;
   /** @internal Points the child at the record at byte `byte` of this CPU's area. */
   rebind(byte: number): void;
+  /**
+   * @internal Points the child at a private record no scrape reads: its label set was removed
+   * and this CPU has no staging slot to carry its later counts (see metric-store.ts).
+   */
+  detach(): void;
 }
 
 /** A counter's label set on this CPU: inc() adds to its u64. */
@@ -33,6 +38,10 @@ export class CpuCounterChild implements CpuMetricChild {
 
   rebind(byte: number): void {
     this.count = this.views.u64.subarray(byte >>> 3, (byte >>> 3) + 1);
+  }
+
+  detach(): void {
+    this.count = new BigUint64Array(1);
   }
 
   /** Adds 1, or `value` (a non-negative integer: counters only go up). */
@@ -64,6 +73,11 @@ export class CpuGaugeChild implements CpuMetricChild {
   rebind(byte: number): void {
     this.value = this.views.f64.subarray(byte >>> 3, (byte >>> 3) + 1);
     this.flags = this.views.u32.subarray((byte + GAUGE_FLAGS_BYTE) >>> 2, ((byte + GAUGE_FLAGS_BYTE) >>> 2) + 1);
+  }
+
+  detach(): void {
+    this.value = new Float64Array(1);
+    this.flags = new Uint32Array(1);
   }
 
   inc(value = 1): void {
@@ -101,6 +115,11 @@ export class CpuHistogramChild implements CpuMetricChild {
   rebind(byte: number): void {
     this.counts = this.views.u64.subarray((byte >>> 3) + 1, (byte >>> 3) + 2 + this.bounds.length);
     this.sum = this.views.f64.subarray(byte >>> 3, (byte >>> 3) + 1);
+  }
+
+  detach(): void {
+    this.counts = new BigUint64Array(this.bounds.length + 1);
+    this.sum = new Float64Array(1);
   }
 
   observe(value: number): void {

@@ -7,8 +7,12 @@
  * area, the slot becomes PENDING, and the child counts into the slot's record at once, in this
  * CPU's own unit (so a worker that dies now loses nothing: the coordinator finds the key and the
  * counts there). poll() later re-points the child to the record the coordinator allocated and
- * retires the slot; it also takes in removals (re-pointing a removed child to a new staging slot,
- * so a child held across remove() keeps counting, into the re-created series) and acknowledges.
+ * retires the slot; it also takes in removals and acknowledges them. A removed child is moved to
+ * a new staging slot, "re-staged", so a child held across remove() keeps counting into the
+ * re-created series (which the coordinator creates only once the slot counts something). When no
+ * slot is free, or when a slot is needed for a new label set and a re-staged one has counted
+ * nothing, the removed child is detached instead: it counts into a private record no scrape
+ * reads, as prom-client's children do after remove(); labels() gives the live child again.
  *
  * Context: a CPU's worker thread.
  */
@@ -57,6 +61,8 @@ export class CpuMetricStore<C extends CpuMetricChild> {
   private readonly byPtr = new Map<number, C>();
   /** The child each staging slot holds for this worker (null: none). */
   private readonly staged: (C | null)[] = new Array<C | null>(STAGING_SLOTS).fill(null);
+  /** Whether each slot re-stages a removed child (a candidate to reclaim while it counted nothing). */
+  private readonly restaged: boolean[] = new Array<boolean>(STAGING_SLOTS).fill(false);
   private pending = 0;
 
   constructor(views: CpuViews, handle: MetricHandle, make: (key: string, byte: number) => C) {
@@ -111,6 +117,7 @@ export class CpuMetricStore<C extends CpuMetricChild> {
         // child was removed meanwhile): then count in the slot again until it resolves anew.
         if (Atomics.compareExchange(s32, state, SLOT_RESOLVED, SLOT_RETIRED) === SLOT_RESOLVED) {
           this.staged[slot] = null;
+          this.restaged[slot] = false;
           this.pending--;
           this.byPtr.set(ptr, child);
           this.ring();
@@ -161,9 +168,13 @@ export class CpuMetricStore<C extends CpuMetricChild> {
           this.byPtr.set(fresh, child);
         } else {
           const slot = this.freeSlot();
-          if (slot < 0) break; // no slot now: acknowledge the rest at a later poll
-          child.rebind(this.recordByte(slot));
-          this.publish(slot, child.key, child, true);
+          if (slot >= 0) {
+            child.rebind(this.recordByte(slot));
+            this.publish(slot, child.key, child, true);
+          } else {
+            child.detach();
+            this.children.delete(child.key);
+          }
         }
         this.byPtr.delete(ptr);
       }
@@ -184,6 +195,7 @@ export class CpuMetricStore<C extends CpuMetricChild> {
     for (;;) {
       const slot = this.freeSlot();
       if (slot >= 0) return slot;
+      this.reclaimRestaged();
       if (Date.now() > deadline) {
         throw new OutOfSpaceError(`Metric '${this.handle.name}': no staging slot came free in ${SLOT_WAIT_LIMIT_MS} ms (is the coordinator's event loop blocked?)`);
       }
@@ -191,6 +203,33 @@ export class CpuMetricStore<C extends CpuMetricChild> {
       Atomics.wait(this.views.s32, this.stateIndex(0), Atomics.load(this.views.s32, this.stateIndex(0)), SLOT_WAIT_MS);
       this.poll();
     }
+  }
+
+  /**
+   * Gives back the re-staged slots whose record is still zero: their removed children are
+   * detached (they counted nothing since the removal), the slots retired for the coordinator to
+   * free. Only this thread writes the records, so zero now means nothing was counted.
+   */
+  private reclaimRestaged(): void {
+    const s32 = this.views.s32;
+    let reclaimed = false;
+    for (let slot = 0; slot < STAGING_SLOTS; slot++) {
+      const child = this.staged[slot];
+      if (child === null || child === undefined || !this.restaged[slot]) continue;
+      const record = this.recordByte(slot) >>> 2;
+      let zero = true;
+      for (let w = 0; w < this.handle.recordSize / 4 && zero; w++) zero = this.views.u32[record + w] === 0;
+      // Atomics.compareExchange: the coordinator leaves a zero re-staged slot PENDING (it never
+      // resolves one), so this retires it; it then frees the slot without creating a series.
+      if (!zero || Atomics.compareExchange(s32, this.stateIndex(slot), SLOT_PENDING, SLOT_RETIRED) !== SLOT_PENDING) continue;
+      child.detach();
+      this.children.delete(child.key);
+      this.staged[slot] = null;
+      this.restaged[slot] = false;
+      this.pending--;
+      reclaimed = true;
+    }
+    if (reclaimed) this.ring();
   }
 
   private freeSlot(): number {
@@ -209,6 +248,7 @@ export class CpuMetricStore<C extends CpuMetricChild> {
     // Atomics.store: publishes the key words above to the coordinator's Atomics.load of the state.
     Atomics.store(this.views.s32, start / 4 + S_STATE, SLOT_PENDING);
     this.staged[slot] = child;
+    this.restaged[slot] = restaged;
     this.pending++;
     this.ring();
   }

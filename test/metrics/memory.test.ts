@@ -71,6 +71,29 @@ describe('per-CPU memory of metrics', () => {
   });
 });
 
+describe('reset() of many label sets a CPU holds', () => {
+  it('frees them all, and the CPU counts into new label sets after', async () => {
+    const rt = await start();
+    const c = rt.metrics().counter({ name: 'c_total', help: 'c', labelNames: ['route'] });
+    const base = live(rt);
+    const routes = Array.from({ length: 30 }, (_, i) => `/old/${i}`);
+    await rt.runOn(0, 'bindMany', { handle: c.handle, routes });
+    await rt.runOn(0, 'idle', { ms: 30 });
+    expect(c.size).toBe(30);
+    c.reset();
+    expect(c.size).toBe(0);
+    // CPU 0 takes the 30 removals in (re-staging some, detaching the rest), then needs slots for new label sets.
+    const fresh = Array.from({ length: 20 }, (_, i) => `/new/${i}`);
+    await rt.runOn(0, 'countRoutes', { handle: c.handle, routes: fresh, times: 3 });
+    await rt.runOn(0, 'idle', { ms: 50 });
+    await sleep(20);
+    for (const route of fresh) expect(c.get(route)).toBe(3n);
+    expect(c.size).toBe(20); // the removed label sets did not come back
+    expect(live(rt)).toBe(base + 20);
+    rt.verify();
+  });
+});
+
 describe('a scrape', () => {
   it('answers promptly and exactly while every CPU is busy in a long synchronous loop', async () => {
     const rt = await start();
