@@ -12,7 +12,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { checkOptionsObject } from '../util/check.js';
 import { Counter, type CounterOptions } from './counter.js';
-import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, renderFamilies } from './exposition.js';
+import { renderFamilies } from './exposition.js';
 import { Gauge, type GaugeOptions } from './gauge.js';
 import { Histogram, type HistogramOptions } from './histogram.js';
 import type { FamilySnapshot, MetricsHost } from './host.js';
@@ -44,8 +44,6 @@ export class MetricsRegistry {
     this.timer = setInterval(() => this.sync(), SYNC_INTERVAL_MS);
     this.timer.unref();
   }
-
-  static readonly contentTypes = { text: TEXT_CONTENT_TYPE, openMetrics: OPENMETRICS_CONTENT_TYPE } as const;
 
   counter(options: CounterOptions): Counter {
     return this.add(options, (id) => new Counter(this.host, id, options));
