@@ -35,6 +35,7 @@ import { renderBenchmarksDoc } from './report.js';
 import { COST_SIZES, runCostSuite } from './runtime-costs/suite.js';
 import { DEFAULT_SEED } from './lib/prng.js';
 import { runTraceBenchmarks } from './trace/main.js';
+import { runMetricsBench } from './metrics/suite.js';
 
 async function main(argv: readonly string[]): Promise<void> {
   if (listFlag(argv, 'only')?.includes('trace')) return runTraceBenchmarks(argv); // bench/trace/: its own results and figures
@@ -80,6 +81,7 @@ async function main(argv: readonly string[]): Promise<void> {
   // Only a full run speaks for the project: the README quotes its headline figures.
   if (mode === 'full') writeRepoFile('README.md', replaceHeadline(readRepoFile('README.md'), renderHeadline(saved)));
   printTargets(saved);
+  if (hasFlag(argv, 'metrics')) await runMetricsBench(mode, command, log);
   console.log(`\nresults: ${SUITE_NAMES.map((s) => out.results[s]).join(', ')}\nreport:  ${out.doc} (chart ${out.counterChart.file})`);
 }
 

@@ -27,7 +27,9 @@ export type PercpuErrorCode =
   | 'PERCPU_NOT_ON_CPU'
   | 'PERCPU_TASKS_LOAD_FAILED'
   | 'PERCPU_COUNTER_DESTROYED'
-  | 'PERCPU_TRACING_OFF';
+  | 'PERCPU_TRACING_OFF'
+  | 'PERCPU_TOO_MANY_SERIES'
+  | 'PERCPU_LISTEN_FAILED';
 
 export class PercpuError extends Error {
   readonly code: PercpuErrorCode;
@@ -305,5 +307,37 @@ export class TracingOffError extends PercpuError {
   constructor(what: string) {
     super('PERCPU_TRACING_OFF', `Cannot ${what}: tracing is off (start the runtime with { trace: { ... } } or trace: true)`);
     this.name = 'TracingOffError';
+  }
+}
+
+/** A metric already has `maxChildren` label sets: one more would be unbounded memory. */
+export class TooManySeriesError extends PercpuError {
+  readonly metric: string;
+  readonly maxChildren: number;
+
+  constructor(metric: string, maxChildren: number, labelValues: readonly string[]) {
+    super(
+      'PERCPU_TOO_MANY_SERIES',
+      `Metric '${metric}' already has ${maxChildren} label sets (its maxChildren): cannot add ${JSON.stringify(labelValues)}; remove() some or raise maxChildren`,
+    );
+    this.name = 'TooManySeriesError';
+    this.metric = metric;
+    this.maxChildren = maxChildren;
+  }
+}
+
+/** The metrics HTTP server could not listen (port in use, address not available, host unknown). */
+export class ListenError extends PercpuError {
+  readonly host: string;
+  readonly port: number;
+  /** The system's error code: EADDRINUSE, EADDRNOTAVAIL, ENOTFOUND, EACCES, ... */
+  readonly reason: string;
+
+  constructor(host: string, port: number, reason: string, detail: string) {
+    super('PERCPU_LISTEN_FAILED', `Cannot serve metrics on ${host}:${port}: ${reason} (${detail})`);
+    this.name = 'ListenError';
+    this.host = host;
+    this.port = port;
+    this.reason = reason;
   }
 }

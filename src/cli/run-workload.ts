@@ -11,6 +11,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
 import { type StopFlag, newStopFlag, stopRaised, stopView } from './stop-flag.js';
 import type { TraceSession } from './trace-session.js';
+import { serveRunMetrics } from './run-metrics.js';
 import type * as CountingTasks from './counting-tasks.js';
 import type { CounterObject, CountResult } from './counting-tasks.js';
 
@@ -28,6 +29,8 @@ export interface RunOptions {
   readonly onProgress?: (opsDone: number) => void;
   /** Trace the run (`--trace`, `percpu trace`): files and summary after it. */
   readonly trace?: TraceSession;
+  /** Serve the run's metrics on this port while it runs (0: any free port). */
+  readonly metricsPort?: number;
   /** Called with the runtime after the workload, before anything is freed (for `map`). */
   readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
   /** Raised to stop the CPUs early (SIGINT/SIGTERM); the report then covers what ran. */
@@ -106,6 +109,13 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
       objects.push({ ptr, fields });
     }
     const progressPtr = rt.staticPtr('ops_done');
+    if (options.metricsPort !== undefined) {
+      await serveRunMetrics(rt, options.metricsPort, {
+        workload: 'run',
+        opsOf: (cpu) => Number(rt.read(progressPtr, cpu, 'u64')),
+        counted: () => objects.reduce((sum, o) => sum + Array.from({ length: o.fields }, (_, f) => rt.sum(o.ptr + f * 8, 'u64')).reduce((a, b) => a + b, 0n), 0n),
+      });
+    }
     const started = performance.now();
     const timer =
       options.onProgress === undefined
@@ -184,7 +194,8 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
       exact: mismatches === 0 && expectedTotal === actualTotal,
       mismatches,
       allocator,
-      leaks: allocator.nrCurAlloc,
+      // The metrics served with --metrics-port keep their memory until the runtime closes.
+      leaks: allocator.nrCurAlloc - (options.metricsPort === undefined ? 0 : rt.metrics().allocations),
       verified: true,
       stopped,
     };

@@ -12,6 +12,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
 import { type StopFlag, newStopFlag, stopRaised, stopView } from './stop-flag.js';
 import type { TraceSession } from './trace-session.js';
+import { serveRunMetrics } from './run-metrics.js';
 import type * as StressTasks from './stress-tasks.js';
 import { COUNT_PER_TASK, type FaultKind, STRESS_STATICS } from './stress-tasks.js';
 
@@ -28,6 +29,8 @@ export interface StressOptions {
   readonly onProgress?: (opsDone: number) => void;
   /** Trace the run (`--trace`, `percpu trace`): files and summary after it. */
   readonly trace?: TraceSession;
+  /** Serve the run's metrics on this port while it runs (0: any free port). */
+  readonly metricsPort?: number;
   /** Called with the allocator before the CPUs free the areas they still hold (for `map`). */
   readonly beforeCleanup?: (allocator: PercpuAllocator) => void;
   /** Raised to stop the CPUs early (SIGINT/SIGTERM); the report then covers what ran. */
@@ -127,6 +130,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   const opsDone = (cpu: number): number => rt.read(opsPtr, cpu, 'u32');
   const killMePtr = rt.staticPtr('stress_kill_me');
   try {
+    if (options.metricsPort !== undefined) {
+      await serveRunMetrics(rt, options.metricsPort, { workload: 'stress', opsOf: opsDone, counted: () => rt.sum(rt.staticPtr('stress_counted'), 'u64') });
+    }
     const timer =
       options.onProgress === undefined ? null : setInterval(() => options.onProgress?.(rt.sum(opsPtr, 'u32')), 100);
 
@@ -208,7 +214,8 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     // served cannot count it itself (an allocation it never received is undone and counted as a
     // free).
     const served = rt.stats().cpus;
-    const leaks = allocator.nrCurAlloc;
+    // The metrics served with --metrics-port keep their memory until the runtime closes.
+    const leaks = allocator.nrCurAlloc - (options.metricsPort === undefined ? 0 : rt.metrics().allocations);
     const faultsInjectedTotal = FAULT_KINDS.reduce((sum, kind) => sum + injected[kind], 0);
     const problems: string[] = [];
     if (violations > 0) problems.push(`${violations} violations: areas overlapped or were not zeroed`);

@@ -20,6 +20,8 @@ import { type CpuCounter, makeCpuCounter } from './cpu-counter.js';
 import { type CpuCell, type CpuRef, makeRef } from './ref.js';
 import { type TraceValue, type TraceWriter, checkTraceCall } from './trace-writer.js';
 import { EVENT_COUNTER, EVENT_INSTANT } from '../trace/ring-layout.js';
+import { type CpuMetricOf, cpuMetric } from './metric.js';
+import type { MetricHandle, MetricKind } from '../metrics/handle.js';
 
 export interface CpuAllocOptions {
   readonly reserved?: boolean;
@@ -181,6 +183,14 @@ export class ThisCpu {
   /** This CPU's side of a percpu_counter (pass `counter.handle` to the task). */
   counter(handle: unknown): CpuCounter {
     return makeCpuCounter(requireBinding('use a counter'), handle);
+  }
+
+  /**
+   * This CPU's side of a metric (pass `metric.handle` to the task): inc/dec/set/observe with or
+   * without labels, and labels(...) for a child bound once (see src/cpu/metric.ts).
+   */
+  metric<K extends MetricKind>(handle: MetricHandle<K>): CpuMetricOf<K> {
+    return cpuMetric(requireBinding('use a metric'), handle) as CpuMetricOf<K>;
   }
 
   /** Offset of a static per-CPU variable declared at start. */

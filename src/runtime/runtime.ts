@@ -42,6 +42,7 @@ import { PAGE_SIZE } from '../memory/layout.js';
 import { type CpuViews, PerCpuMemory } from '../memory/percpu-memory.js';
 import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } from '../memory/types.js';
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
+import { MetricsRegistry } from '../metrics/registry.js';
 import { AllocService } from './alloc-service.js';
 import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from './cpu-requests.js';
 import { CpuController, type CpuControllerHost, type TaskControls, type TaskTimes } from './cpu-controller.js';
@@ -137,6 +138,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** Per-CPU activity, kept by the runtime so it survives offline/online and worker deaths. */
   private readonly activity: { tasksRun: number; tasksFailed: number; deaths: number; allocs: number; frees: number }[];
   private taskNames: ReadonlySet<string> = new Set();
+  private metricsRegistry: MetricsRegistry | null = null;
   private nextCpu = 0;
   private closing: Promise<void> | null = null;
 
@@ -525,6 +527,28 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     return counter;
   }
 
+  /** The runtime's metrics registry (the same object on every call): see docs/metrics.md. */
+  metrics(): MetricsRegistry {
+    this.metricsRegistry ??= new MetricsRegistry({
+      cpus: this.cpus,
+      views: this.memory.views,
+      // The allocator itself, not alloc()/free(): the registry frees removed label sets while the
+      // runtime closes too.
+      alloc: (size, align) => {
+        const ptr = this.allocator.alloc(size, align);
+        if (ptr !== null) this.afterAllocatorOp(ptr, size, 'coordinator');
+        return ptr;
+      },
+      free: (ptr) => {
+        this.allocator.free(ptr);
+        this.afterAllocatorOp(null, 0, 'coordinator');
+      },
+      logger: this.logger,
+      assertUsable: (what) => this.assertUsable(what),
+    });
+    return this.metricsRegistry;
+  }
+
   stats(): RuntimeStats {
     return {
       allocator: this.allocator.stats(),
@@ -570,6 +594,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     // its tasks still served), while the allocation service still answers their requests.
     await Promise.allSettled(this.cpuControllers.map((controller) => controller.stopForClose()));
     this.service.stop();
+    await this.metricsRegistry?.close();
     for (const [cpu, activity] of this.stats().cpus.entries()) {
       this.cpuLoggers[cpu]!.info(
         { tasksRun: activity.tasksRun, tasksFailed: activity.tasksFailed, deaths: activity.deaths, allocs: activity.allocs, frees: activity.frees },
@@ -589,6 +614,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     // Every line the worker logged before it ended, before anything is logged about its end.
     this.logReaders[cpu]!.drain();
     settleAbandonedRequest(this.requestHost, cpu, this.service.abandon(cpu));
+    this.metricsRegistry?.cpuGone(cpu);
     for (const counter of this.counters) {
       if (counter.releaseLockOf(cpu)) {
         log.error({ counterSlot: counter.handle.slot }, 'CPU died while folding a counter; its count may be off by one fold');

@@ -21,6 +21,7 @@ export interface RunFlags {
   readonly logLevel: string;
   readonly json?: boolean;
   readonly trace?: string;
+  readonly metricsPort?: number;
 }
 
 /** Default operations per CPU: about five seconds of counting on a 2-core machine (npm start, with its build, about ten). */
@@ -37,6 +38,7 @@ export function addRunOptions(command: Command): Command {
     .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
     .option('--trace <file>', 'trace the workload: Perfetto JSON to this file, an SVG timeline beside it', writableFile)
+    .option('--metrics-port <port>', 'serve the run\'s metrics on 127.0.0.1:<port>/metrics while it runs (0: any free port)', integerIn(0, 65535))
     .option('--json', 'print one JSON document instead of tables');
 }
 
@@ -116,6 +118,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
         seed: flags.seed,
         logger,
         stop,
+        ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
         onProgress: (done) => progress.update(byTime ? Math.round((performance.now() - started) / 100) / 10 : done),
         ...(trace !== undefined ? { trace } : {}),
       }),

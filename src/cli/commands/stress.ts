@@ -20,6 +20,7 @@ export interface StressFlags {
   readonly logLevel: string;
   readonly json?: boolean;
   readonly trace?: string;
+  readonly metricsPort?: number;
 }
 
 export function addStressOptions(command: Command): Command {
@@ -32,6 +33,7 @@ export function addStressOptions(command: Command): Command {
     .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
     .option('--trace <file>', 'trace the workload: Perfetto JSON to this file, an SVG timeline beside it', writableFile)
+    .option('--metrics-port <port>', 'serve the run\'s metrics on 127.0.0.1:<port>/metrics while it runs (0: any free port)', integerIn(0, 65535))
     .option('--json', 'print one JSON document instead of text');
 }
 
@@ -77,6 +79,7 @@ export async function stressCommand(flags: StressFlags): Promise<number> {
         faults: flags.faults,
         logger,
         stop,
+        ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
         onProgress: (done) => progress.update(done),
         ...(trace !== undefined ? { trace } : {}),
       }),
