@@ -170,5 +170,10 @@ describe('percpu map', () => {
     expect(result.stdout).toContain('nr_alloc');
     expect(result.stdout).toContain('sum_frag');
     expect(result.stdout).toContain(svgPath);
+    // Counts of one are singular: the run's 64 counters and 4 structures fit in one chunk.
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg).toContain('>percpu map after run: 1 chunk</text>');
+    expect(svg).toMatch(/, \d+ areas<\/text>/);
+    expect(svg).not.toMatch(/\b1 (chunks|areas)\b/);
   });
 });
