@@ -7,8 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type MessageFormatFunc, isColorSupported, prettyFactory } from 'pino-pretty';
 import { MAX_CPUS } from '../../runtime/options.js';
 import { counted } from '../../util/format.js';
