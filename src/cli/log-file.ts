@@ -26,6 +26,19 @@ export function defaultLogPath(command: string): string {
   return join(dir, `${command}-${stamp}-${process.pid}.ndjson`);
 }
 
+/** A path as a POSIX shell reads it: as it is when that is safe, else in single quotes. */
+function shellWord(path: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that prints a log readably (`percpu log`, commands/log.ts): through npx it runs in
+ * a project that installed percpu and in a source checkout alike.
+ */
+export function logReadCommand(path: string): string {
+  return `npx percpu log ${shellWord(path)}`;
+}
+
 export function openLogFile(path: string, level: string): LogFile {
   const absolute = resolve(path);
   const destination = pino.destination({ dest: absolute, sync: true, append: false });

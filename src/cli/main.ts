@@ -5,15 +5,18 @@
  */
 import { Command, CommanderError } from 'commander';
 import { type BenchFlags, addBenchOptions, benchCommand } from './commands/bench.js';
+import { type LogFlags, addLogOptions, logCommand } from './commands/log.js';
 import { type MapFlags, addMapOptions, mapCommand } from './commands/map.js';
 import { type RunFlags, addRunOptions, runCommand } from './commands/run.js';
 import { type StressFlags, addStressOptions, stressCommand } from './commands/stress.js';
 import { type TraceFlags, addTraceOptions, traceCommand } from './commands/trace.js';
 import { EXIT_OK, EXIT_USAGE } from './usage.js';
+import { packageVersion } from './version.js';
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('percpu')
     .description("Linux's per-CPU allocator on Node.js worker threads: counter workloads, allocator stress, pictures")
+    .version(packageVersion(), '-V, --version', 'print the version of percpu')
     .exitOverride()
     .showHelpAfterError('(add --help for the options)');
   addRunOptions(program.command('run').description('a concurrent counter workload: every CPU counts, the totals must be exact'))
@@ -31,6 +34,9 @@ function buildProgram(setExit: (code: number) => void): Command {
   addBenchOptions(program.command('bench').description('the benchmark suite (a source checkout): percpu against its peers, runtime costs, the allocator'))
     .exitOverride()
     .action((flags: BenchFlags) => setExit(benchCommand(flags)));
+  addLogOptions(program.command('log').description('print a log file of run or stress readably, optionally one CPU or one level and above'))
+    .exitOverride()
+    .action(async (file: string, flags: LogFlags) => setExit(await logCommand(file, flags)));
   return program;
 }
 

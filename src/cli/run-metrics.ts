@@ -42,12 +42,20 @@ export async function serveRunMetrics<T extends TaskModule>(rt: Runtime<T>, port
   const shownAllocs = { value: 0n };
   const shownFrees = { value: 0n };
   const shownFailed = { value: 0n };
+  // Every CPU's series made now, before the workload: a scrape then allocates nothing, so the
+  // workload's own allocation accounting (stress checks it) is not moved by scrapes.
+  const perCpu = Array.from({ length: rt.cpus }, (_, cpu) => ({
+    ops: ops.labels(String(cpu)),
+    deaths: deaths.labels(String(cpu)),
+    online: online.labels(String(cpu)),
+  }));
   m.beforeCollect(() => {
     const stats = rt.stats();
     for (const cpu of stats.cpus) {
-      raise(ops.labels(String(cpu.cpu)), shownOps[cpu.cpu]!, BigInt(sources.opsOf(cpu.cpu)));
-      raise(deaths.labels(String(cpu.cpu)), shownDeaths[cpu.cpu]!, BigInt(cpu.deaths));
-      online.labels(String(cpu.cpu)).set(cpu.online ? 1 : 0);
+      const series = perCpu[cpu.cpu]!;
+      raise(series.ops, shownOps[cpu.cpu]!, BigInt(sources.opsOf(cpu.cpu)));
+      raise(series.deaths, shownDeaths[cpu.cpu]!, BigInt(cpu.deaths));
+      series.online.set(cpu.online ? 1 : 0);
     }
     raise(counted, shownCounted, sources.counted());
     const a = stats.allocator;

@@ -46,11 +46,13 @@ export interface CpuRunReport {
   readonly share: number;
 }
 
+/** Who allocated a counter object: the coordinator, or a CPU while it ran (as the table says). */
+export type CounterOwner = 'coordinator' | { readonly cpu: number };
+
 export interface CounterCheck {
   readonly ptr: number;
   readonly fields: number;
-  /** Allocated by a CPU (its id) or by the coordinator (null). */
-  readonly allocatedBy: number | null;
+  readonly allocatedBy: CounterOwner;
   /** Per field, as decimal strings (u64 totals may exceed 2^53). */
   readonly expected: string[];
   readonly actual: string[];
@@ -143,7 +145,7 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
     options.onProgress?.(totalOps);
 
     const checks: CounterCheck[] = [];
-    const check = (object: CounterObject, allocatedBy: number | null, expectedByField: bigint[]): void => {
+    const check = (object: CounterObject, allocatedBy: CounterOwner, expectedByField: bigint[]): void => {
       const actual = Array.from({ length: object.fields }, (_, f) => rt.sum(object.ptr + f * 8, 'u64'));
       const exact = actual.every((value, f) => value === expectedByField[f]);
       checks.push({
@@ -159,10 +161,10 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
       const expected = Array.from({ length: object.fields }, (_, f) =>
         perCpuResults.reduce((sum, r) => sum + BigInt(r.expected[i]![f]!), 0n),
       );
-      check(object, null, expected);
+      check(object, 'coordinator', expected);
     });
     for (const r of perCpuResults) {
-      for (const own of r.own) check(own.object, r.cpu, own.expected.map((value) => BigInt(value)));
+      for (const own of r.own) check(own.object, { cpu: r.cpu }, own.expected.map((value) => BigInt(value)));
     }
     options.beforeCleanup?.(rt.allocator);
 

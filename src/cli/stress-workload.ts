@@ -46,8 +46,17 @@ export interface StressReport {
   readonly opsPerCpu: number;
   readonly seed: number;
   readonly maxSize: number;
+  /** Allocations and frees served to the CPUs, as the coordinator counted them (the sum of rt.stats().cpus). */
   readonly allocations: number;
   readonly frees: number;
+  /**
+   * The coordinator's own allocations and frees (the percpu_counter's per-CPU part). With the
+   * CPUs' they make the allocator's counts: allocations + coordinatorAllocations =
+   * allocator.nrAlloc, frees + coordinatorFrees = allocator.nrDealloc (checked: a difference
+   * fails the run).
+   */
+  readonly coordinatorAllocations: number;
+  readonly coordinatorFrees: number;
   readonly bytes: string;
   /** Most live allocations at once, over all CPUs (the allocator's nr_max_alloc). */
   readonly peakLive: number;
@@ -129,9 +138,13 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   const opsPtr = rt.staticPtr('stress_ops');
   const opsDone = (cpu: number): number => rt.read(opsPtr, cpu, 'u32');
   const killMePtr = rt.staticPtr('stress_kill_me');
+  // No CPU has run a task yet: every allocation so far is the coordinator's (the counter's).
+  let coordinatorAllocations = rt.stats().allocator.nrAlloc;
   try {
     if (options.metricsPort !== undefined) {
       await serveRunMetrics(rt, options.metricsPort, { workload: 'stress', opsOf: opsDone, counted: () => rt.sum(rt.staticPtr('stress_counted'), 'u64') });
+      // The metrics' series are made here, before any task runs: their memory is the coordinator's too.
+      coordinatorAllocations = rt.stats().allocator.nrAlloc;
     }
     const timer =
       options.onProgress === undefined ? null : setInterval(() => options.onProgress?.(rt.sum(opsPtr, 'u32')), 100);
@@ -199,7 +212,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     const smaller = perCpu < counterSum ? perCpu : counterSum;
     const countsExact = perCpu === expected && counterSum === expected;
     // Its per-CPU part is an allocation: freed before the leak count.
+    const freesBeforeDestroy = rt.stats().allocator.nrDealloc;
     counter.destroy();
+    const coordinatorFrees = rt.stats().allocator.nrDealloc - freesBeforeDestroy;
 
     const allocator = rt.stats().allocator;
     let verifyError: string | null = null;
@@ -214,6 +229,8 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     // served cannot count it itself (an allocation it never received is undone and counted as a
     // free).
     const served = rt.stats().cpus;
+    const allocations = served.reduce((sum, c) => sum + c.allocs, 0);
+    const frees = served.reduce((sum, c) => sum + c.frees, 0);
     // The metrics served with --metrics-port keep their memory until the runtime closes.
     const leaks = allocator.nrCurAlloc - (options.metricsPort === undefined ? 0 : rt.metrics().allocations);
     const faultsInjectedTotal = FAULT_KINDS.reduce((sum, kind) => sum + injected[kind], 0);
@@ -222,6 +239,12 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     if (leaks > 0) problems.push(`${leaks} areas leaked after every CPU freed what it held`);
     if (!countsExact) problems.push(`counts: expected ${expected}, per-CPU u64 ${perCpu}, percpu_counter ${counterSum}`);
     if (verifyError !== null) problems.push(`verify() failed: ${verifyError}`);
+    if (allocations + coordinatorAllocations !== allocator.nrAlloc || frees + coordinatorFrees !== allocator.nrDealloc) {
+      problems.push(
+        `allocation counts disagree: ${allocations} + ${coordinatorAllocations} allocations and ${frees} + ${coordinatorFrees} frees ` +
+          `(CPUs + coordinator), the allocator's nr_alloc ${allocator.nrAlloc} and nr_dealloc ${allocator.nrDealloc}`,
+      );
+    }
     if (faultsInjectedTotal < options.faults && !stopped) {
       problems.push(
         `only ${faultsInjectedTotal} of ${options.faults} requested faults were injected` +
@@ -233,8 +256,10 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       opsPerCpu: options.ops,
       seed: options.seed,
       maxSize: options.maxSize,
-      allocations: served.reduce((sum, c) => sum + c.allocs, 0),
-      frees: served.reduce((sum, c) => sum + c.frees, 0),
+      allocations,
+      frees,
+      coordinatorAllocations,
+      coordinatorFrees,
       bytes: String(rt.sum(rt.staticPtr('stress_bytes'), 'u64')),
       peakLive: allocator.nrMaxAlloc,
       failedAllocations: total('stress_failed'),

@@ -6,7 +6,7 @@
  */
 import type { ChunkPicture } from '../allocator/snapshot.js';
 import { PAGE_SIZE } from '../memory/layout.js';
-import { bytes } from '../util/format.js';
+import { bytes, counted } from '../util/format.js';
 import { escapeXml } from '../util/xml.js';
 
 const WIDTH = 1000;
@@ -72,7 +72,7 @@ export function renderChunkMap(chunks: readonly ChunkPicture[], title: string): 
     }
     parts.push(`<rect x="${LEFT}" y="${y}" width="${WIDTH}" height="${ROW}" fill="none" stroke="#555"/>`);
     const s = chunk.stats;
-    const label = `free ${bytes(s.freeBytes)}, contig ${bytes(s.contigBytes)}, frag ${bytes(s.sumFragBytes)} (max ${bytes(s.maxFragBytes)}), ${s.nrAreas} areas`;
+    const label = `free ${bytes(s.freeBytes)}, contig ${bytes(s.contigBytes)}, frag ${bytes(s.sumFragBytes)} (max ${bytes(s.maxFragBytes)}), ${counted(s.nrAreas, 'area')}`;
     parts.push(`<text x="${LEFT + WIDTH + 10}" y="${y + 15}">${escapeXml(label)}</text>`);
     parts.push('</g>');
   });

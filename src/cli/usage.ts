@@ -12,23 +12,31 @@ export const EXIT_OK = 0;
 export const EXIT_VERIFY_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-/** A parser for an integer flag in [min, max]; commander reports its error with the flag's name. */
+/** A plain decimal integer: digits, with a minus sign for a negative one (no 0x2, 1e3, +2, 2.0 or spaces). */
+const DECIMAL_INTEGER = /^-?[0-9]+$/;
+/** A plain decimal number: digits with an optional fraction (no 0x2, 1e3, .5, Infinity or spaces). */
+const DECIMAL_NUMBER = /^-?[0-9]+(\.[0-9]+)?$/;
+
+/**
+ * A parser for an integer flag in [min, max], written in plain decimal digits; commander reports
+ * its error with the flag's name.
+ */
 export function integerIn(min: number, max: number): (value: string) => number {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-      throw new CommanderArgumentError(`Expected an integer from ${min} to ${max}, got "${value}".`);
+    if (!DECIMAL_INTEGER.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new CommanderArgumentError(`Expected a decimal integer from ${min} to ${max}, got "${value}".`);
     }
-    return n;
+    return n === 0 ? 0 : n; // "-0" is 0
   };
 }
 
-/** A parser for a number of seconds in (0, max]. */
+/** A parser for a number of seconds in (0, max], written in plain decimal digits. */
 export function secondsUpTo(max: number): (value: string) => number {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) {
-      throw new CommanderArgumentError(`Expected a number of seconds above 0 and at most ${max}, got "${value}".`);
+    if (!DECIMAL_NUMBER.test(value) || !Number.isFinite(n) || n <= 0 || n > max) {
+      throw new CommanderArgumentError(`Expected a decimal number of seconds above 0 and at most ${max}, got "${value}".`);
     }
     return n;
   };
@@ -81,6 +89,20 @@ export function writableFile(value: string): string {
   }
   if (!canWrite(parent) || (existsSync(absolute) && !canWrite(absolute))) {
     throw new CommanderArgumentError(`Expected a file this user can write, got "${value}".`);
+  }
+  return value;
+}
+
+/** The parser of a file the command reads (`percpu log <file>`): it exists, is a file and can be read. */
+export function readableFile(value: string): string {
+  const absolute = resolve(value);
+  if (value.trim() === '' || !existsSync(absolute) || isDirectory(absolute)) {
+    throw new CommanderArgumentError(`Expected an existing file, got "${value}".`);
+  }
+  try {
+    accessSync(absolute, constants.R_OK);
+  } catch {
+    throw new CommanderArgumentError(`Expected a file this user can read, got "${value}".`);
   }
   return value;
 }

@@ -7,6 +7,10 @@ interface StressJson {
   cpus: number;
   allocations: number;
   frees: number;
+  coordinatorAllocations: number;
+  coordinatorFrees: number;
+  allocator: { nrAlloc: number; nrDealloc: number };
+  problems: string[];
   peakLive: number;
   violations: number;
   leaks: number;
@@ -61,6 +65,40 @@ interface FaultsJson {
   ok: boolean;
   problems: string[];
 }
+
+describe('percpu stress: allocation counts that cannot be misread', () => {
+  it("--json: the CPUs' allocations and frees plus the coordinator's (the percpu_counter) are the allocator's nr_alloc and nr_dealloc", async () => {
+    const result = await runCli(['stress', '--cpus', '2', '--ops', '500', '--faults', '4', '--json', '--log', join(tempDir(), 'counts.ndjson')]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as StressJson;
+    expect(report.problems).toEqual([]);
+    // The coordinator allocates one area itself: the percpu_counter's per-CPU part, freed by destroy().
+    expect(report.coordinatorAllocations).toBe(1);
+    expect(report.coordinatorFrees).toBe(1);
+    expect(report.allocations).toBeGreaterThan(250);
+    expect(report.allocations + report.coordinatorAllocations).toBe(report.allocator.nrAlloc);
+    expect(report.frees + report.coordinatorFrees).toBe(report.allocator.nrDealloc);
+  });
+
+  it('the text says which allocations it counts and adds them up to nr_alloc', async () => {
+    const result = await runCli(['stress', '--cpus', '1', '--ops', '300', '--log', join(tempDir(), 'counts-text.ndjson')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('percpu stress: 1 CPU × 300 operations,');
+    const allocs = /allocations {8}([\d,]+) for the CPUs \+ 1 by the coordinator \(the percpu_counter\) = ([\d,]+), the allocator's nr_alloc/.exec(result.stdout);
+    const frees = /frees {14}([\d,]+) for the CPUs \+ 1 by the coordinator \(the percpu_counter\) = ([\d,]+), the allocator's nr_dealloc/.exec(result.stdout);
+    expect(allocs, result.stdout).not.toBeNull();
+    expect(frees, result.stdout).not.toBeNull();
+    const n = (s: string): number => Number(s.replaceAll(',', ''));
+    expect(n(allocs![1]!) + 1).toBe(n(allocs![2]!));
+    expect(n(frees![1]!) + 1).toBe(n(frees![2]!));
+    // The log's closing line has the allocator's stats: the same nr_alloc.
+    const log = /log: (\S+) \((\d+) lines; read it with: npx percpu log (\S+)\)/.exec(result.stdout);
+    expect(log, result.stdout).not.toBeNull();
+    expect(log![3]).toBe(log![1]);
+    const closed = readFileSync(log![1]!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string; allocator?: { nrAlloc: number } }).find((l) => l.msg === 'runtime closed');
+    expect(closed?.allocator?.nrAlloc).toBe(n(allocs![2]!));
+  });
+});
 
 describe('percpu stress --faults: requested and injected faults', () => {
   it('fails (exit 1, saying why) when fewer faults were injected than requested: --ops 1 has no point between two operations', async () => {
@@ -132,5 +170,10 @@ describe('percpu map', () => {
     expect(result.stdout).toContain('nr_alloc');
     expect(result.stdout).toContain('sum_frag');
     expect(result.stdout).toContain(svgPath);
+    // Counts of one are singular: the run's 64 counters and 4 structures fit in one chunk.
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg).toContain('>percpu map after run: 1 chunk</text>');
+    expect(svg).toMatch(/, \d+ areas<\/text>/);
+    expect(svg).not.toMatch(/\b1 (chunks|areas)\b/);
   });
 });

@@ -6,7 +6,7 @@ import type { PercpuAllocator } from '../../allocator/allocator.js';
 import { type ChunkPicture, snapshotChunks } from '../../allocator/snapshot.js';
 import type { AllocatorStats } from '../../allocator/stats.js';
 import { DEFAULT_UNIT_SIZE } from '../../memory/layout.js';
-import { bytes, int } from '../../util/format.js';
+import { bytes, counted, int } from '../../util/format.js';
 import { renderConsoleTable } from '../../util/table.js';
 import { openLogFile, defaultLogPath } from '../log-file.js';
 import { runStress } from '../stress-workload.js';
@@ -67,7 +67,7 @@ export async function mapCommand(flags: MapFlags): Promise<number> {
   }
   if (allocator === null) throw new Error('the workload ended before its snapshot');
   const svgPath = resolve(flags.out);
-  writeFileSync(svgPath, renderChunkMap(pictures, `percpu map after ${flags.after}: ${pictures.length} chunks`));
+  writeFileSync(svgPath, renderChunkMap(pictures, `percpu map after ${flags.after}: ${counted(pictures.length, 'chunk')}`));
   const report: MapReport = { after: flags.after, svg: svgPath, workloadOk, allocator, chunks: pictures.map((p) => p.stats) };
   if (flags.json === true) {
     console.log(JSON.stringify(report, null, 2));
@@ -78,7 +78,7 @@ export async function mapCommand(flags: MapFlags): Promise<number> {
       renderConsoleTable({
         title: 'Global',
         headers: ['nr_alloc', 'nr_dealloc', 'nr_cur_alloc', 'nr_max_alloc', 'nr_chunks', 'nr_max_chunks', 'min_alloc', 'max_alloc', 'populated', 'empty_pop_pages'],
-        rows: [[int(a.nrAlloc), int(a.nrDealloc), int(a.nrCurAlloc), int(a.nrMaxAlloc), String(a.nrChunks), String(a.nrMaxChunks), bytes(a.minAllocSize), bytes(a.maxAllocSize), `${a.populatedPages} pages`, String(a.emptyPopPages)]],
+        rows: [[int(a.nrAlloc), int(a.nrDealloc), int(a.nrCurAlloc), int(a.nrMaxAlloc), String(a.nrChunks), String(a.nrMaxChunks), bytes(a.minAllocSize), bytes(a.maxAllocSize), counted(a.populatedPages, 'page'), String(a.emptyPopPages)]],
       }),
     );
     console.log('');

@@ -1,8 +1,8 @@
 /** `percpu stress`: options, the report on a terminal, and --json. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULT_UNIT_SIZE } from '../../memory/layout.js';
-import { bytes, int } from '../../util/format.js';
-import { defaultLogPath } from '../log-file.js';
+import { bytes, counted, int } from '../../util/format.js';
+import { defaultLogPath, logReadCommand } from '../log-file.js';
 import { runLoggedWorkload } from '../logged-workload.js';
 import { startProgress } from '../progress.js';
 import type { StopSignal } from '../signals.js';
@@ -25,7 +25,7 @@ export interface StressFlags {
 
 export function addStressOptions(command: Command): Command {
   return command
-    .option('--cpus <n>', "CPUs, all online (default: the machine's parallelism, at least 2)", cpusFlag, defaultCpus())
+    .addOption(new Option('--cpus <n>', 'CPUs, all online').argParser(cpusFlag).default(defaultCpus(), `the machine's parallelism, at least 2: ${defaultCpus()} here`))
     .option('--ops <n>', 'allocations and frees per CPU', integerIn(1, 1e9), 5000)
     .option('--seed <n>', 'seed of the pseudo-random choices (runs are reproducible)', integerIn(0, 2 ** 32 - 1), 1)
     .option('--max-size <bytes>', `largest allocation, 1 to ${DEFAULT_UNIT_SIZE} (the unit size)`, integerIn(1, DEFAULT_UNIT_SIZE), 4096)
@@ -39,13 +39,15 @@ export function addStressOptions(command: Command): Command {
 
 function printStressReport(r: StressReport, logPath: string, logLines: number, interrupted: StopSignal | null): void {
   const kinds = Object.entries(r.faultsInjected).map(([kind, n]) => `${kind} ${n}`).join(', ');
-  console.log(`percpu stress: ${r.cpus} CPUs × ${int(r.opsPerCpu)} operations, max size ${bytes(r.maxSize)}, seed ${r.seed}\n`);
+  console.log(`percpu stress: ${counted(r.cpus, 'CPU')} × ${counted(r.opsPerCpu, 'operation')}, max size ${bytes(r.maxSize)}, seed ${r.seed}\n`);
   if (interrupted !== null) {
     console.log(`INTERRUPTED by ${interrupted}: the CPUs stopped early; this partial report covers the operations that ran, verified as in a full run\n`);
   }
   console.log(`operations         ${int(r.opsDone)} of ${int(r.opsPerCpu * r.cpus)}`);
-  console.log(`allocations        ${int(r.allocations)}`);
-  console.log(`frees              ${int(r.frees)}`);
+  // The CPUs' and the coordinator's (the percpu_counter's) add up to the allocator's own counts.
+  const a = r.allocator;
+  console.log(`allocations        ${int(r.allocations)} for the CPUs + ${int(r.coordinatorAllocations)} by the coordinator (the percpu_counter${r.coordinatorAllocations > 1 ? ", the served metrics" : ""}) = ${int(a.nrAlloc)}, the allocator's nr_alloc`);
+  console.log(`frees              ${int(r.frees)} for the CPUs + ${int(r.coordinatorFrees)} by the coordinator (the percpu_counter) = ${int(a.nrDealloc)}, the allocator's nr_dealloc`);
   console.log(`bytes allocated    ${bytes(Number(r.bytes))}`);
   console.log(`peak live          ${int(r.peakLive)}`);
   console.log(`out of space       ${int(r.failedAllocations)}`);
@@ -59,7 +61,7 @@ function printStressReport(r: StressReport, logPath: string, logLines: number, i
   console.log(`duration           ${r.seconds.toFixed(2)} s`);
   const verdict = r.ok ? 'OK' : `FAILED: ${r.problems.join('; ')}`;
   console.log(`result             ${interrupted === null ? verdict : `INTERRUPTED by ${interrupted}; what ran: ${verdict}`}`);
-  console.log(`log: ${logPath} (${logLines} lines)`);
+  console.log(`log: ${logPath} (${counted(logLines, 'line')}; read it with: ${logReadCommand(logPath)})`);
 }
 
 export async function stressCommand(flags: StressFlags): Promise<number> {
