@@ -4,7 +4,7 @@
  *   coordinator (main thread)                    CPU c (worker thread, one per online CPU)
  *   ├─ PercpuAllocator: all offsets              ├─ its own area only (one SharedArrayBuffer)
  *   ├─ every CPU's area: read, write, sum        ├─ thisCpu ops: plain loads and stores
- *   ├─ AllocService + cpu-requests: CPUs'        ├─ alloc/free: a request in its mailbox
+ *   ├─ MailboxServer + mailbox/serve: CPUs'      ├─ alloc/free: a request in its mailbox
  *   │  alloc/free requests                       │
  *   └─ counters' global counts (Atomics)         └─ counter folds: one Atomics.add per batch
  *
@@ -27,27 +27,21 @@ import {
   TaskFailedError,
   VerifyError,
 } from '../errors.js';
-import {
-  MAX_COUNTERS,
-  SLOT_LOCK_BYTE,
-  SLOT_READER_WAITING_BYTE,
-  controlBufferSize,
-  counterSlotByte,
-  generationIndex,
-} from '../memory/control-layout.js';
+import { generationIndex, resetCounterSlot } from '../counter/slot-layout.js';
+import { MAX_COUNTERS, controlBufferSize } from '../memory/control-layout.js';
 import { PAGE_SIZE } from '../memory/layout.js';
 import { PerCpuMemory } from '../memory/percpu-memory.js';
 import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } from '../memory/types.js';
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
-import { AllocService } from './alloc-service.js';
-import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from './cpu-requests.js';
+import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from '../mailbox/serve.js';
+import { MailboxServer } from '../mailbox/server.js';
 import { CpuController, type CpuControllerHost } from './cpu-controller.js';
 import type { CpuState } from './cpu-state.js';
 import { defaultRootLogger, writeForwardedLine } from './logging.js';
 import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope, isForwardedLog } from './messages.js';
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
 import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
-import { layoutStatics } from './statics.js';
+import { layoutStatics, staticOffset } from './statics.js';
 import type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
 import { checkWorkerMemory } from './worker-memory.js';
 
@@ -101,8 +95,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** One per possible CPU, for the runtime's whole life. */
   private readonly cpuControllers: readonly CpuController[];
   private readonly cpuLoggers: Logger[];
-  private readonly service: AllocService;
-  /** What serving a CPU's allocation request needs (cpu-requests.ts). */
+  private readonly service: MailboxServer;
+  /** What serving a CPU's allocation request needs (mailbox/serve.ts). */
   private readonly requestHost: CpuRequestHost;
   private readonly counters = new Set<PercpuCounter>();
   private readonly freeCounterSlots: number[];
@@ -156,7 +150,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       afterAllocatorOp: (ptr, size, by) => this.afterAllocatorOp(ptr, size, by),
       checkFree: (ptr) => this.checkNotCounterMemory(ptr),
     };
-    this.service = new AllocService(
+    this.service = new MailboxServer(
       this.control32,
       resolved.cpus,
       (cpu, request) => serveCpuRequest(this.requestHost, cpu, request),
@@ -305,12 +299,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
 
   /** Offset of a static per-CPU variable declared in the start options. */
   staticPtr(name: string): number {
-    const ptr = this.statics[name];
-    if (ptr === undefined || !Object.hasOwn(this.statics, name)) {
-      const names = Object.keys(this.statics);
-      throw new InvalidArgumentError('name', name, names.length === 0 ? 'a declared static (none are declared)' : `one of ${names.map((n) => `'${n}'`).join(', ')}`);
-    }
-    return ptr;
+    return staticOffset(this.statics, name);
   }
 
   /** Runs task `name` on CPU `cpu` (like smp_call_function_single). */
@@ -410,11 +399,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       throw new OutOfSpaceError('No per-CPU space left for a counter');
     }
     this.afterAllocatorOp(ptr, 4, 'counter');
-    const byte = counterSlotByte(this.cpus, slot);
-    // Atomics.store: reset the slot's global count, lock and waiting flag (a reused slot has old ones).
-    Atomics.store(this.control64, byte / 8, 0n);
-    Atomics.store(this.control32, (byte + SLOT_LOCK_BYTE) / 4, 0);
-    Atomics.store(this.control32, (byte + SLOT_READER_WAITING_BYTE) / 4, 0);
+    resetCounterSlot(this.control32, this.control64, this.cpus, slot);
     // Atomics.load: the slot's generation, moved on by every destroy() of a counter in it.
     const generation = Atomics.load(this.control32, generationIndex(this.cpus, this.options.maxCounters, slot));
     const handle: CounterHandle = { ptr, slot, batch, generation };
