@@ -544,9 +544,7 @@ function copyArgument(arg: unknown): unknown {
   try {
     return structuredClone(arg);
   } catch (error) {
-    const invalid = new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)');
-    invalid.cause = error;
-    throw invalid;
+    throw new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)', { cause: error });
   }
 }
 
