@@ -34,8 +34,9 @@ export type PercpuErrorCode =
 export class PercpuError extends Error {
   readonly code: PercpuErrorCode;
 
-  constructor(code: PercpuErrorCode, message: string) {
-    super(message);
+  /** `options.cause`: the error this one reports (Error's own `cause`), passed through unchanged. */
+  constructor(code: PercpuErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'PercpuError';
     this.code = code;
   }
@@ -57,8 +58,8 @@ export class InvalidArgumentError extends PercpuError {
   readonly value: unknown;
   readonly allowed: string;
 
-  constructor(argument: string, value: unknown, allowed: string) {
-    super('PERCPU_INVALID_ARGUMENT', `Expected \`${argument}\` to be ${allowed}, got ${describeValue(value)}`);
+  constructor(argument: string, value: unknown, allowed: string, options?: ErrorOptions) {
+    super('PERCPU_INVALID_ARGUMENT', `Expected \`${argument}\` to be ${allowed}, got ${describeValue(value)}`, options);
     this.name = 'InvalidArgumentError';
     this.argument = argument;
     this.value = value;
@@ -113,8 +114,8 @@ export class OutOfSpaceError extends PercpuError {
 export class VerifyError extends PercpuError {
   readonly problems: readonly string[];
 
-  constructor(problems: readonly string[]) {
-    super('PERCPU_VERIFY_FAILED', `percpu invariants broken:\n- ${problems.join('\n- ')}`);
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    super('PERCPU_VERIFY_FAILED', `percpu invariants broken:\n- ${problems.join('\n- ')}`, options);
     this.name = 'VerifyError';
     this.problems = problems;
   }
@@ -153,11 +154,11 @@ export class CpuDiedError extends PercpuError {
     super(
       'PERCPU_CPU_DIED',
       `Task '${task}' on CPU ${cpu} did not finish: the CPU's worker died (${why}); everything it counted before is kept and a new worker takes over CPU ${cpu}`,
+      { cause },
     );
     this.name = 'CpuDiedError';
     this.cpu = cpu;
     this.task = task;
-    this.cause = cause;
   }
 }
 
@@ -227,8 +228,8 @@ export class CpuOfflineError extends PercpuError {
 
 /** The runtime was closed; nothing more can run on it. */
 export class ClosedError extends PercpuError {
-  constructor(what: string) {
-    super('PERCPU_CLOSED', `Cannot ${what}: the runtime is closed`);
+  constructor(what: string, options?: ErrorOptions) {
+    super('PERCPU_CLOSED', `Cannot ${what}: the runtime is closed`, options);
     this.name = 'ClosedError';
   }
 }
@@ -246,10 +247,9 @@ export class TasksLoadError extends PercpuError {
   readonly cpu: number;
 
   constructor(tasks: string, cpu: number, message: string, cause?: unknown) {
-    super('PERCPU_TASKS_LOAD_FAILED', `The tasks module ${tasks} failed to load on CPU ${cpu}: ${message}`);
+    super('PERCPU_TASKS_LOAD_FAILED', `The tasks module ${tasks} failed to load on CPU ${cpu}: ${message}`, cause === undefined ? undefined : { cause });
     this.name = 'TasksLoadError';
     this.cpu = cpu;
-    if (cause !== undefined) this.cause = cause;
   }
 }
 

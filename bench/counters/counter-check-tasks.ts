@@ -9,7 +9,7 @@
 import { thisCpu } from 'percpu/cpu';
 import type { CounterHandle } from '../../src/counter/handle.js';
 import { requireBinding } from '../../src/cpu/binding.js';
-import { FOLD_LOCK_FREE, SLOT_LOCK_BYTE, SLOT_READER_WAITING_BYTE, counterSlotByte } from '../../src/memory/control-layout.js';
+import { FOLD_LOCK_FREE, SLOT_LOCK_BYTE, SLOT_READER_WAITING_BYTE, counterSlotByte } from '../../src/counter/slot-layout.js';
 
 /** The CPU-side counter with no generation check: the baseline. */
 class UncheckedCounter {

@@ -26,7 +26,6 @@
  */
 import { InvalidArgumentError, InvalidFreeError, VerifyError } from '../errors.js';
 import {
-  MAX_ALIGN,
   MAX_AREA_SIZE,
   MAX_UNIT_SIZE,
   MIN_ALLOC_SHIFT,
@@ -39,6 +38,7 @@ import {
   roundUp,
 } from '../memory/layout.js';
 import { checkOptionalBoolean, checkOptionalFunction, checkOptionsObject } from '../util/check.js';
+import { checkAllocArgs } from './alloc-args.js';
 import { testBit } from './bitmap.js';
 import { Chunk, runFits } from './chunk.js';
 import { type AreaZeroer, PageMap } from './page-map.js';
@@ -230,7 +230,7 @@ export class PercpuAllocator {
    * on bad input, changing nothing.
    */
   alloc(size: number, align = MIN_ALLOC_SIZE, options?: AllocOptions): number | null {
-    this.checkAllocArgs(size, align);
+    checkAllocArgs(size, align, this.unitSize);
     checkOptionsObject(options, '{ reserved?: boolean }');
     checkOptionalBoolean('reserved', options?.reserved);
     const reserved = options?.reserved === true;
@@ -379,15 +379,6 @@ export class PercpuAllocator {
   verify(): void {
     const problems = verifyAllocator(this);
     if (problems.length > 0) throw new VerifyError(problems);
-  }
-
-  private checkAllocArgs(size: number, align: number): void {
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > this.unitSize) {
-      throw new InvalidArgumentError('size', size, `an integer from 1 to ${this.unitSize} (the unit size)`);
-    }
-    if (typeof align !== 'number' || !isPowerOfTwo(align) || align > MAX_ALIGN) {
-      throw new InvalidArgumentError('align', align, `a power of two from 1 to ${MAX_ALIGN}`);
-    }
   }
 
   /**

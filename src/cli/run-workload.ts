@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { PercpuAllocator } from '../allocator/allocator.js';
 import type { AllocatorStats } from '../allocator/stats.js';
+import { OutOfSpaceError } from '../errors.js';
 import { Runtime } from '../runtime/runtime.js';
 import { Prng } from '../util/prng.js';
 import { type StopFlag, newStopFlag, stopRaised, stopView } from './stop-flag.js';
@@ -107,7 +108,7 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
     for (let i = 0; i < options.counters; i++) {
       const fields = prng.int(0, 2) === 0 ? MIB_FIELDS : 1;
       const ptr = rt.alloc(fields * 8, 8);
-      if (ptr === null) throw new Error('the per-CPU area is full');
+      if (ptr === null) throw new OutOfSpaceError(`The per-CPU area is full after ${i} of ${options.counters} counter objects (option counters)`);
       objects.push({ ptr, fields });
     }
     const progressPtr = rt.staticPtr('ops_done');

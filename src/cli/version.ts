@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { VerifyError } from '../errors.js';
 import { fileURLToPath } from 'node:url';
 
 export function packageVersion(): string {
@@ -18,7 +19,8 @@ export function packageVersion(): string {
       if (manifest.name === 'percpu' && typeof manifest.version === 'string') return manifest.version;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json of percpu above ${fileURLToPath(import.meta.url)}`);
+    // Only a broken install (the package's own manifest missing) gets here.
+    if (parent === dir) throw new VerifyError([`no package.json of percpu above ${fileURLToPath(import.meta.url)}`]);
     dir = parent;
   }
 }

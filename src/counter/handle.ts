@@ -4,7 +4,7 @@
  * - ptr: offset of the per-CPU local part, an s32 in every CPU's area (written only by its CPU).
  * - slot: index of the global count in the control buffer (an s64 updated with Atomics.add).
  * - batch: a CPU folds its local part into the global count when it reaches ±batch.
- * - generation: the slot's generation word when the counter was made (control-layout.ts); once
+ * - generation: the slot's generation word when the counter was made (slot-layout.ts); once
  *   the counter is destroyed the word moves on, and the handle is refused.
  */
 import { InvalidArgumentError } from '../errors.js';

@@ -11,15 +11,9 @@
  * Context: the coordinator.
  */
 import { InvalidArgumentError } from '../errors.js';
-import {
-  FOLD_LOCK_COORDINATOR,
-  FOLD_LOCK_FREE,
-  SLOT_LOCK_BYTE,
-  SLOT_READER_WAITING_BYTE,
-  counterSlotByte,
-} from '../memory/control-layout.js';
 import type { CpuViews } from '../memory/percpu-memory.js';
 import type { CounterHandle } from './handle.js';
+import { FOLD_LOCK_COORDINATOR, FOLD_LOCK_FREE, counterSlotWords } from './slot-layout.js';
 
 /** What the counter needs from the runtime. */
 export interface CounterHost {
@@ -56,10 +50,10 @@ export class PercpuCounter {
     this.host = host;
     this.handle = handle;
     this.localIndex = handle.ptr >>> 2;
-    const slotByte = counterSlotByte(host.cpus, handle.slot);
-    this.countIdx = slotByte / 8;
-    this.lockIdx = (slotByte + SLOT_LOCK_BYTE) / 4;
-    this.readerWaitingIdx = (slotByte + SLOT_READER_WAITING_BYTE) / 4;
+    const words = counterSlotWords(host.cpus, handle.slot);
+    this.countIdx = words.count;
+    this.lockIdx = words.lock;
+    this.readerWaitingIdx = words.readerWaiting;
   }
 
   get batch(): number {

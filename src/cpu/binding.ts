@@ -2,7 +2,7 @@
  * The state that makes a thread a CPU: set once by the CPU worker at start, before the tasks
  * module loads, and never changed afterwards. Everything on the CPU side reads it from here.
  */
-import { NotOnCpuError } from '../errors.js';
+import { NotOnCpuError, VerifyError } from '../errors.js';
 import { type CpuViews, createCpuViews } from '../memory/percpu-memory.js';
 import type { CpuWorkerData } from '../runtime/messages.js';
 
@@ -22,7 +22,7 @@ let binding: CpuBinding | null = null;
 
 /** Called once by the CPU worker. */
 export function bindCpu(data: CpuWorkerData): CpuBinding {
-  if (binding !== null) throw new Error('percpu: this thread is already bound to a CPU');
+  if (binding !== null) throw new VerifyError([`bindCpu(${data.cpu}): this thread is already bound to CPU ${binding.cpu}`]);
   binding = {
     cpu: data.cpu,
     views: createCpuViews(data.area, data.areaSize),

@@ -12,7 +12,7 @@
  * The coordinator's exact sum holds the same lock, so it never sees a fold half done.
  *
  * Destroyed counters: every add (and local()) first compares the slot's generation word
- * (control-layout.ts) with the generation in the handle, with a plain load, and throws
+ * (src/counter/slot-layout.ts) with the generation in the handle, with a plain load, and throws
  * CounterDestroyedError once the word has moved on. A plain load is enough, for three reasons:
  *   - the coordinator moves the word on with Atomics.add (seq-cst) before destroy() returns, so
  *     the new value is in coherent memory before anything else happens; a load that reads memory
@@ -28,14 +28,8 @@
  * No ordering beyond that is needed: the generation guards no other data.
  */
 import { CounterDestroyedError, InvalidArgumentError } from '../errors.js';
-import {
-  FOLD_LOCK_FREE,
-  MAX_COUNTERS,
-  SLOT_LOCK_BYTE,
-  SLOT_READER_WAITING_BYTE,
-  counterSlotByte,
-  generationIndex,
-} from '../memory/control-layout.js';
+import { FOLD_LOCK_FREE, counterSlotWords, generationIndex } from '../counter/slot-layout.js';
+import { MAX_COUNTERS } from '../memory/control-layout.js';
 import { elementIndex } from '../memory/pointer.js';
 import { type CounterHandle, MAX_BATCH, checkCounterHandle } from '../counter/handle.js';
 import type { CpuBinding } from './binding.js';
@@ -73,10 +67,10 @@ class CpuCounterImpl implements CpuCounter {
     this.index = elementIndex(handle.ptr, 's32', binding.areaSize);
     this.control32 = binding.control32;
     this.control64 = binding.control64;
-    const slotByte = counterSlotByte(binding.cpus, handle.slot);
-    this.countIdx = slotByte / 8;
-    this.lockIdx = (slotByte + SLOT_LOCK_BYTE) / 4;
-    this.readerWaitingIdx = (slotByte + SLOT_READER_WAITING_BYTE) / 4;
+    const words = counterSlotWords(binding.cpus, handle.slot);
+    this.countIdx = words.count;
+    this.lockIdx = words.lock;
+    this.readerWaitingIdx = words.readerWaiting;
     this.batch = handle.batch;
     this.lockTag = binding.cpu + 1;
     this.generationIdx = generationIdx;

@@ -8,13 +8,14 @@
  * CPU writes its area.
  */
 import type { Logger } from 'pino';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, VerifyError } from '../errors.js';
 import { negate, opAddReturn, opCmpxchg, opRead, opWrite, opXchg } from '../memory/ops.js';
 import { elementIndex } from '../memory/pointer.js';
 import type { CpuViews } from '../memory/percpu-memory.js';
 import { type PerCpuType, TYPE_WIDTH, type ValueOf, checkDelta, checkType, checkValue } from '../memory/types.js';
+import { MailboxClient } from '../mailbox/client.js';
+import { staticOffset } from '../runtime/statics.js';
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
-import { AllocClient } from './alloc-client.js';
 import { type CpuBinding, requireBinding } from './binding.js';
 import { type CpuCounter, makeCpuCounter } from './cpu-counter.js';
 import { type CpuCell, type CpuRef, makeRef } from './ref.js';
@@ -39,7 +40,7 @@ export interface CpuFreeOptions {
 }
 
 export class ThisCpu {
-  private allocClient: AllocClient | null = null;
+  private allocClient: MailboxClient | null = null;
   private logger: Logger | null = null;
   /** This CPU's trace ring writer; null when tracing is off (or not on a CPU). */
   private tracer: TraceWriter | null = null;
@@ -57,7 +58,7 @@ export class ThisCpu {
   /** A pino logger whose lines carry `{ cpu }` and reach the runtime's root logger. */
   get log(): Logger {
     requireBinding('log');
-    if (this.logger === null) throw new Error('percpu: the CPU logger is not set up');
+    if (this.logger === null) throw new VerifyError(['thisCpu.log: the CPU worker did not set up its logger']);
     return this.logger;
   }
 
@@ -195,13 +196,7 @@ export class ThisCpu {
 
   /** Offset of a static per-CPU variable declared at start. */
   staticPtr(name: string): number {
-    const statics = requireBinding('look up a static variable').statics;
-    const ptr = statics[name];
-    if (ptr === undefined || !Object.hasOwn(statics, name)) {
-      const names = Object.keys(statics);
-      throw new InvalidArgumentError('name', name, names.length === 0 ? 'a declared static (none are declared)' : `one of ${names.map((n) => `'${n}'`).join(', ')}`);
-    }
-    return ptr;
+    return staticOffset(requireBinding('look up a static variable').statics, name);
   }
 
   /**
@@ -228,9 +223,9 @@ export class ThisCpu {
     }
   }
 
-  private client(what: string): AllocClient {
+  private client(what: string): MailboxClient {
     const b = requireBinding(what);
-    this.allocClient ??= new AllocClient(b);
+    this.allocClient ??= new MailboxClient(b);
     return this.allocClient;
   }
 

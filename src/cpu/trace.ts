@@ -2,7 +2,7 @@
  * The CPU side of tracing: sets up this CPU's ring writer at start (when the runtime traces), and
  * the one-line hooks through which the runtime's own CPU-side activity becomes events on the
  * CPU's track: task begin and end (cpu-worker.ts), allocation and free requests
- * (alloc-client.ts), percpu_counter folds (cpu-counter.ts).
+ * (src/mailbox/client.ts), percpu_counter folds (cpu-counter.ts).
  *
  * Tracing off: `writer` stays null and every hook is one load and a branch, no clock read.
  *
@@ -11,7 +11,7 @@
 import type { CpuBinding } from './binding.js';
 import { TraceWriter, type TraceWorkerConfig } from './trace-writer.js';
 import { EVENT_ALLOC, EVENT_FOLD, EVENT_FREE, EVENT_TASK_BEGIN, EVENT_TASK_END } from '../trace/ring-layout.js';
-import { OP_ALLOC, STATUS_OK } from '../memory/control-layout.js';
+import { OP_ALLOC, STATUS_OK } from '../mailbox/layout.js';
 
 let writer: TraceWriter | null = null;
 let allocId = 0;

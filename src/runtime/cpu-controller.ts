@@ -228,7 +228,11 @@ export class CpuController {
     }
     const { signal, timeoutMs } = controls;
     if (signal?.aborted === true) return Promise.reject(new TaskAbortedError(this.cpu, message.name, false, signal.reason));
-    if (this.queue.length >= this.host.lifecycle.maxQueue) return Promise.reject(new QueueFullError(this.cpu, this.host.lifecycle.maxQueue));
+    // maxQueue counts tasks that wait: one that starts at once (an idle, ready CPU) never waits.
+    const startsAtOnce = this.queue.length === 0 && this.running === null && this.workerReady && this.pendingKills === 0;
+    if (!startsAtOnce && this.queue.length >= this.host.lifecycle.maxQueue) {
+      return Promise.reject(new QueueFullError(this.cpu, this.host.lifecycle.maxQueue));
+    }
     return new Promise<TaskEnvelope>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => this.endTask(task, (started) => new TaskAbortedError(this.cpu, message.name, started, signal?.reason));

@@ -47,7 +47,7 @@ export interface RuntimeOptions {
   readonly workerResourceLimits?: ResourceLimits;
   /**
    * Microseconds the coordinator keeps polling the CPUs' mailboxes after a CPU's allocation
-   * request, before it goes back to sleeping on the doorbell (alloc-service.ts). Default 200; 0
+   * request, before it goes back to sleeping on the doorbell (src/mailbox/server.ts). Default 200; 0
    * never polls.
    */
   readonly requestPollUs?: number;

@@ -4,7 +4,7 @@
  *   coordinator (main thread)                    CPU c (worker thread, one per online CPU)
  *   ├─ PercpuAllocator: all offsets              ├─ its own area only (one SharedArrayBuffer)
  *   ├─ every CPU's area: read, write, sum        ├─ thisCpu ops: plain loads and stores
- *   ├─ AllocService + cpu-requests: CPUs'        ├─ alloc/free: a request in its mailbox
+ *   ├─ MailboxServer + mailbox/serve: CPUs'      ├─ alloc/free: a request in its mailbox
  *   │  alloc/free requests                       │
  *   └─ counters' global counts (Atomics)         └─ counter folds: one Atomics.add per batch
  *
@@ -30,28 +30,22 @@ import {
   TaskTimeoutError,
   VerifyError,
 } from '../errors.js';
-import {
-  MAX_COUNTERS,
-  SLOT_LOCK_BYTE,
-  SLOT_READER_WAITING_BYTE,
-  controlBufferSize,
-  counterSlotByte,
-  generationIndex,
-} from '../memory/control-layout.js';
+import { generationIndex, resetCounterSlot } from '../counter/slot-layout.js';
+import { MAX_COUNTERS, controlBufferSize } from '../memory/control-layout.js';
 import { PAGE_SIZE } from '../memory/layout.js';
 import { type CpuViews, PerCpuMemory } from '../memory/percpu-memory.js';
 import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } from '../memory/types.js';
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import { AllocService } from './alloc-service.js';
-import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from './cpu-requests.js';
+import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from '../mailbox/serve.js';
+import { MailboxServer } from '../mailbox/server.js';
 import { CpuController, type CpuControllerHost, type TaskControls, type TaskTimes } from './cpu-controller.js';
 import type { CpuState } from './cpu-state.js';
 import { defaultRootLogger } from './logging.js';
 import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope } from './messages.js';
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
 import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
-import { layoutStatics } from './statics.js';
+import { layoutStatics, staticOffset } from './statics.js';
 import { LOG_DRAIN_INTERVAL_MS, LogRingReader, createLogRing } from '../trace/log-ring.js';
 import { RuntimeTrace } from '../trace/runtime-trace.js';
 import type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
@@ -126,8 +120,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   private readonly logReaders: readonly LogRingReader[];
   private readonly logDrainTimer: NodeJS.Timeout;
   private readonly cpuLoggers: Logger[];
-  private readonly service: AllocService;
-  /** What serving a CPU's allocation request needs (cpu-requests.ts). */
+  private readonly service: MailboxServer;
+  /** What serving a CPU's allocation request needs (mailbox/serve.ts). */
   private readonly requestHost: CpuRequestHost;
   private readonly counters = new Set<PercpuCounter>();
   private readonly freeCounterSlots: number[];
@@ -191,7 +185,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       afterAllocatorOp: (ptr, size, by) => this.afterAllocatorOp(ptr, size, by),
       checkFree: (ptr) => this.checkNotCounterMemory(ptr),
     };
-    this.service = new AllocService(
+    this.service = new MailboxServer(
       this.control32,
       resolved.cpus,
       (cpu, request) => serveCpuRequest(this.requestHost, cpu, request),
@@ -386,12 +380,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
 
   /** Offset of a static per-CPU variable declared in the start options. */
   staticPtr(name: string): number {
-    const ptr = this.statics[name];
-    if (ptr === undefined || !Object.hasOwn(this.statics, name)) {
-      const names = Object.keys(this.statics);
-      throw new InvalidArgumentError('name', name, names.length === 0 ? 'a declared static (none are declared)' : `one of ${names.map((n) => `'${n}'`).join(', ')}`);
-    }
-    return ptr;
+    return staticOffset(this.statics, name);
   }
 
   /** Runs task `name` on CPU `cpu` (like smp_call_function_single). */
@@ -513,11 +502,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       throw new OutOfSpaceError('No per-CPU space left for a counter');
     }
     this.afterAllocatorOp(ptr, 4, 'counter');
-    const byte = counterSlotByte(this.cpus, slot);
-    // Atomics.store: reset the slot's global count, lock and waiting flag (a reused slot has old ones).
-    Atomics.store(this.control64, byte / 8, 0n);
-    Atomics.store(this.control32, (byte + SLOT_LOCK_BYTE) / 4, 0);
-    Atomics.store(this.control32, (byte + SLOT_READER_WAITING_BYTE) / 4, 0);
+    resetCounterSlot(this.control32, this.control64, this.cpus, slot);
     // Atomics.load: the slot's generation, moved on by every destroy() of a counter in it.
     const generation = Atomics.load(this.control32, generationIndex(this.cpus, this.options.maxCounters, slot));
     const handle: CounterHandle = { ptr, slot, batch, generation };
@@ -723,9 +708,7 @@ function prepareTask(arg: unknown, options: TaskOptions | undefined): { arg: unk
     // The list is cloned with the argument, so it names the copy's transferred buffers.
     copy = structuredClone({ arg, transferList }, transferList !== undefined ? { transfer: transferList as CloneTransfer } : undefined);
   } catch (error) {
-    const invalid = new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)');
-    invalid.cause = error;
-    throw invalid;
+    throw new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)', { cause: error });
   }
   return {
     arg: copy.arg,

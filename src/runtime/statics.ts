@@ -59,3 +59,17 @@ export function layoutStatics(declarations: Readonly<Record<string, StaticDeclar
   }
   return { offsets, size: end - NULL_GUARD };
 }
+
+/**
+ * The offset of static variable `name` in a layout's offsets: the same lookup on the coordinator
+ * (rt.staticPtr) and on a CPU (thisCpu.staticPtr). InvalidArgumentError naming `name` and the
+ * declared names for anything else (an inherited key such as 'toString' included).
+ */
+export function staticOffset(offsets: Readonly<Record<string, number>>, name: string): number {
+  const ptr = offsets[name];
+  if (ptr === undefined || !Object.hasOwn(offsets, name)) {
+    const names = Object.keys(offsets);
+    throw new InvalidArgumentError('name', name, names.length === 0 ? 'a declared static (none are declared)' : `one of ${names.map((n) => `'${n}'`).join(', ')}`);
+  }
+  return ptr;
+}

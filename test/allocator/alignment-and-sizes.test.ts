@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PercpuAllocator, layout } from 'percpu';
-import { mustAlloc, prng, roundUp4 } from './helpers.js';
+import { Prng } from '../../src/util/prng.js';
+import { mustAlloc, roundUp4 } from './helpers.js';
 
 const UNIT = 16384;
 /** The first chunk's first bytes, never handed out: offset 0 is NULL. */
@@ -49,12 +50,12 @@ describe('alignment', () => {
 
   it('random sizes and alignments: always aligned, never overlapping', () => {
     const allocator = new PercpuAllocator({ unitSize: UNIT, areaSize: 64 * UNIT, staticSize: 12, reservedSize: 4 });
-    const random = prng(42);
+    const random = new Prng(42);
     const live = new Map<number, number>();
     for (let step = 0; step < 1500; step++) {
-      if (random() < 0.65 || live.size === 0) {
-        const size = 1 + Math.floor(random() * (random() < 0.9 ? 200 : UNIT));
-        const align = 2 ** Math.floor(random() * 13);
+      if (random.next() < 0.65 || live.size === 0) {
+        const size = 1 + Math.floor(random.next() * (random.next() < 0.9 ? 200 : UNIT));
+        const align = 2 ** Math.floor(random.next() * 13);
         const offset = mustAlloc(allocator, size, align);
         expect(offset % align).toBe(0);
         expect(Math.floor(offset / UNIT)).toBe(Math.floor((offset + roundUp4(size) - 1) / UNIT));
@@ -62,7 +63,7 @@ describe('alignment', () => {
         live.set(offset, roundUp4(size));
       } else {
         const offsets = [...live.keys()];
-        const offset = offsets[Math.floor(random() * offsets.length)]!;
+        const offset = offsets[Math.floor(random.next() * offsets.length)]!;
         allocator.free(offset);
         live.delete(offset);
       }

@@ -13,7 +13,8 @@ import {
   PercpuAllocator,
   PercpuError,
 } from 'percpu';
-import { mustAlloc, prng, snapshot, thrownBy } from './helpers.js';
+import { Prng } from '../../src/util/prng.js';
+import { mustAlloc, snapshot, thrownBy } from './helpers.js';
 
 const UNIT = 8192;
 const CHUNKS = 8;
@@ -268,14 +269,14 @@ describe('rejected calls leave no trace', () => {
     expect(tried.warnings).toEqual([]);
 
     // The same random workload now gives the same offsets and the same state.
-    const random = prng(7);
+    const random = new Prng(7);
     const liveTried: number[] = [];
     const liveClean: number[] = [];
     for (let step = 0; step < 300; step++) {
-      if (random() < 0.6 || liveTried.length === 0) {
-        const size = 1 + Math.floor(random() * (random() < 0.8 ? 64 : UNIT));
-        const align = 2 ** Math.floor(random() * 13);
-        const reserved = random() < 0.1;
+      if (random.next() < 0.6 || liveTried.length === 0) {
+        const size = 1 + Math.floor(random.next() * (random.next() < 0.8 ? 64 : UNIT));
+        const align = 2 ** Math.floor(random.next() * 13);
+        const reserved = random.next() < 0.1;
         const x = tried.allocator.alloc(size, align, { reserved });
         const y = clean.allocator.alloc(size, align, { reserved });
         expect(x).toBe(y);
@@ -284,7 +285,7 @@ describe('rejected calls leave no trace', () => {
           liveClean.push(y);
         }
       } else {
-        const i = Math.floor(random() * liveTried.length);
+        const i = Math.floor(random.next() * liveTried.length);
         tried.allocator.free(liveTried.splice(i, 1)[0]!);
         clean.allocator.free(liveClean.splice(i, 1)[0]!);
       }

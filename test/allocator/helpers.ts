@@ -23,18 +23,6 @@ export function thrownBy(fn: () => unknown): unknown {
   throw new Error('expected the call to throw, it returned normally');
 }
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function roundUp4(n: number): number {
   return Math.ceil(n / 4) * 4;
 }

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PerCpuMemory, PercpuAllocator } from 'percpu';
-import { mustAlloc, prng, roundUp4 } from './helpers.js';
+import { Prng } from '../../src/util/prng.js';
+import { mustAlloc, roundUp4 } from './helpers.js';
 
 const UNIT = 16384; // 4 pages per unit
 const PAGE = 4096;
@@ -142,18 +143,18 @@ describe('zeroing', () => {
   it('the static region is never written by the allocator', () => {
     const { memory, allocator } = setup(2, 1000, 500);
     scribble(memory, 0, 1000, 9);
-    const random = prng(3);
+    const random = new Prng(3);
     const live: number[] = [];
     for (let step = 0; step < 400; step++) {
-      if (random() < 0.6 || live.length === 0) {
-        const size = 1 + Math.floor(random() * 300);
-        const offset = allocator.alloc(size, 4, { reserved: random() < 0.2 });
+      if (random.next() < 0.6 || live.length === 0) {
+        const size = 1 + Math.floor(random.next() * 300);
+        const offset = allocator.alloc(size, 4, { reserved: random.next() < 0.2 });
         if (offset !== null) {
           live.push(offset);
           scribble(memory, offset, roundUp4(size), 4);
         }
       } else {
-        allocator.free(live.splice(Math.floor(random() * live.length), 1)[0]!);
+        allocator.free(live.splice(Math.floor(random.next() * live.length), 1)[0]!);
       }
     }
     expect(hasPattern(memory, 0, 1000, 9)).toBe(true);
@@ -163,15 +164,15 @@ describe('zeroing', () => {
 describe('pristine pages', () => {
   it('are never zeroed: zeroing touches only pages populated before', () => {
     const { allocator, zeroCalls } = setup(4, 0, 0);
-    const random = prng(11);
+    const random = new Prng(11);
     const live: number[] = [];
     for (let step = 0; step < 500; step++) {
-      if (random() < 0.6 || live.length === 0) {
+      if (random.next() < 0.6 || live.length === 0) {
         const pristineBefore = new Set<number>();
         for (let page = 0; page < allocator.pages.nrPages; page++) if (allocator.pages.isPristine(page)) pristineBefore.add(page);
         zeroCalls.length = 0;
-        const size = 1 + Math.floor(random() * (random() < 0.8 ? 500 : 3 * PAGE));
-        const offset = allocator.alloc(size, 2 ** Math.floor(random() * 13));
+        const size = 1 + Math.floor(random.next() * (random.next() < 0.8 ? 500 : 3 * PAGE));
+        const offset = allocator.alloc(size, 2 ** Math.floor(random.next() * 13));
         if (offset === null) continue;
         live.push(offset);
         for (const [zeroOffset, zeroSize] of zeroCalls) {
@@ -186,7 +187,7 @@ describe('pristine pages', () => {
         // An area wholly in pristine pages needs no zeroing at all.
         if (pagesOf(offset, roundUp4(size)).every((page) => pristineBefore.has(page))) expect(zeroCalls).toEqual([]);
       } else {
-        allocator.free(live.splice(Math.floor(random() * live.length), 1)[0]!);
+        allocator.free(live.splice(Math.floor(random.next() * live.length), 1)[0]!);
       }
     }
   });
@@ -214,16 +215,16 @@ describe('pristine pages', () => {
 describe('population', () => {
   it('every live area lies within populated pages, through a random workload', () => {
     const { allocator } = setup(8, 600, 900);
-    const random = prng(5);
+    const random = new Prng(5);
     const live = new Map<number, number>();
     for (let step = 0; step < 600; step++) {
-      if (random() < 0.55 || live.size === 0) {
-        const size = 1 + Math.floor(random() * (random() < 0.8 ? 300 : UNIT));
-        const offset = allocator.alloc(size, 2 ** Math.floor(random() * 13), { reserved: random() < 0.1 });
+      if (random.next() < 0.55 || live.size === 0) {
+        const size = 1 + Math.floor(random.next() * (random.next() < 0.8 ? 300 : UNIT));
+        const offset = allocator.alloc(size, 2 ** Math.floor(random.next() * 13), { reserved: random.next() < 0.1 });
         if (offset !== null) live.set(offset, roundUp4(size));
       } else {
         const offsets = [...live.keys()];
-        const offset = offsets[Math.floor(random() * offsets.length)]!;
+        const offset = offsets[Math.floor(random.next() * offsets.length)]!;
         allocator.free(offset);
         live.delete(offset);
       }
@@ -238,10 +239,10 @@ describe('population', () => {
 
   it('after freeing everything, pages of released chunks (and emptied pages) are no longer populated', () => {
     const { allocator } = setup(8, 600, 0);
-    const random = prng(8);
+    const random = new Prng(8);
     const live: number[] = [];
     for (let i = 0; i < 300; i++) {
-      const offset = allocator.alloc(1 + Math.floor(random() * 2000), 2 ** Math.floor(random() * 13));
+      const offset = allocator.alloc(1 + Math.floor(random.next() * 2000), 2 ** Math.floor(random.next() * 13));
       if (offset !== null) live.push(offset);
     }
     expect(allocator.stats().nrChunks).toBeGreaterThan(3);

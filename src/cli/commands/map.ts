@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import type { PercpuAllocator } from '../../allocator/allocator.js';
 import { type ChunkPicture, snapshotChunks } from '../../allocator/snapshot.js';
 import type { AllocatorStats } from '../../allocator/stats.js';
+import { VerifyError } from '../../errors.js';
 import { DEFAULT_UNIT_SIZE } from '../../memory/layout.js';
 import { bytes, counted, int } from '../../util/format.js';
 import { renderConsoleTable } from '../../util/table.js';
@@ -65,7 +66,7 @@ export async function mapCommand(flags: MapFlags): Promise<number> {
   } finally {
     log.close();
   }
-  if (allocator === null) throw new Error('the workload ended before its snapshot');
+  if (allocator === null) throw new VerifyError([`the ${flags.after} workload ended without calling beforeCleanup: no snapshot to draw`]);
   const svgPath = resolve(flags.out);
   writeFileSync(svgPath, renderChunkMap(pictures, `percpu map after ${flags.after}: ${counted(pictures.length, 'chunk')}`));
   const report: MapReport = { after: flags.after, svg: svgPath, workloadOk, allocator, chunks: pictures.map((p) => p.stats) };

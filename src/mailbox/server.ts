@@ -1,7 +1,7 @@
 /**
- * The coordinator's side of the CPUs' allocation mailboxes (control-layout.ts): it sleeps on the
- * doorbell with Atomics.waitAsync (the main thread must never block), wakes when a CPU rings,
- * serves every mailbox holding a request, and sleeps again.
+ * The coordinator's side of the CPUs' mailboxes (the words: layout.ts; a CPU's side: client.ts):
+ * it sleeps on the doorbell with Atomics.waitAsync (the main thread must never block), wakes when
+ * a CPU rings, serves every mailbox holding a request (serve.ts), and sleeps again.
  *
  * Waking costs: waitAsync resolves through the event loop, so a ring wakes a helper thread and
  * then the main thread, and on a virtual machine each wake-up can take tens of microseconds. So
@@ -9,42 +9,13 @@
  * loop still runs everything else between two polls) before it sleeps again. Requests that come
  * in bursts, as a task's allocations do, are then served within a poll, not a wake-up.
  *
- * Context: the coordinator's event loop. `handle` runs there, so allocation stays single-threaded.
+ * Context: the coordinator's event loop. `handle` (serve.ts) runs there, so allocation stays
+ * single-threaded.
  */
-import {
-  CLOSING,
-  DOORBELL,
-  MB_ARG0,
-  MB_ARG1,
-  MB_ARG2,
-  MB_OP,
-  MB_RECORD_AT,
-  FLAG_RECORD,
-  MB_RESULT,
-  MB_STATE,
-  MB_STATUS,
-  OP_ALLOC,
-  STATE_IDLE,
-  STATE_REQUESTED,
-  STATE_RESPONDED,
-  STATUS_OK,
-  mailboxIndex,
-} from '../memory/control-layout.js';
-
-export interface MailboxRequest {
-  readonly op: number;
-  /** size (alloc) or ptr (free), as an unsigned value. */
-  readonly arg0: number;
-  readonly align: number;
-  readonly flags: number;
-  /** With FLAG_RECORD: where to record the outcome in the requesting CPU's unit. */
-  readonly recordAt: number;
-}
-
-export interface MailboxReply {
-  readonly status: number;
-  readonly result: number;
-}
+import { CLOSING, DOORBELL, mailboxIndex } from '../memory/control-layout.js';
+import { FLAG_RECORD, MB_STATE, OP_ALLOC, STATE_IDLE, STATE_REQUESTED, STATE_RESPONDED, STATUS_OK } from './layout.js';
+import { type MailboxReply, readReply, writeReply } from './reply.js';
+import { type MailboxRequest, readRequest } from './request.js';
 
 /** What happened to a request that its CPU's worker can no longer collect. */
 export type AbandonedRequest =
@@ -52,7 +23,7 @@ export type AbandonedRequest =
   | { readonly kind: 'dropped'; readonly op: number }
   | { readonly kind: 'answered'; readonly op: number; readonly status: number; readonly result: number; readonly recorded: boolean };
 
-export class AllocService {
+export class MailboxServer {
   private readonly control: Int32Array;
   private readonly cpus: number;
   private readonly handle: (cpu: number, request: MailboxRequest) => MailboxReply;
@@ -94,12 +65,12 @@ export class AllocService {
     const mb = mailboxIndex(cpu);
     // Atomics.load: the dead worker's last stores are visible (it can no longer write).
     const state = Atomics.load(c, mb + MB_STATE);
-    const op = c[mb + MB_OP]!;
+    const request = readRequest(c, mb);
     Atomics.store(c, mb + MB_STATE, STATE_IDLE);
-    if (state === STATE_REQUESTED) return { kind: 'dropped', op };
+    if (state === STATE_REQUESTED) return { kind: 'dropped', op: request.op };
     if (state === STATE_RESPONDED) {
-      const recorded = (c[mb + MB_ARG2]! & FLAG_RECORD) !== 0;
-      return { kind: 'answered', op, status: c[mb + MB_STATUS]!, result: c[mb + MB_RESULT]! >>> 0, recorded };
+      const { status, result } = readReply(c, mb);
+      return { kind: 'answered', op: request.op, status, result, recorded: (request.flags & FLAG_RECORD) !== 0 };
     }
     return { kind: 'none' };
   }
@@ -133,16 +104,8 @@ export class AllocService {
       // Atomics.load synchronizes with the CPU's Atomics.store of STATE_REQUESTED: the request
       // words it wrote before are visible.
       if (Atomics.load(c, mb + MB_STATE) !== STATE_REQUESTED) continue;
-      const request: MailboxRequest = {
-        op: c[mb + MB_OP]!,
-        arg0: c[mb + MB_ARG0]! >>> 0,
-        align: c[mb + MB_ARG1]!,
-        flags: c[mb + MB_ARG2]!,
-        recordAt: c[mb + MB_RECORD_AT]!,
-      };
-      const reply = this.handle(cpu, request);
-      c[mb + MB_STATUS] = reply.status;
-      c[mb + MB_RESULT] = reply.result | 0;
+      const reply = this.handle(cpu, readRequest(c, mb));
+      writeReply(c, mb, reply);
       // Atomics.store publishes the reply words; notify wakes the CPU's waitAsync.
       Atomics.store(c, mb + MB_STATE, STATE_RESPONDED);
       Atomics.notify(c, mb + MB_STATE);

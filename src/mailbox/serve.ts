@@ -1,5 +1,5 @@
 /**
- * What the coordinator does with a CPU's allocation request, once AllocService (alloc-service.ts)
+ * What the coordinator does with a CPU's allocation request, once MailboxServer (server.ts)
  * has taken it from the CPU's mailbox: allocate or free, store the outcome in the CPU's own unit
  * when the request asks (MB_RECORD_AT), count it in the CPU's activity and run robust mode's
  * checks. And, after a CPU died, settle the request it left: undo an allocation it never received,
@@ -10,21 +10,13 @@
  */
 import type { Logger } from 'pino';
 import type { PercpuAllocator } from '../allocator/allocator.js';
-import { FREE_REASONS } from '../cpu/alloc-client.js';
 import { InvalidFreeError } from '../errors.js';
-import {
-  FLAG_RECORD,
-  FLAG_RESERVED,
-  OP_ALLOC,
-  OP_FREE,
-  STATUS_INVALID_ARGUMENT,
-  STATUS_INVALID_FREE,
-  STATUS_OK,
-  STATUS_OUT_OF_SPACE,
-} from '../memory/control-layout.js';
 import type { PerCpuMemory } from '../memory/percpu-memory.js';
-import { type AbandonedRequest, type MailboxReply, type MailboxRequest, isOrphanedAllocation } from './alloc-service.js';
-import type { AllocationOwner } from './robust.js';
+import type { AllocationOwner } from '../runtime/robust.js';
+import { FLAG_RECORD, FLAG_RESERVED, OP_ALLOC, OP_FREE, REQUEST_ARGUMENTS, STATUS_INVALID_ARGUMENT, STATUS_OK, STATUS_OUT_OF_SPACE } from './layout.js';
+import { type MailboxReply, replyOfError } from './reply.js';
+import { type MailboxRequest, isRecordAt } from './request.js';
+import { type AbandonedRequest, isOrphanedAllocation } from './server.js';
 
 /** A CPU's allocation counts, kept by the runtime across worker deaths. */
 export interface CpuRequestCounts {
@@ -49,8 +41,8 @@ export interface CpuRequestHost {
 export function serveCpuRequest(host: CpuRequestHost, cpu: number, request: MailboxRequest): MailboxReply {
   const log = host.loggerOf(cpu);
   const record = (request.flags & FLAG_RECORD) !== 0;
-  if (record && (request.recordAt < 0 || request.recordAt % 4 !== 0 || request.recordAt + 4 > host.areaSize)) {
-    return { status: STATUS_INVALID_ARGUMENT, result: 0 };
+  if (record && !isRecordAt(request.recordAt, host.areaSize)) {
+    return { status: STATUS_INVALID_ARGUMENT, result: REQUEST_ARGUMENTS.indexOf('recordAt') };
   }
   // The outcome goes into the requesting CPU's own unit before the reply (see MB_RECORD_AT).
   const recordOutcome = (value: number): void => {
@@ -58,31 +50,38 @@ export function serveCpuRequest(host: CpuRequestHost, cpu: number, request: Mail
   };
   try {
     if (request.op === OP_ALLOC) {
-      const ptr = host.allocator.alloc(request.arg0, request.align, { reserved: (request.flags & FLAG_RESERVED) !== 0 });
-      log.debug({ size: request.arg0, align: request.align, ptr }, 'alloc requested by CPU');
+      const ptr = host.allocator.alloc(request.sizeOrPtr, request.align, { reserved: (request.flags & FLAG_RESERVED) !== 0 });
+      log.debug({ size: request.sizeOrPtr, align: request.align, ptr }, 'alloc requested by CPU');
       if (ptr === null) return { status: STATUS_OUT_OF_SPACE, result: 0 };
       host.countsOf(cpu).allocs++;
       recordOutcome(ptr);
-      checkAfterServedOp(host, cpu, ptr, request.arg0);
+      checkAfterServedOp(host, cpu, ptr, request.sizeOrPtr);
       return { status: STATUS_OK, result: ptr };
     }
     if (request.op === OP_FREE) {
-      host.checkFree(request.arg0);
-      host.allocator.free(request.arg0);
-      log.debug({ ptr: request.arg0 }, 'free requested by CPU');
+      host.checkFree(request.sizeOrPtr);
+      host.allocator.free(request.sizeOrPtr);
+      log.debug({ ptr: request.sizeOrPtr }, 'free requested by CPU');
       host.countsOf(cpu).frees++;
       recordOutcome(0);
       checkAfterServedOp(host, cpu, null, 0);
       return { status: STATUS_OK, result: 0 };
     }
   } catch (error) {
+    const reply = replyOfError(error);
     if (error instanceof InvalidFreeError) {
-      log.debug({ ptr: request.arg0, reason: error.reason }, 'free by CPU rejected');
-      return { status: STATUS_INVALID_FREE, result: FREE_REASONS.indexOf(error.reason) };
+      log.debug({ ptr: request.sizeOrPtr, reason: error.reason }, 'free by CPU rejected');
+    } else if (reply.status === STATUS_INVALID_ARGUMENT) {
+      log.debug({ err: error }, 'request by CPU rejected');
+    } else {
+      // Not the request's fault: a bug in percpu, reported to the CPU as VerifyError (reply.ts).
+      log.error({ code: 'PERCPU_VERIFY_FAILED', err: error }, 'request by CPU failed');
     }
-    log.debug({ err: error }, 'request by CPU rejected');
+    return reply;
   }
-  return { status: STATUS_INVALID_ARGUMENT, result: 0 };
+  // An op that is neither: only a broken client writes one.
+  log.error({ code: 'PERCPU_VERIFY_FAILED', op: request.op }, 'request by CPU failed');
+  return replyOfError(null);
 }
 
 /** After CPU `cpu`'s worker stopped or died: settle the request its mailbox held, if any. */
