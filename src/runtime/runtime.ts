@@ -48,10 +48,10 @@ import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope, isForwarde
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
 import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
 import { layoutStatics } from './statics.js';
-import type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
+import type { TaskArgs, TaskModule, TaskName, TaskResult } from './task-types.js';
 import { checkWorkerMemory } from './worker-memory.js';
 
-export type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
+export type { TaskArg, TaskArgs, TaskModule, TaskName, TaskResult } from './task-types.js';
 
 export interface CounterOptions {
   /** Fold threshold. Default max(32, 2 × online CPUs), as Linux's percpu_counter_batch. */
@@ -314,7 +314,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   /** Runs task `name` on CPU `cpu` (like smp_call_function_single). */
-  async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, arg?: TaskArg<Tasks, K>): Promise<TaskResult<Tasks, K>> {
+  async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, ...[arg]: TaskArgs<Tasks, K>): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
     const controller = this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!;
     this.checkTaskName(name);
@@ -322,7 +322,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   /** Runs task `name` on every online CPU at once (like on_each_cpu); results by CPU. */
-  async runOnEach<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>): Promise<Map<number, TaskResult<Tasks, K>>> {
+  async runOnEach<K extends TaskName<Tasks>>(name: K, ...[arg]: TaskArgs<Tasks, K>): Promise<Map<number, TaskResult<Tasks, K>>> {
     this.assertUsable('run a task');
     this.checkTaskName(name);
     const copy = copyArgument(arg);
@@ -332,7 +332,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   /** Runs task `name` on the online CPU with the fewest pending tasks. */
-  async run<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>): Promise<TaskResult<Tasks, K>> {
+  async run<K extends TaskName<Tasks>>(name: K, ...[arg]: TaskArgs<Tasks, K>): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
     this.checkTaskName(name);
     const copy = copyArgument(arg);
