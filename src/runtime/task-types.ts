@@ -2,7 +2,8 @@
  * The types that tie a runtime to its tasks module. Context: types only (no code runs).
  *
  * - Untyped (`Runtime.start(...)`, no type argument): any string names a task; its argument is
- *   `unknown` and optional, its result `unknown`. The name is checked when the task runs.
+ *   `unknown` and optional, its result `unknown`. The name is checked at the call (the runtime
+ *   knows the module's exports).
  * - Typed (`Runtime.start<typeof Tasks>(...)`): runOn / runOnEach / run accept only the module's
  *   exported function names; the argument has the type of the task's first parameter and must be
  *   passed when that parameter is required (a task with no parameter, an optional one or one
