@@ -117,11 +117,11 @@ export class ThisCpu {
   }
 
   add<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
-    this.addReturn(ptr, type, delta);
+    addAt(boundCpu('add'), ptr, type, delta, false);
   }
 
   sub<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
-    this.subReturn(ptr, type, delta);
+    addAt(boundCpu('sub'), ptr, type, delta, true);
   }
 
   inc(ptr: number, type: PerCpuType): void {
@@ -165,13 +165,11 @@ export class ThisCpu {
   }
 
   addReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
-    const b = boundCpu('addReturn');
-    return addAt(b, ptr, type, delta, false);
+    return addAt(boundCpu('addReturn'), ptr, type, delta, false);
   }
 
   subReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
-    const b = boundCpu('subReturn');
-    return addAt(b, ptr, type, delta, true);
+    return addAt(boundCpu('subReturn'), ptr, type, delta, true);
   }
 
   xchg<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): ValueOf<T> {
