@@ -8,7 +8,7 @@ export { PERCPU_TYPES, TYPE_WIDTH } from './memory/types.js';
 export type { PerCpuType, ValueOf } from './memory/types.js';
 export * as layout from './memory/layout.js';
 export { Runtime } from './runtime/runtime.js';
-export type { TaskModule, TaskName, TaskArg, TaskResult, CounterOptions, SumOptions, CpuActivity, RuntimeStats } from './runtime/runtime.js';
+export type { TaskModule, TaskName, TaskArg, TaskArgs, TaskOptions, TaskResult, CounterOptions, SumOptions, CpuActivity, RuntimeStats } from './runtime/runtime.js';
 export type { RuntimeOptions } from './runtime/options.js';
 export { MAX_CPUS } from './runtime/options.js';
 export type { StaticDeclaration } from './runtime/statics.js';

@@ -97,53 +97,127 @@ export class ThisCpu {
     checkTraceCall(count, name, a, b, c, d);
   }
 
+  // The generic path: every call checks the binding, the type, the pointer and the value. The
+  // 32- and 64-bit integer types take a switch case of their own, whose typed-array access and
+  // arithmetic V8 keeps monomorphic, after one combined check of the pointer (fastIndex); the
+  // other types, and every pointer that fails that check, go through the precise checks
+  // (slowIndex), which build the errors. A call with a literal type inlines to its own case.
+
   read<T extends PerCpuType>(ptr: number, type: T): ValueOf<T> {
-    const [b, index] = this.at(ptr, type, 'read');
-    return opRead(b.views, type, index);
+    const b = boundCpu('read');
+    switch (type as PerCpuType) {
+      case 'u32':
+        return b.views.u32[fastIndex(b, ptr, 2, 'u32')] as ValueOf<T>;
+      case 's32':
+        return b.views.s32[fastIndex(b, ptr, 2, 's32')] as ValueOf<T>;
+      case 'u64':
+        return b.views.u64[fastIndex(b, ptr, 3, 'u64')] as ValueOf<T>;
+      case 's64':
+        return b.views.s64[fastIndex(b, ptr, 3, 's64')] as ValueOf<T>;
+      default:
+        return opRead(b.views, type, slowIndex(b, ptr, type));
+    }
   }
 
   write<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): void {
-    const [b, index] = this.at(ptr, type, 'write');
-    opWrite(b.views, type, index, checkValue('value', type, value));
+    const b = boundCpu('write');
+    switch (type as PerCpuType) {
+      case 'u32': {
+        const index = fastIndex(b, ptr, 2, 'u32');
+        // An integer from 0 to 2^32 - 1 is exactly one that `>>> 0` leaves as it is.
+        const v = value as unknown as number;
+        b.views.u32[index] = typeof v === 'number' && v >>> 0 === v ? v : checkValue('value', 'u32', v);
+        return;
+      }
+      case 's32': {
+        const index = fastIndex(b, ptr, 2, 's32');
+        // An integer from -2^31 to 2^31 - 1 is exactly one that `| 0` leaves as it is.
+        const v = value as unknown as number;
+        b.views.s32[index] = typeof v === 'number' && (v | 0) === v ? v : checkValue('value', 's32', v);
+        return;
+      }
+      case 'u64': {
+        const index = fastIndex(b, ptr, 3, 'u64');
+        b.views.u64[index] = checkValue('value', 'u64', value as unknown as bigint);
+        return;
+      }
+      case 's64': {
+        const index = fastIndex(b, ptr, 3, 's64');
+        b.views.s64[index] = checkValue('value', 's64', value as unknown as bigint);
+        return;
+      }
+      default: {
+        const index = slowIndex(b, ptr, type);
+        opWrite(b.views, type, index, checkValue('value', type, value));
+      }
+    }
   }
 
   add<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
-    const [b, index] = this.at(ptr, type, 'add');
-    opAddReturn(b.views, type, index, checkDelta('delta', type, delta));
+    addAt(boundCpu('add'), ptr, type, delta, false);
   }
 
   sub<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
-    const [b, index] = this.at(ptr, type, 'sub');
-    opAddReturn(b.views, type, index, negate(checkDelta('delta', type, delta)));
+    addAt(boundCpu('sub'), ptr, type, delta, true);
   }
 
   inc(ptr: number, type: PerCpuType): void {
-    const [b, index] = this.at(ptr, type, 'inc');
-    opAddReturn(b.views, type, index, one(type));
+    const b = boundCpu('inc');
+    switch (type) {
+      case 'u32':
+        b.views.u32[fastIndex(b, ptr, 2, 'u32')]!++;
+        return;
+      case 's32':
+        b.views.s32[fastIndex(b, ptr, 2, 's32')]!++;
+        return;
+      case 'u64':
+        b.views.u64[fastIndex(b, ptr, 3, 'u64')]! += 1n;
+        return;
+      case 's64':
+        b.views.s64[fastIndex(b, ptr, 3, 's64')]! += 1n;
+        return;
+      default:
+        opAddReturn(b.views, type, slowIndex(b, ptr, type), one(type));
+    }
   }
 
   dec(ptr: number, type: PerCpuType): void {
-    const [b, index] = this.at(ptr, type, 'dec');
-    opAddReturn(b.views, type, index, negate(one(type)));
+    const b = boundCpu('dec');
+    switch (type) {
+      case 'u32':
+        b.views.u32[fastIndex(b, ptr, 2, 'u32')]!--;
+        return;
+      case 's32':
+        b.views.s32[fastIndex(b, ptr, 2, 's32')]!--;
+        return;
+      case 'u64':
+        b.views.u64[fastIndex(b, ptr, 3, 'u64')]! -= 1n;
+        return;
+      case 's64':
+        b.views.s64[fastIndex(b, ptr, 3, 's64')]! -= 1n;
+        return;
+      default:
+        opAddReturn<PerCpuType>(b.views, type, slowIndex(b, ptr, type), negate<PerCpuType>(one<PerCpuType>(type)));
+    }
   }
 
   addReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
-    const [b, index] = this.at(ptr, type, 'addReturn');
-    return opAddReturn(b.views, type, index, checkDelta('delta', type, delta));
+    return addAt(boundCpu('addReturn'), ptr, type, delta, false);
   }
 
   subReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
-    const [b, index] = this.at(ptr, type, 'subReturn');
-    return opAddReturn(b.views, type, index, negate(checkDelta('delta', type, delta)));
+    return addAt(boundCpu('subReturn'), ptr, type, delta, true);
   }
 
   xchg<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): ValueOf<T> {
-    const [b, index] = this.at(ptr, type, 'xchg');
+    const b = boundCpu('xchg');
+    const index = slowIndex(b, ptr, type);
     return opXchg(b.views, type, index, checkValue('value', type, value));
   }
 
   cmpxchg<T extends PerCpuType>(ptr: number, type: T, expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T> {
-    const [b, index] = this.at(ptr, type, 'cmpxchg');
+    const b = boundCpu('cmpxchg');
+    const index = slowIndex(b, ptr, type);
     // An expected value the type cannot hold would never match: a caller's mistake, reported.
     const wanted = checkValue('expected', type, expected);
     return opCmpxchg(b.views, type, index, wanted, checkValue('value', type, value));
@@ -238,6 +312,91 @@ export class ThisCpu {
 function one<T extends PerCpuType>(type: T): ValueOf<T> {
   return (type === 'u64' || type === 's64' ? 1n : 1) as ValueOf<T>;
 }
+
+/**
+ * The binding of this thread, once a generic call has found it: a property added once and never
+ * rewritten (a CPU's binding never changes), which V8 treats as a constant in a caller's optimized
+ * loop, where a module's `let` (binding.ts) is loaded and checked on every call.
+ */
+const bound: { binding?: CpuBinding } = {};
+
+/**
+ * This thread's binding, or NotOnCpuError naming `what` (off a CPU nothing is cached). The hot
+ * helpers are `const` arrows, not function declarations: a module's function declaration is a
+ * mutable binding, which an optimized caller loads and compares on every call, a `const` is not.
+ */
+const boundCpu = (what: string): CpuBinding => bound.binding ?? bindOnce(what);
+
+function bindOnce(what: string): CpuBinding {
+  const b = requireBinding(what);
+  bound.binding = b;
+  return b;
+}
+
+/** Bit 31 of an int32: set in every negative one. */
+const SIGN_BIT = 0x80000000 | 0;
+
+/**
+ * The element index of `ptr` for a type of 2^shift bytes, by one combined test: a number (first,
+ * so `|` never meets a bigint or an object's valueOf), an int32, neither negative nor unaligned
+ * (one mask), and in the area. A pointer that fails it takes elementIndex, which throws the
+ * precise error (or returns the index of an offset from 2^31 on, in an area that large).
+ */
+const fastIndex = (b: CpuBinding, ptr: number, shift: number, type: PerCpuType): number => {
+  const width = 1 << shift;
+  // `| 0` leaves exactly the integers from -2^31 to 2^31 - 1 as they are; then one mask tests the
+  // sign bit and the low bits (not negative, aligned), one compare the end of the area.
+  if (typeof ptr === 'number' && (ptr | 0) === ptr && (ptr & (SIGN_BIT | (width - 1))) === 0 && ptr <= b.areaSize - width) return ptr >>> shift;
+  return elementIndex(ptr, type, b.areaSize);
+};
+
+/** The element index of `ptr` after the full checks of the type and the pointer (their errors). */
+function slowIndex(b: CpuBinding, ptr: number, type: PerCpuType): number {
+  return elementIndex(ptr, checkType('type', type), b.areaSize);
+}
+
+/**
+ * Adds (or, `negative`, subtracts) a checked delta at `ptr` and returns the new value: the
+ * generic path of add/sub/addReturn/subReturn. The pointer is checked, then the delta, then the
+ * element is stored: a bad argument changes nothing.
+ */
+const addAt = <T extends PerCpuType>(b: CpuBinding, ptr: number, type: T, delta: ValueOf<T>, negative: boolean): ValueOf<T> => {
+  switch (type as PerCpuType) {
+    case 'u32': {
+      const index = fastIndex(b, ptr, 2, 'u32');
+      const d: number = typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 'u32', delta);
+      const view = b.views.u32;
+      view[index] = negative ? view[index]! - d : view[index]! + d;
+      return view[index] as ValueOf<T>;
+    }
+    case 's32': {
+      const index = fastIndex(b, ptr, 2, 's32');
+      const d: number = typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 's32', delta);
+      const view = b.views.s32;
+      view[index] = negative ? view[index]! - d : view[index]! + d;
+      return view[index] as ValueOf<T>;
+    }
+    case 'u64': {
+      const index = fastIndex(b, ptr, 3, 'u64');
+      const d: bigint = typeof delta === 'bigint' ? delta : checkDelta('delta', 'u64', delta);
+      const view = b.views.u64;
+      view[index] = negative ? view[index]! - d : view[index]! + d;
+      return view[index] as ValueOf<T>;
+    }
+    case 's64': {
+      const index = fastIndex(b, ptr, 3, 's64');
+      const d: bigint = typeof delta === 'bigint' ? delta : checkDelta('delta', 's64', delta);
+      const view = b.views.s64;
+      view[index] = negative ? view[index]! - d : view[index]! + d;
+      return view[index] as ValueOf<T>;
+    }
+    default: {
+      const index = slowIndex(b, ptr, type);
+      const d = checkDelta('delta', type, delta);
+      return opAddReturn(b.views, type, index, negative ? negate(d) : d);
+    }
+  }
+};
 
 /** The CPU this thread plays; usable inside tasks (it throws NotOnCpuError elsewhere). */
 export const thisCpu = new ThisCpu();

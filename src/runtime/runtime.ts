@@ -48,10 +48,10 @@ import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } f
 import { layoutStatics, staticOffset } from './statics.js';
 import { LOG_DRAIN_INTERVAL_MS, LogRingReader, createLogRing } from '../trace/log-ring.js';
 import { RuntimeTrace } from '../trace/runtime-trace.js';
-import type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
+import type { TaskArgs, TaskModule, TaskName, TaskOptions, TaskResult } from './task-types.js';
 import { checkWorkerMemory } from './worker-memory.js';
 
-export type { TaskArg, TaskModule, TaskName, TaskResult } from './task-types.js';
+export type { TaskArg, TaskArgs, TaskModule, TaskName, TaskOptions, TaskResult } from './task-types.js';
 
 export interface CounterOptions {
   /** Fold threshold. Default max(32, 2 × online CPUs), as Linux's percpu_counter_batch. */
@@ -63,15 +63,6 @@ export interface SumOptions {
   readonly wrap?: boolean;
 }
 
-/** What a caller may attach to one task (runOn, run, runOnEach, runOnEachSettled). */
-export interface TaskOptions {
-  /** Aborts the task: a queued one leaves the queue; a running one ends with its worker (TaskAbortedError). */
-  readonly signal?: AbortSignal;
-  /** Milliseconds from the call, queueing included, after which the task ends as with `signal` (TaskTimeoutError). */
-  readonly timeout?: number;
-  /** ArrayBuffers or MessagePorts inside `arg` to move to the worker instead of copying them. */
-  readonly transferList?: readonly TransferListItem[];
-}
 
 export interface CpuActivity {
   readonly cpu: number;
@@ -384,7 +375,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   /** Runs task `name` on CPU `cpu` (like smp_call_function_single). */
-  async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, arg?: TaskArg<Tasks, K>, options?: TaskOptions): Promise<TaskResult<Tasks, K>> {
+  async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, ...[arg, options]: TaskArgs<Tasks, K>): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
     const controller = this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!;
     this.checkTaskName(name);
@@ -396,8 +387,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
    * Runs task `name` on every online CPU at once (like on_each_cpu); results by CPU. Rejects with
    * the first failure; runOnEachSettled() keeps every CPU's outcome.
    */
-  async runOnEach<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>, options?: TaskOptions): Promise<Map<number, TaskResult<Tasks, K>>> {
-    const settled = await this.runOnEachSettled(name, arg, options);
+  async runOnEach<K extends TaskName<Tasks>>(name: K, ...args: TaskArgs<Tasks, K>): Promise<Map<number, TaskResult<Tasks, K>>> {
+    const settled = await this.runOnEachSettled(name, ...args);
     const results = new Map<number, TaskResult<Tasks, K>>();
     for (const [cpu, outcome] of settled) {
       if (outcome.status === 'rejected') throw outcome.reason;
@@ -409,8 +400,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   /** Runs task `name` on every online CPU at once; every CPU's outcome, fulfilled or rejected, by CPU. */
   async runOnEachSettled<K extends TaskName<Tasks>>(
     name: K,
-    arg?: TaskArg<Tasks, K>,
-    options?: TaskOptions,
+    ...[arg, options]: TaskArgs<Tasks, K>
   ): Promise<Map<number, PromiseSettledResult<TaskResult<Tasks, K>>>> {
     this.assertUsable('run a task');
     this.checkTaskName(name);
@@ -424,7 +414,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   /** Runs task `name` on the online CPU with the fewest pending tasks. */
-  async run<K extends TaskName<Tasks>>(name: K, arg?: TaskArg<Tasks, K>, options?: TaskOptions): Promise<TaskResult<Tasks, K>> {
+  async run<K extends TaskName<Tasks>>(name: K, ...[arg, options]: TaskArgs<Tasks, K>): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
     this.checkTaskName(name);
     const task = prepareTask(arg, options);

@@ -1,0 +1,55 @@
+/**
+ * What the generic path costs: `thisCpu.inc(ptr, type)` (pointer and type checked on every call)
+ * against `ref(ptr, type).inc()` (checked once) and the limit (a plain unshared `Int32Array ++`),
+ * for u32, s32 and u64, one hot counter, on one CPU (one worker), variants interleaved round by
+ * round; the median of the rounds in ns per increment. Every increment is checked to have been
+ * counted (the sums at the end).
+ *
+ *   npm run build && node dist/bench/counters/generic-path.js [--n=20000000] [--rounds=7]
+ *
+ * Context: the coordinator (main thread); the loops run on CPU 0's worker.
+ */
+import { Runtime } from 'percpu';
+import { intFlag } from '../lib/args.js';
+import { median } from '../lib/timing.js';
+import type * as Tasks from './generic-path-tasks.js';
+
+const TASKS = new URL('./generic-path-tasks.js', import.meta.url);
+const VARIANTS = ['limit', 'genericU32', 'genericS32', 'genericU64', 'refU32', 'refS32', 'refU64'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const n = intFlag(argv, 'n', 20_000_000);
+  const rounds = intFlag(argv, 'rounds', 7);
+  const rt = await Runtime.start<typeof Tasks>({ cpus: 1, tasks: TASKS });
+  try {
+    const ptr = rt.alloc(24, 8);
+    if (ptr === null) throw new Error('no room for 24 bytes');
+    const ns = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+    // One warm-up round per variant, not counted.
+    for (const variant of VARIANTS) await rt.runOn(0, variant, { ptr, n });
+    for (let round = 0; round < rounds; round++) {
+      for (const variant of VARIANTS) ns[variant].push((await rt.runOn(0, variant, { ptr, n })) / n);
+    }
+    // Each type's counter had its generic and its ref loops, warm-up included; u32 and s32 wrap at 2^32.
+    const perType = 2 * (1 + rounds) * n;
+    const sums = [rt.sum(ptr, 'u32'), rt.sum(ptr + 8, 's32') >>> 0, rt.sum(ptr + 16, 'u64')];
+    const expected = [perType >>> 0, perType >>> 0, BigInt(perType)];
+    if (sums.some((s, i) => s !== expected[i])) throw new Error(`lost counts: sums ${sums.join(', ')}, expected ${expected.join(', ')}`);
+    const limitNs = median(ns.limit);
+    console.log(`generic path, one hot counter, 1 CPU, ${n.toLocaleString('en-US')} incs a round, median of ${rounds} rounds`);
+    console.log(`node ${process.version}`);
+    console.log(`limit (Int32Array ++): ${limitNs.toFixed(2)} ns/op`);
+    console.log('type  generic ns/op  ref ns/op  generic × limit  generic × ref');
+    for (const [type, generic, ref] of [['u32', 'genericU32', 'refU32'], ['s32', 'genericS32', 'refS32'], ['u64', 'genericU64', 'refU64']] as const) {
+      const g = median(ns[generic]);
+      const r = median(ns[ref]);
+      console.log(`${type.padEnd(5)} ${g.toFixed(2).padStart(13)}  ${r.toFixed(2).padStart(9)}  ${(limitNs / g).toFixed(2).padStart(15)}  ${(r / g).toFixed(2).padStart(13)}`);
+    }
+  } finally {
+    await rt.close();
+  }
+}
+
+await main();
