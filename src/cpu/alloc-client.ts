@@ -92,7 +92,7 @@ export class AllocClient {
 
   async free(ptr: number, recordAt: number | undefined): Promise<void> {
     if (typeof ptr !== 'number' || !Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff) {
-      throw new InvalidFreeError(ptr as number, 'outside-area', 'expected an integer offset returned by alloc()');
+      throw new InvalidFreeError(ptr, 'outside-area', 'expected an integer offset returned by alloc()');
     }
     const record = this.checkRecordAt(recordAt);
     const reply = await this.request(OP_FREE, ptr, 0, record >= 0 ? FLAG_RECORD : 0, record);

@@ -3,6 +3,8 @@
  *
  *   import { thisCpu } from 'percpu/cpu';
  *   export function count(ptr: number) { const hits = thisCpu.ref(ptr, 's32'); hits.inc(); }
+ *
+ * Every name is listed on purpose (test/package/exports.test.ts holds the list).
  */
 export { thisCpu, ThisCpu } from './this-cpu.js';
 export type { CpuAllocOptions, CpuFreeOptions } from './this-cpu.js';
@@ -10,4 +12,21 @@ export type { CpuCell, CpuRef } from './ref.js';
 export type { CpuCounter } from './cpu-counter.js';
 export type { CounterHandle } from '../counter/handle.js';
 export type { PerCpuType, ValueOf } from '../memory/types.js';
-export * from '../errors.js';
+export {
+  PercpuError,
+  InvalidArgumentError,
+  InvalidFreeError,
+  UnalignedAccessError,
+  OutOfSpaceError,
+  VerifyError,
+  TaskFailedError,
+  CpuDiedError,
+  CpuOfflineError,
+  ClosedError,
+  NotOnCpuError,
+  TasksLoadError,
+  CpuFailedError,
+  InsufficientMemoryError,
+  CounterDestroyedError,
+} from '../errors.js';
+export type { PercpuErrorCode, InvalidFreeReason, RemoteErrorInfo } from '../errors.js';

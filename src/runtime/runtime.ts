@@ -378,9 +378,10 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   /**
-   * Fault injection: terminates CPU `cpu`'s worker thread from outside, as a crash would. Its
-   * running task rejects with CpuDiedError, a new worker takes the CPU over and its queued tasks
-   * run there. Resolves once the replacement is up (or the CPU failed).
+   * @internal Fault injection, public as `killCpu(rt, cpu)` from 'percpu/testing': terminates
+   * CPU `cpu`'s worker thread from outside, as a crash would. Its running task rejects with
+   * CpuDiedError, a new worker takes the CPU over and its queued tasks run there. Resolves once
+   * the replacement is up (or the CPU failed).
    */
   killCpu(cpu: number): Promise<void> {
     try {
