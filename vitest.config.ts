@@ -8,5 +8,20 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // `npm test` runs with --coverage. The library's code on the test runner's thread (sources
+    // imported by tests, and dist/ mapped back to src/ by its source maps); code that runs only
+    // inside a CPU's worker thread is not seen by the v8 provider. The thresholds are what the
+    // suite reached when they were set, rounded down: raise them, never lower them silently.
+    coverage: {
+      provider: 'v8',
+      // dist/src and dist/workers are what tests import as 'percpu'; reported as their src/ files.
+      include: ['src/**/*.ts', 'workers/**/*.ts', 'dist/src/**/*.js', 'dist/workers/**/*.js'],
+      exclude: ['bench/**', 'test/**', 'dist/bench/**', 'dist/test/**'],
+      reporter: ['text-summary', 'json-summary'],
+      reportOnFailure: true,
+      // Reached on 2026-12-01 (npm test, 943 tests): statements and lines 72.49%, branches 94.05%,
+      // functions 88.55%. The CLI (run in child processes) and the CPU side (in worker threads) count 0 here.
+      thresholds: { statements: 72, branches: 94, functions: 88, lines: 72 },
+    },
   },
 });
