@@ -19,9 +19,11 @@ export default defineConfig({
       exclude: ['bench/**', 'test/**', 'dist/bench/**', 'dist/test/**'],
       reporter: ['text-summary', 'json-summary'],
       reportOnFailure: true,
-      // Reached on 2026-12-01 (npm test, 943 tests): statements and lines 72.49%, branches 94.05%,
-      // functions 88.55%. The CLI (run in child processes) and the CPU side (in worker threads) count 0 here.
-      thresholds: { statements: 72, branches: 94, functions: 88, lines: 72 },
+      // Reached on 2026-12-01 (npm test, 943 tests): statements and lines 72.49%, functions 88.55%,
+      // branches 94.05% and 93.97% in two runs (a few timing-dependent branches: which of two
+      // racing events comes first), so 93. The CLI (run in child processes) and the CPU side (in
+      // worker threads) count 0 here.
+      thresholds: { statements: 72, branches: 93, functions: 88, lines: 72 },
     },
   },
 });
