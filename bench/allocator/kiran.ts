@@ -11,7 +11,7 @@
  * The allocator has no static or reserved region, the default 64 KiB unit, and a real
  * PerCpuMemory of 2 CPUs as its zeroer. verify() runs after every step.
  */
-import { type AllocatorStats, type PercpuAllocator, layout } from 'percpu';
+import { type AllocatorStats, PAGE_SIZE, type PercpuAllocator } from 'percpu';
 import { Prng } from '../lib/prng.js';
 import { type Rig, type RigMemory, makeRig, mustAlloc, rigMemory } from './rig.js';
 
@@ -58,8 +58,8 @@ export interface KiranResult {
  * ends can be populated.
  */
 function populatedGapBytes(start: number, end: number): number {
-  const firstPageEnd = Math.ceil(start / layout.PAGE_SIZE) * layout.PAGE_SIZE;
-  const lastPageStart = Math.floor(end / layout.PAGE_SIZE) * layout.PAGE_SIZE;
+  const firstPageEnd = Math.ceil(start / PAGE_SIZE) * PAGE_SIZE;
+  const lastPageStart = Math.floor(end / PAGE_SIZE) * PAGE_SIZE;
   return Math.min(end, firstPageEnd) - start + Math.max(0, end - Math.max(lastPageStart, firstPageEnd));
 }
 

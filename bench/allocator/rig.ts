@@ -2,7 +2,7 @@
  * An allocator wired to real per-CPU memory for a benchmark, with a zeroer that counts what it
  * zeroes, so a report can say how much zeroing a measurement included.
  */
-import { PerCpuMemory, PercpuAllocator, layout } from 'percpu';
+import { DEFAULT_UNIT_SIZE, PerCpuMemory, PercpuAllocator } from 'percpu';
 
 export interface Rig {
   readonly allocator: PercpuAllocator;
@@ -35,7 +35,7 @@ export interface RigOptions {
 }
 
 export function makeRig(options: RigOptions): Rig {
-  const unitSize = options.unitSize ?? layout.DEFAULT_UNIT_SIZE;
+  const unitSize = options.unitSize ?? DEFAULT_UNIT_SIZE;
   const rssBefore = process.memoryUsage.rss();
   const memory = new PerCpuMemory(options.cpus, options.areaSize);
   const zeroed = { bytes: 0, calls: 0 };
@@ -57,7 +57,7 @@ export function makeRig(options: RigOptions): Rig {
 }
 
 /** The smallest area (a whole number of units, plus `spareUnits`) that holds `bytes`. */
-export function areaFor(bytes: number, spareUnits: number, unitSize: number = layout.DEFAULT_UNIT_SIZE): number {
+export function areaFor(bytes: number, spareUnits: number, unitSize: number = DEFAULT_UNIT_SIZE): number {
   return (Math.ceil(bytes / unitSize) + spareUnits) * unitSize;
 }
 

@@ -34,13 +34,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Resolves once `count` tasks wait at the barrier; rejects if a task fails first. */
 export async function allArrived(words: Int32Array, count: number, runs: Promise<unknown>): Promise<void> {
-  let failed: unknown = null;
+  // Set by the catch below (an object, so the loop's check is not narrowed away at the declaration).
+  const failure: { failed: boolean; error: unknown } = { failed: false, error: undefined };
   runs.catch((error: unknown) => {
-    failed = error;
+    failure.failed = true;
+    failure.error = error;
   });
   // Atomics.load: the CPUs count themselves in with Atomics.add.
   while (Atomics.load(words, BARRIER_ARRIVED) < count) {
-    if (failed !== null) throw failed;
+    if (failure.failed) throw failure.error;
     await sleep(1);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { Runtime, layout } from 'percpu';
+import { AREA_GUARD, DEFAULT_AREA_SIZE, Runtime } from 'percpu';
 import { Prng } from '../lib/prng.js';
 import { makeRig } from '../allocator/rig.js';
 import { median } from '../lib/timing.js';
@@ -110,7 +110,7 @@ async function startup(probe: StartupProbe): Promise<StartupResult> {
     closeMs,
     rssBefore,
     rssStarted,
-    reservedPerCpu: layout.DEFAULT_AREA_SIZE + 2 * layout.AREA_GUARD,
+    reservedPerCpu: DEFAULT_AREA_SIZE + 2 * AREA_GUARD,
     sumOneNs: median(oneNs),
     sumTenThousandUs: median(manyUs),
   };
@@ -134,7 +134,7 @@ function allocateLikeTheAllocatorTests(alloc: (size: number, align: number) => n
 
 function memory(probe: MemoryProbe): MemoryResult {
   const rssBefore = settledRss();
-  const rig = makeRig({ cpus: probe.cpus, areaSize: layout.DEFAULT_AREA_SIZE });
+  const rig = makeRig({ cpus: probe.cpus, areaSize: DEFAULT_AREA_SIZE });
   const rssReserved = settledRss();
   const { live, requested } = allocateLikeTheAllocatorTests((size, align) => rig.allocator.alloc(size, align), probe.seed);
   const rssAllocated = settledRss();
@@ -157,7 +157,7 @@ function memory(probe: MemoryProbe): MemoryResult {
     requestedBytesPerCpu: requested,
     liveAllocations: live.length,
     zeroedBytesPerCpu: rig.zeroed.bytes,
-    reservedPerCpu: layout.DEFAULT_AREA_SIZE + 2 * layout.AREA_GUARD,
+    reservedPerCpu: DEFAULT_AREA_SIZE + 2 * AREA_GUARD,
   };
 }
 

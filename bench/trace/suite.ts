@@ -132,7 +132,7 @@ function probe(root: string, trace: 'on' | 'off'): PathProbe {
   return JSON.parse(out.trim().split('\n').at(-1)!) as PathProbe;
 }
 
-async function pathCosts(repeats: number, baseline: string | null): Promise<PathPoint[]> {
+function pathCosts(repeats: number, baseline: string | null): PathPoint[] {
   const here = fileURLToPath(new URL('../../..', import.meta.url));
   const runs: Record<'base' | 'off' | 'on', PathProbe[]> = { base: [], off: [], on: [] };
   // Interleaved, so drift in the machine's load hits every variant alike.
@@ -169,7 +169,7 @@ export async function runTraceSuite(mode: Mode, baseline: string | null, log: (l
   drain.push(await drainPoint(0, 'spin', sizes.drainMs));
   for (const pace of ['sleep', 'spin'] as const) for (const perMs of [250, 500, 1000, 2000, 4000]) drain.push(await drainPoint(perMs, pace, sizes.drainMs));
   log(`trace: the hooked paths with tracing off and on${baseline !== null ? `, and before tracing (${baseline})` : ''}`);
-  const paths = await pathCosts(sizes.pathRepeats, baseline);
+  const paths = pathCosts(sizes.pathRepeats, baseline);
   return { mode, sizes, rounds, medians, drain, paths };
 }
 

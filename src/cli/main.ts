@@ -46,7 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
     code = c;
   });
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are successes; every other commander error is a usage error.

@@ -9,6 +9,7 @@ import type { PercpuAllocator } from '../allocator/allocator.js';
 import type { AllocatorStats } from '../allocator/stats.js';
 import { CpuDiedError } from '../errors.js';
 import { Runtime } from '../runtime/runtime.js';
+import { killCpu } from '../testing/index.js';
 import { Prng } from '../util/prng.js';
 import { type StopFlag, newStopFlag, stopRaised, stopView } from './stop-flag.js';
 import type { TraceSession } from './trace-session.js';
@@ -163,7 +164,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
             if (rt.read(killMePtr, cpu, 'u32') === 1) {
               if (killer !== null) clearInterval(killer);
               killer = null;
-              void rt.killCpu(cpu).catch(() => undefined);
+              void killCpu(rt, cpu).catch(() => undefined);
             }
           }, 1);
         }
@@ -223,7 +224,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     } catch (error) {
       verifyError = error instanceof Error ? error.message : String(error);
     }
-    const total = (name: keyof typeof STRESS_STATICS): number => rt.sum(rt.staticPtr(name), 'u32') as number;
+    const total = (name: keyof typeof STRESS_STATICS): number => rt.sum(rt.staticPtr(name), 'u32');
     const violations = total('stress_violations');
     // Served requests, as the coordinator counted them: a worker that dies after a request was
     // served cannot count it itself (an allocation it never received is undone and counted as a

@@ -3,6 +3,8 @@
  *
  *   import { thisCpu } from 'percpu/cpu';
  *   export function count(ptr: number) { const hits = thisCpu.ref(ptr, 's32'); hits.inc(); }
+ *
+ * Every name is listed on purpose (test/package/exports.test.ts holds the list).
  */
 export { thisCpu, ThisCpu } from './this-cpu.js';
 export type { CpuAllocOptions, CpuFreeOptions } from './this-cpu.js';
@@ -14,4 +16,27 @@ export type { CpuCounter as CpuCounterMetric, CpuGauge as CpuGaugeMetric, CpuHis
 export type { CpuCounterChild, CpuGaugeChild, CpuHistogramChild } from './metric-child.js';
 export type { MetricHandle, MetricKind } from '../metrics/handle.js';
 export type { PerCpuType, ValueOf } from '../memory/types.js';
-export * from '../errors.js';
+export {
+  PercpuError,
+  InvalidArgumentError,
+  InvalidFreeError,
+  UnalignedAccessError,
+  OutOfSpaceError,
+  VerifyError,
+  TaskFailedError,
+  CpuDiedError,
+  CpuOfflineError,
+  ClosedError,
+  NotOnCpuError,
+  TasksLoadError,
+  CpuFailedError,
+  InsufficientMemoryError,
+  CounterDestroyedError,
+  TaskAbortedError,
+  TaskTimeoutError,
+  QueueFullError,
+  TracingOffError,
+  TooManySeriesError,
+  ListenError,
+} from '../errors.js';
+export type { PercpuErrorCode, InvalidFreeReason, RemoteErrorInfo } from '../errors.js';

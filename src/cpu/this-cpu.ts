@@ -105,7 +105,7 @@ export class ThisCpu {
 
   read<T extends PerCpuType>(ptr: number, type: T): ValueOf<T> {
     const b = boundCpu('read');
-    switch (type as PerCpuType) {
+    switch (type) {
       case 'u32':
         return b.views.u32[fastIndex(b, ptr, 2, 'u32')] as ValueOf<T>;
       case 's32':
@@ -121,7 +121,7 @@ export class ThisCpu {
 
   write<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): void {
     const b = boundCpu('write');
-    switch (type as PerCpuType) {
+    switch (type) {
       case 'u32': {
         const index = fastIndex(b, ptr, 2, 'u32');
         // An integer from 0 to 2^32 - 1 is exactly one that `>>> 0` leaves as it is.
@@ -361,7 +361,7 @@ function slowIndex(b: CpuBinding, ptr: number, type: PerCpuType): number {
  * element is stored: a bad argument changes nothing.
  */
 const addAt = <T extends PerCpuType>(b: CpuBinding, ptr: number, type: T, delta: ValueOf<T>, negative: boolean): ValueOf<T> => {
-  switch (type as PerCpuType) {
+  switch (type) {
     case 'u32': {
       const index = fastIndex(b, ptr, 2, 'u32');
       const d: number = typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 'u32', delta);

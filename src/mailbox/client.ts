@@ -63,7 +63,7 @@ export class MailboxClient {
 
   async free(ptr: number, recordAt: number | undefined): Promise<void> {
     if (typeof ptr !== 'number' || !Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff) {
-      throw new InvalidFreeError(ptr as number, 'outside-area', 'expected an integer offset returned by alloc()');
+      throw new InvalidFreeError(ptr, 'outside-area', 'expected an integer offset returned by alloc()');
     }
     const record = checkRecordAt(recordAt, this.limits.areaSize);
     const flags = record !== NO_RECORD ? FLAG_RECORD : 0;

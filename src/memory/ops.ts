@@ -43,7 +43,7 @@ export function opAddReturn<T extends PerCpuType>(views: CpuViews, type: T, inde
 
 /** Negates an addend for sub: -delta (bigint or number). */
 export function negate<T extends PerCpuType>(delta: ValueOf<T>): ValueOf<T> {
-  return (typeof delta === 'bigint' ? -delta : -(delta as number)) as ValueOf<T>;
+  return (typeof delta === 'bigint' ? -delta : -delta) as ValueOf<T>;
 }
 
 /** Stores `value`, returns the previous value. */

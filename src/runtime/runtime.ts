@@ -460,9 +460,10 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
   }
 
   /**
-   * Fault injection: terminates CPU `cpu`'s worker thread from outside, as a crash would. Its
-   * running task rejects with CpuDiedError, a new worker takes the CPU over and its queued tasks
-   * run there. Resolves once the replacement is up (or the CPU failed).
+   * @internal Fault injection, public as `killCpu(rt, cpu)` from 'percpu/testing': terminates
+   * CPU `cpu`'s worker thread from outside, as a crash would. Its running task rejects with
+   * CpuDiedError, a new worker takes the CPU over and its queued tasks run there. Resolves once
+   * the replacement is up (or the CPU failed).
    */
   killCpu(cpu: number): Promise<void> {
     try {
@@ -679,9 +680,6 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
  * getters were read once, here). Transferables in `transferList` move into the copy (and from it
  * to the worker) instead of being copied.
  */
-/** structuredClone's transfer list type (node's `Transferable`, which it does not export globally). */
-type CloneTransfer = NonNullable<NonNullable<Parameters<typeof structuredClone>[1]>['transfer']>;
-
 function prepareTask(arg: unknown, options: TaskOptions | undefined): { arg: unknown; controls: TaskControls } {
   checkOptionsObject(options, '{ signal?, timeout?, transferList? }');
   const signal: unknown = options?.signal;
@@ -696,7 +694,7 @@ function prepareTask(arg: unknown, options: TaskOptions | undefined): { arg: unk
   let copy: { arg: unknown; transferList: TransferListItem[] | undefined };
   try {
     // The list is cloned with the argument, so it names the copy's transferred buffers.
-    copy = structuredClone({ arg, transferList }, transferList !== undefined ? { transfer: transferList as CloneTransfer } : undefined);
+    copy = structuredClone({ arg, transferList }, transferList !== undefined ? { transfer: transferList } : undefined);
   } catch (error) {
     throw new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)', { cause: error });
   }

@@ -3,7 +3,8 @@
  * and the largest allocation (unitSize) succeeds.
  */
 import { describe, expect, it } from 'vitest';
-import { PercpuAllocator, layout } from 'percpu';
+import { PercpuAllocator } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 import { Prng } from '../../src/util/prng.js';
 import { mustAlloc, roundUp4 } from './helpers.js';
 

@@ -4,7 +4,8 @@
  * userspace test (2000 four-byte counters) as a unit test.
  */
 import { describe, expect, it } from 'vitest';
-import { PercpuAllocator, layout } from 'percpu';
+import { PercpuAllocator } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 import { Prng } from '../../src/util/prng.js';
 import { mustAlloc } from './helpers.js';
 

@@ -5,7 +5,9 @@
  * a chunk).
  */
 import { describe, expect, it } from 'vitest';
-import { type AllocFailure, MAX_FAILURE_WARNINGS, PercpuAllocator, layout } from 'percpu';
+import { type AllocFailure, PercpuAllocator } from 'percpu';
+import { MAX_FAILURE_WARNINGS } from '../../src/allocator/allocator.js';
+import * as layout from '../../src/memory/layout.js';
 import { mustAlloc } from './helpers.js';
 
 const UNIT = 8192;
@@ -34,9 +36,10 @@ describe('out of space', () => {
     expect(warnings).toEqual([]);
     expect(allocator.alloc(UNIT, 64)).toBeNull();
     expect(allocator.alloc(4)).toBeNull();
+    const fullReason: unknown = expect.stringContaining('full');
     expect(warnings.map((w) => w.fields)).toEqual([
-      { size: UNIT, align: 64, reserved: false, reason: expect.stringContaining('full') as unknown as string },
-      { size: 4, align: 4, reserved: false, reason: expect.stringContaining('full') as unknown as string },
+      { size: UNIT, align: 64, reserved: false, reason: fullReason },
+      { size: 4, align: 4, reserved: false, reason: fullReason },
     ]);
     expect(warnings[0]!.message).toContain('allocation failed');
     const stats = allocator.stats();

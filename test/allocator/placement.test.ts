@@ -4,7 +4,8 @@
  * bottom, exactly where first fit puts them.
  */
 import { describe, expect, it } from 'vitest';
-import { PercpuAllocator, layout } from 'percpu';
+import { PercpuAllocator } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 import { mustAlloc } from './helpers.js';
 
 const UNIT = 8192;

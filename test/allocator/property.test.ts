@@ -14,7 +14,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PerCpuMemory, PercpuAllocator, layout } from 'percpu';
+import { PerCpuMemory, PercpuAllocator } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 import { roundUp4 } from './helpers.js';
 
 const CPUS = 3;

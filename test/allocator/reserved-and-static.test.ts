@@ -4,7 +4,8 @@
  * serves only `{ reserved: true }` requests, and returns null when full without creating chunks.
  */
 import { describe, expect, it } from 'vitest';
-import { type AllocFailure, PercpuAllocator, layout } from 'percpu';
+import { type AllocFailure, PercpuAllocator } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 import { mustAlloc } from './helpers.js';
 
 const UNIT = 8192;

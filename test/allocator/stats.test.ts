@@ -3,7 +3,8 @@
  * nrMaxChunks, min/maxAllocSize, nrFailed, liveBytes, populated pages; and chunkStats() figures.
  */
 import { describe, expect, it } from 'vitest';
-import { PercpuAllocator, layout } from 'percpu';
+import { PercpuAllocator } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 import { mustAlloc } from './helpers.js';
 
 const UNIT = 8192;

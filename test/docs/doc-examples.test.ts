@@ -52,8 +52,9 @@ function writeProject(): void {
     join(WORK, 'tsconfig.json'),
     JSON.stringify(
       {
-        extends: '../tsconfig.json',
-        compilerOptions: { rootDir: '.', outDir: 'out', declaration: false, sourceMap: false },
+        extends: '../tsconfig.base.json',
+        // Examples may declare what they show without using it.
+        compilerOptions: { rootDir: '.', outDir: 'out', declaration: false, sourceMap: false, noUnusedLocals: false, noUnusedParameters: false },
         include: ['**/*.ts'],
         exclude: ['out'],
       },

@@ -148,7 +148,7 @@ describe('the error table of docs/api.md', () => {
   it('a wrapping error carries what it wraps as cause', async () => {
     const rt = await runtimes.start<Counting>({ cpus: 1 });
     const uncloneable = { f: (): void => undefined };
-    const invalid = await rejectionOf(rt.runOn(0, 'whoAmI', uncloneable as never));
+    const invalid = await rejectionOf(rt.runOn(0, 'whoAmI', uncloneable));
     expect(invalid).toBeInstanceOf(percpu.InvalidArgumentError);
     expect((invalid as Error).cause).toBeInstanceOf(Error);
     const died = await PROVOKE.PERCPU_CPU_DIED();

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PERCPU_TYPES, PerCpuMemory, type PerCpuType, TYPE_WIDTH, layout } from 'percpu';
+import { PERCPU_TYPES, PerCpuMemory, type PerCpuType, TYPE_WIDTH } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 
 const AREA = 4096;
 const CPUS = 3;
@@ -13,7 +14,8 @@ const CPUS = 3;
 /** A write whose value type follows the type argument at run time. */
 type LooseWrite = (ptr: number, cpu: number, type: PerCpuType, value: number | bigint) => void;
 function looseWrite(memory: PerCpuMemory): LooseWrite {
-  return memory.write.bind(memory) as LooseWrite;
+  const write: LooseWrite = memory.write.bind(memory);
+  return write;
 }
 
 const SAMPLES: Readonly<Record<PerCpuType, readonly (number | bigint)[]>> = {

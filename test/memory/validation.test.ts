@@ -23,7 +23,7 @@ type LooseRead = (ptr: number, cpu: number, type: PerCpuType) => unknown;
 function loose(memory: PerCpuMemory): { write: LooseWrite; read: LooseRead } {
   return {
     write: memory.write.bind(memory) as LooseWrite,
-    read: memory.read.bind(memory) as LooseRead,
+    read: memory.read.bind(memory),
   };
 }
 

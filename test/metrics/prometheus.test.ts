@@ -41,7 +41,7 @@ function startPercpu(total: number): Promise<string> {
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n')[0];
       if (out.includes('\n') && line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
@@ -98,7 +98,7 @@ describe('Prometheus', () => {
     );
     children.push(prometheus);
     let log = '';
-    prometheus.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    prometheus.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const base = `http://127.0.0.1:${port}`;
     const expected = totals[0]! + totals[1]!;
     let sum = -1;

@@ -14,7 +14,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PercpuCounter, type PercpuErrorCode, type PerCpuType, Runtime, describeValue } from 'percpu';
+import { type PercpuCounter, type PercpuErrorCode, type PerCpuType, Runtime } from 'percpu';
+import { describeValue } from '../../src/errors.js';
 import { type CpuCall, type CpuCallOutcome, RELIABILITY_STATICS } from '../fixtures/reliability-tasks.js';
 import { captureLogger } from '../runtime/helpers.js';
 import { RELIABILITY_TASKS, type Reliability } from './helpers.js';

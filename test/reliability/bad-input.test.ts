@@ -23,8 +23,9 @@ import {
   type PerCpuType,
   Runtime,
   type RuntimeOptions,
-  describeValue,
 } from 'percpu';
+import { describeValue } from '../../src/errors.js';
+import { killCpu } from 'percpu/testing';
 import { BROKEN_TASKS, captureLogger, type Untyped } from '../runtime/helpers.js';
 import { RELIABILITY_STATICS } from '../fixtures/reliability-tasks.js';
 import { RELIABILITY_TASKS, type Reliability } from './helpers.js';
@@ -207,7 +208,7 @@ beforeAll(async () => {
   // A live area in `other` at an offset where `rt` has nothing.
   must(other.alloc(4096));
   const foreign = must(other.alloc(64));
-  world = { rt, loose: rt as unknown as Runtime<Untyped>, other, counter, s32, u64, area, reserved, freed, never: area + 4096, foreign, scratch };
+  world = { rt, loose: rt, other, counter, s32, u64, area, reserved, freed, never: area + 4096, foreign, scratch };
 });
 
 afterAll(async () => {
@@ -310,8 +311,8 @@ const CALLS: readonly (readonly [string, Call, Expected, (w: World) => unknown])
   ['offline(an offline CPU)', (w) => w.rt.offline(2), { code: 'PERCPU_CPU_OFFLINE', says: 'CPU 2' }, () => 2],
   ...CPU_IDS.map((v) => [`online(${String(v)})`, (w: World) => w.rt.online(v as number), { code: IA, argument: 'cpu' }, () => v] as const),
   ['online(an online CPU)', (w) => w.rt.online(1), { code: IA, argument: 'cpu', says: 'an offline CPU' }, () => 1],
-  ...CPU_IDS.map((v) => [`killCpu(${String(v)})`, (w: World) => w.rt.killCpu(v as number), { code: IA, argument: 'cpu' }, () => v] as const),
-  ['killCpu(an offline CPU)', (w) => w.rt.killCpu(2), { code: 'PERCPU_CPU_OFFLINE', says: 'CPU 2' }, () => 2],
+  ...CPU_IDS.map((v) => [`killCpu(${String(v)})`, (w: World) => killCpu(w.rt, v as number), { code: IA, argument: 'cpu' }, () => v] as const),
+  ['killCpu(an offline CPU)', (w) => killCpu(w.rt, 2), { code: 'PERCPU_CPU_OFFLINE', says: 'CPU 2' }, () => 2],
 ];
 
 describe('bad calls on a running runtime', () => {

@@ -20,6 +20,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CpuDiedError } from 'percpu';
+import { killCpu } from 'percpu/testing';
 import type { DeathWay } from '../fixtures/reliability-tasks.js';
 import { captureLogger, mustAlloc, rejectionOf, trackRuntimes } from '../runtime/helpers.js';
 import { type Area, expectDisjoint, liveAreas, sortAreas, startReliability, tableAreas, waitFor } from './helpers.js';
@@ -56,7 +57,7 @@ describe.each(WAYS)('a CPU that dies by %s while allocating', (way) => {
     const dying = rejectionOf(rt.runOn(1, 'allocLoop', { ops: OPS, seed: 29, maxSize: MAX_SIZE, die: { at: DIE_AT, way, inFlight, op } }));
     if (way === 'kill') {
       await waitFor(() => rt.read(markerPtr, 1, 'u32') === 1, 'CPU 1 to ask to be killed');
-      await rt.killCpu(1);
+      await killCpu(rt, 1);
     }
     const error = await dying;
     expect(error).toBeInstanceOf(CpuDiedError);

@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CpuDiedError } from 'percpu';
+import { killCpu } from 'percpu/testing';
 import type { DeathWay } from '../fixtures/reliability-tasks.js';
 import { captureLogger, mustAlloc, rejectionOf, trackRuntimes } from '../runtime/helpers.js';
 import { startReliability, waitFor } from './helpers.js';
@@ -49,7 +50,7 @@ describe.each(WAYS)('a CPU that dies by %s after counting', (way, cause) => {
       const survivor = rt.runOn(0, 'count', alive);
       if (way === 'kill') {
         await waitFor(() => rt.read(markerPtr, 1, 'u32') === 1, 'CPU 1 to ask to be killed');
-        await rt.killCpu(1);
+        await killCpu(rt, 1);
       }
       const error = await dying;
       expect(error).toBeInstanceOf(CpuDiedError);

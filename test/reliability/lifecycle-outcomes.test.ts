@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClosedError, CpuDiedError, InvalidFreeError, TaskFailedError } from 'percpu';
+import { killCpu } from 'percpu/testing';
 import { captureLogger, mustAlloc, rejectionOf, thrownBy, trackRuntimes } from '../runtime/helpers.js';
 import { expectDisjoint, liveAreas, startReliability, tableAreas } from './helpers.js';
 
@@ -88,7 +89,7 @@ describe('using a runtime after close', () => {
     const rt = await startReliability(runtimes, { cpus: 2, robust: true });
     const ptr = mustAlloc(rt, 16);
     await rt.close();
-    const error = await rejectionOf(rt.killCpu(1));
+    const error = await rejectionOf(killCpu(rt, 1));
     expect(error).toBeInstanceOf(ClosedError);
     expect(error).toMatchObject({ code: 'PERCPU_CLOSED' });
     expect((error as Error).message).toContain('kill a CPU');

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CpuDiedError } from 'percpu';
+import { killCpu } from 'percpu/testing';
 import { runCli, tempDir } from '../cli/run-cli.js';
 import type { DeathWay } from '../fixtures/reliability-tasks.js';
 import { captureLogger, mustAlloc, trackRuntimes } from '../runtime/helpers.js';
@@ -110,7 +111,7 @@ describe('counting through random deaths', () => {
       const survivor = rt.runOn(1 - victim, 'count', alive);
       if (way === 'kill') {
         await waitFor(() => rt.read(markerPtr, victim, 'u32') === 1, `CPU ${victim} to ask to be killed`);
-        await rt.killCpu(victim);
+        await killCpu(rt, victim);
       }
       expect(await dying).toBeInstanceOf(CpuDiedError);
       injected++;

@@ -13,6 +13,7 @@ import {
   Runtime,
   TasksLoadError,
 } from 'percpu';
+import { killCpu } from 'percpu/testing';
 import { checkWorkerMemory, WORKER_RSS_BYTES, availableMemory } from '../../src/runtime/worker-memory.js';
 import { captureLogger, mustAlloc, rejectionOf, trackRuntimes } from './helpers.js';
 import type * as LifecycleTasks from '../fixtures/lifecycle-tasks.js';
@@ -113,7 +114,7 @@ describe('killCpu twice in quick succession', () => {
     const running = rejectionOf(rt.runOn(1, 'increment', { ptr, times: 10 * LONG }));
     const queued = rt.runOn(1, 'increment', { ptr, times: 5 });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await Promise.all([rt.killCpu(1), rt.killCpu(1)]);
+    await Promise.all([killCpu(rt, 1), killCpu(rt, 1)]);
     expect(await running).toBeInstanceOf(CpuDiedError);
     const value = await queued;
     expect(rt.read(ptr, 1, 's32')).toBe(value); // the queued task ran, on top of what was counted
@@ -129,7 +130,7 @@ describe('killCpu while online() starts the CPU', () => {
     const rt = await start({ cpus: 2 });
     await rt.offline(1);
     const online = rt.online(1);
-    const kill = rt.killCpu(1);
+    const kill = killCpu(rt, 1);
     await expect(online).resolves.toBeUndefined();
     await expect(kill).resolves.toBeUndefined();
     expect(rt.cpuState(1)).toBe('online');
@@ -177,7 +178,7 @@ describe('a tasks module that calls process.exit() while loading', () => {
     const counter = rt.counter({ batch: 1000 });
     counter.add(5);
     const started = performance.now();
-    await rt.killCpu(2);
+    await killCpu(rt, 2);
     const waited = performance.now() - started;
     expect(rt.cpuState(2)).toBe('failed');
     // Three failed starts: the first at once (a kill), then after 20 and 40 ms of back-off.
@@ -185,7 +186,7 @@ describe('a tasks module that calls process.exit() while loading', () => {
     expect(log.count('CPU failed', 2)).toBe(1);
     expect(waited).toBeGreaterThanOrEqual(60);
     expect(rt.onlineCpus()).toEqual([0]);
-    for (const call of [rt.runOn(2, 'whoAmI'), rt.killCpu(2)]) expect(await rejectionOf(call)).toBeInstanceOf(CpuFailedError);
+    for (const call of [rt.runOn(2, 'whoAmI'), killCpu(rt, 2)]) expect(await rejectionOf(call)).toBeInstanceOf(CpuFailedError);
     expect(rt.read(rt.staticPtr('kept'), 2, 'u32')).toBe(77); // the unit is kept
     expect(counter.sum()).toBe(5n);
     // online() tries again, with a fresh count of failures.

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CpuDiedError, type Runtime, type RuntimeOptions } from 'percpu';
+import { killCpu } from 'percpu/testing';
 import { type Counting, captureLogger, mustAlloc, rejectionOf, trackRuntimes } from './helpers.js';
 
 const runtimes = trackRuntimes();
@@ -37,7 +38,7 @@ const WAYS: readonly Way[] = [
     crash: (rt, cpu, ptr, times) => rt.runOn(cpu, 'incrementThenThrowInTimer', { ptr, times }),
   },
   {
-    label: 'rt.killCpu() terminating the worker from outside',
+    label: 'killCpu(rt, cpu) terminating the worker from outside',
     task: 'incrementThenHang',
     options: {},
     crash: async (rt, cpu, ptr, times) => {
@@ -46,7 +47,7 @@ const WAYS: readonly Way[] = [
       task.catch(() => undefined); // the caller checks the rejection; this only marks it handled meanwhile
       // Wait until the task has counted (its increments are visible in the CPU's unit).
       while (rt.read(ptr, cpu, 's32') < target) await new Promise<void>((resolve) => setTimeout(resolve, 2));
-      await rt.killCpu(cpu);
+      await killCpu(rt, cpu);
       return task;
     },
   },

@@ -5,7 +5,8 @@
  * static variables, and for PercpuAllocator used alone.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidFreeError, PercpuAllocator, type Runtime, layout } from 'percpu';
+import { InvalidFreeError, PercpuAllocator, type Runtime } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 import type * as LifetimeTasks from '../fixtures/counter-lifetime-tasks.js';
 import { thrownBy, trackRuntimes } from './helpers.js';
 

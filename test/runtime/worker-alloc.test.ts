@@ -5,7 +5,8 @@
  * verify() passes and stats() counts them per CPU.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, type Runtime, TaskFailedError, layout } from 'percpu';
+import { InvalidArgumentError, type Runtime, TaskFailedError } from 'percpu';
+import * as layout from '../../src/memory/layout.js';
 import { type Counting, mustAlloc, rejectionOf, trackRuntimes } from './helpers.js';
 
 const runtimes = trackRuntimes();

@@ -54,7 +54,7 @@ describe.each([
   ];
   it.each(calls)('rejects %s with InvalidArgumentError', async (_what, method, args, argument) => {
     const rt = await runtimes.start<Tracing>({ cpus: 1, tasks: TRACE_TASKS, statics: TRACE_STATICS, trace });
-    const outcome = (await rt.runOn(0, 'tryCpuCall', { on: 'thisCpu', method, args })) as CpuCallOutcome;
+    const outcome: CpuCallOutcome = await rt.runOn(0, 'tryCpuCall', { on: 'thisCpu', method, args });
     expect(outcome).toMatchObject({ threw: true, percpu: true, name: 'InvalidArgumentError', argument });
     // Nothing was written: the ring holds only the task's own begin and end.
     if (trace !== false) expect(rt.trace.drain().filter((e) => e.kind === 'event')).toEqual([]);
@@ -62,7 +62,7 @@ describe.each([
 
   it('rejects an empty name with InvalidArgumentError (tracing on: names are interned)', async () => {
     const rt = await runtimes.start<Tracing>({ cpus: 1, tasks: TRACE_TASKS, statics: TRACE_STATICS, trace });
-    const outcome = (await rt.runOn(0, 'tryCpuCall', { on: 'thisCpu', method: 'trace', args: [''] })) as CpuCallOutcome;
+    const outcome: CpuCallOutcome = await rt.runOn(0, 'tryCpuCall', { on: 'thisCpu', method: 'trace', args: [''] });
     if (trace === false) expect(outcome).toMatchObject({ threw: false });
     else expect(outcome).toMatchObject({ threw: true, name: 'InvalidArgumentError', argument: 'name' });
   });

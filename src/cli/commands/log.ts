@@ -31,7 +31,8 @@ export function addLogOptions(command: Command): Command {
 
 /** "[cpu 1] CPU online": the CPU first, so one CPU's lines are easy to follow. */
 const messageWithCpu: MessageFormatFunc = (log, messageKey) => {
-  const message = String(log[messageKey] ?? '');
+  const value = log[messageKey];
+  const message = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
   return typeof log['cpu'] === 'number' ? `[cpu ${log['cpu']}] ${message}` : message;
 };
 
