@@ -135,6 +135,16 @@ describe('write()', () => {
       [`percpu_counter ${counter.handle.slot}`, { count: 8 }],
     ]);
     expect(byPh('i').some((e) => e.name === 'big' && JSON.stringify(e.args).includes('18446744073709551615'))).toBe(true);
+    // Complete events on one track nest (Perfetto requires it): each starts inside the open ones and ends before them.
+    for (const tid of [0, 1]) {
+      const spans = byPh('X').filter((e) => e.tid === tid).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+      const open: number[] = [];
+      for (const span of spans) {
+        while (open.length > 0 && open.at(-1)! <= span.ts) open.pop();
+        if (open.length > 0) expect(span.ts + span.dur!).toBeLessThanOrEqual(open.at(-1)! + 0.001);
+        open.push(span.ts + span.dur!);
+      }
+    }
 
     await rt.runOn(0, 'traceN', { n: 3, name: 'n' });
     expect(await rt.trace.write(join(dir, 't.ndjson'), { format: 'ndjson' })).toBe(5);
