@@ -11,10 +11,9 @@
  * Context: every method runs on the coordinator's thread.
  */
 import { fileURLToPath } from 'node:url';
-import type { TransferListItem } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { PercpuAllocator, type AllocOptions } from '../allocator/allocator.js';
-import type { AllocatorStats, ChunkStats } from '../allocator/stats.js';
+import type { ChunkStats } from '../allocator/stats.js';
 import { type CounterHandle, checkBatch } from '../counter/handle.js';
 import { type CounterHost, PercpuCounter } from '../counter/percpu-counter.js';
 import { CounterQuarantine } from '../counter/quarantine.js';
@@ -34,12 +33,12 @@ import { generationIndex, resetCounterSlot } from '../counter/slot-layout.js';
 import { MAX_COUNTERS, controlBufferSize } from '../memory/control-layout.js';
 import { PAGE_SIZE } from '../memory/layout.js';
 import { type CpuViews, PerCpuMemory } from '../memory/percpu-memory.js';
-import { type PerCpuType, type ValueOf, checkType, isBigIntType, TYPE_WIDTH } from '../memory/types.js';
+import type { PerCpuType, ValueOf } from '../memory/types.js';
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { type CpuRequestHost, serveCpuRequest, settleAbandonedRequest } from '../mailbox/serve.js';
 import { MailboxServer } from '../mailbox/server.js';
-import { CpuController, type CpuControllerHost, type TaskControls, type TaskTimes } from './cpu-controller.js';
+import { CpuController, type CpuControllerHost, type TaskControls } from './cpu-controller.js';
 import type { CpuState } from './cpu-state.js';
 import { defaultRootLogger } from './logging.js';
 import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope } from './messages.js';
@@ -48,43 +47,14 @@ import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } f
 import { layoutStatics, staticOffset } from './statics.js';
 import { LOG_DRAIN_INTERVAL_MS, LogRingReader, createLogRing } from '../trace/log-ring.js';
 import { RuntimeTrace } from '../trace/runtime-trace.js';
-import type { TaskArgs, TaskModule, TaskName, TaskOptions, TaskResult } from './task-types.js';
+import type { TaskArgs, TaskModule, TaskName, TaskResult } from './task-types.js';
 import { checkWorkerMemory } from './worker-memory.js';
+import type { CounterOptions, RuntimeStats, SumOptions } from './runtime-types.js';
+import { prepareTask } from './task-prep.js';
+import { readCpuArray, sumArrayOverCpus, sumOverCpus } from '../memory/sums.js';
 
 export type { TaskArg, TaskArgs, TaskModule, TaskName, TaskOptions, TaskResult } from './task-types.js';
-
-export interface CounterOptions {
-  /** Fold threshold. Default max(32, 2 × online CPUs), as Linux's percpu_counter_batch. */
-  readonly batch?: number;
-}
-
-export interface SumOptions {
-  /** Wrap the sum at the type's width (two's complement), as a C sum of that type would. */
-  readonly wrap?: boolean;
-}
-
-
-export interface CpuActivity {
-  readonly cpu: number;
-  readonly online: boolean;
-  /** Where the CPU is in its life cycle (see docs/api.md, "CPU states"). */
-  readonly state: CpuState;
-  readonly tasksRun: number;
-  readonly tasksFailed: number;
-  readonly deaths: number;
-  readonly allocs: number;
-  readonly frees: number;
-  /** Milliseconds this CPU's tasks waited in its queue before they started: total and longest. */
-  readonly taskWaitMs: TaskTimes;
-  /** Milliseconds this CPU's tasks ran (until they settled): total and longest. */
-  readonly taskRunMs: TaskTimes;
-}
-
-export interface RuntimeStats {
-  readonly allocator: AllocatorStats;
-  readonly cpus: readonly CpuActivity[];
-  readonly counters: number;
-}
+export type { CounterOptions, CpuActivity, RuntimeStats, SumOptions } from './runtime-types.js';
 
 const WORKER_URL = new URL('../../workers/cpu-worker.js', import.meta.url);
 
@@ -307,66 +277,22 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
    * with { wrap: true } it wraps at the type's width, as a modular per-CPU count needs.
    */
   sum<T extends PerCpuType>(ptr: number, type: T, options?: SumOptions): ValueOf<T> {
-    const checked = checkType('type', type);
-    const index = this.memory.indexOf(ptr, checked);
     checkOptionsObject(options, '{ wrap?: boolean }');
     checkOptionalBoolean('wrap', options?.wrap);
-    const wrap = options?.wrap === true;
-    if (isBigIntType(checked)) {
-      let total = 0n;
-      // Atomics.load: 64-bit values written by their CPUs may tear on a plain read.
-      for (const views of this.memory.views) total += Atomics.load(views[checked], index);
-      return (wrap ? wrapBigInt(total, checked) : total) as ValueOf<T>;
-    }
-    let total = 0;
-    for (const views of this.memory.views) total += views[checked][index] as number;
-    if (!wrap || checked === 'f64') return total as ValueOf<T>;
-    return Number(wrapBigInt(BigInt(total), checked)) as ValueOf<T>;
+    return sumOverCpus(this.memory, ptr, type, options?.wrap === true);
   }
 
   /**
    * Every field of a structure of `length` elements of `type` at `ptr` (a MIB, a histogram's
-   * buckets), each summed over every possible CPU, in one pass per CPU. Exact: numbers for the
-   * 8-to-32-bit types and f64, bigints for 64-bit ones (read with Atomics.load: they may not tear).
+   * buckets), each summed over every possible CPU, in one pass per CPU: exact.
    */
   sumArray<T extends PerCpuType>(ptr: number, type: T, length: number): ValueOf<T>[] {
-    const checked = checkType('type', type);
-    const index = this.memory.indexOf(ptr, checked);
-    checkLength(length, index, this.memory.views[0]![checked].length, checked, ptr);
-    if (isBigIntType(checked)) {
-      const totals = new Array<bigint>(length).fill(0n);
-      for (const views of this.memory.views) {
-        const view = views[checked];
-        // Atomics.load: 64-bit values written by their CPUs may tear on a plain read.
-        for (let i = 0; i < length; i++) totals[i]! += Atomics.load(view, index + i);
-      }
-      return totals as ValueOf<T>[];
-    }
-    const totals = new Array<number>(length).fill(0);
-    for (const views of this.memory.views) {
-      const view = views[checked];
-      for (let i = 0; i < length; i++) totals[i]! += view[index + i] as number;
-    }
-    return totals as ValueOf<T>[];
+    return sumArrayOverCpus(this.memory, ptr, type, length);
   }
 
-  /**
-   * A snapshot of CPU `cpu`'s copy of `length` elements of `type` at `ptr`, as a new typed array
-   * of that type (the CPU may go on updating its own copy; this one does not change).
-   */
+  /** A snapshot (a copy) of CPU `cpu`'s `length` elements of `type` at `ptr`. */
   readArray<T extends PerCpuType>(ptr: number, cpu: number, type: T, length: number): CpuViews[T] {
-    const checked = checkType('type', type);
-    const views = this.memory.viewsOf(cpu);
-    const index = this.memory.indexOf(ptr, checked);
-    checkLength(length, index, views[checked].length, checked, ptr);
-    if (isBigIntType(checked)) {
-      const view = views[checked];
-      const copy = checked === 'u64' ? new BigUint64Array(length) : new BigInt64Array(length);
-      // Atomics.load: as in sumArray.
-      for (let i = 0; i < length; i++) copy[i] = Atomics.load(view, index + i);
-      return copy as CpuViews[T];
-    }
-    return views[checked].slice(index, index + length) as CpuViews[T];
+    return readCpuArray(this.memory, ptr, cpu, type, length);
   }
 
   /** Offset of a static per-CPU variable declared in the start options. */
@@ -671,49 +597,6 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
       assertUsable: (what) => this.assertUsable(what),
     };
   }
-}
-
-/**
- * A task argument as it will reach the worker: a structured-clone copy made here, before
- * dispatch, so an argument that cannot be copied (a function, a getter that throws) is an
- * InvalidArgumentError with nothing started or counted, and the copy sent cannot fail (its
- * getters were read once, here). Transferables in `transferList` move into the copy (and from it
- * to the worker) instead of being copied.
- */
-function prepareTask(arg: unknown, options: TaskOptions | undefined): { arg: unknown; controls: TaskControls } {
-  checkOptionsObject(options, '{ signal?, timeout?, transferList? }');
-  const signal: unknown = options?.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
-  const timeout: unknown = options?.timeout;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 2 ** 31 - 1)) {
-    throw new InvalidArgumentError('options.timeout', timeout, `an integer number of milliseconds from 1 to ${2 ** 31 - 1}`);
-  }
-  const transfer: unknown = options?.transferList;
-  if (transfer !== undefined && !Array.isArray(transfer)) throw new InvalidArgumentError('options.transferList', transfer, 'an array of ArrayBuffers or MessagePorts');
-  const transferList = transfer as TransferListItem[] | undefined;
-  let copy: { arg: unknown; transferList: TransferListItem[] | undefined };
-  try {
-    // The list is cloned with the argument, so it names the copy's transferred buffers.
-    copy = structuredClone({ arg, transferList }, transferList !== undefined ? { transfer: transferList } : undefined);
-  } catch (error) {
-    throw new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)', { cause: error });
-  }
-  return {
-    arg: copy.arg,
-    controls: { signal: options?.signal, timeoutMs: options?.timeout, transferList: copy.transferList },
-  };
-}
-
-function checkLength(length: unknown, index: number, viewLength: number, type: PerCpuType, ptr: number): void {
-  const most = viewLength - index;
-  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || length > most) {
-    throw new InvalidArgumentError('length', length, `an integer from 1 to ${most} (elements of ${type} from ptr ${ptr} to the end of the area)`);
-  }
-}
-
-function wrapBigInt(value: bigint, type: PerCpuType): bigint {
-  const bits = TYPE_WIDTH[type] * 8;
-  return type.startsWith('s') ? BigInt.asIntN(bits, value) : BigInt.asUintN(bits, value);
 }
 
 /** For error messages and tests: where the worker script lives. */
