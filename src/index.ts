@@ -53,7 +53,7 @@ export type { RuntimeOptions, LogLevel } from './runtime/options.js';
 export type { CpuState } from './runtime/cpu-state.js';
 export type { TaskTimes } from './runtime/cpu-controller.js';
 export { MAX_CPUS } from './runtime/options.js';
-export type { StaticDeclaration } from './runtime/statics.js';
+export type { StaticDeclaration, StaticDeclarations } from './runtime/statics.js';
 export { PercpuCounter } from './counter/percpu-counter.js';
 export type { CounterHandle } from './counter/handle.js';
 export type { RuntimeTrace, TraceWriteOptions, TraceFileFormat } from './trace/runtime-trace.js';

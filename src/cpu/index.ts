@@ -16,6 +16,7 @@ export type { CpuCounter as CpuCounterMetric, CpuGauge as CpuGaugeMetric, CpuHis
 export type { CpuCounterChild, CpuGaugeChild, CpuHistogramChild } from './metric-child.js';
 export type { MetricHandle, MetricKind } from '../metrics/handle.js';
 export type { PerCpuType, ValueOf } from '../memory/types.js';
+export type { StaticDeclaration, StaticDeclarations } from '../runtime/statics.js';
 export {
   PercpuError,
   InvalidArgumentError,

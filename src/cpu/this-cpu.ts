@@ -14,7 +14,7 @@ import { elementIndex } from '../memory/pointer.js';
 import type { CpuViews } from '../memory/percpu-memory.js';
 import { type PerCpuType, TYPE_WIDTH, type ValueOf, checkDelta, checkType, checkValue } from '../memory/types.js';
 import { MailboxClient } from '../mailbox/client.js';
-import { staticOffset } from '../runtime/statics.js';
+import { type StaticDeclarations, staticOffset } from '../runtime/statics.js';
 import { checkOptionalBoolean, checkOptionsObject } from '../util/check.js';
 import { type CpuBinding, requireBinding } from './binding.js';
 import { type CpuCounter, makeCpuCounter } from './cpu-counter.js';
@@ -268,8 +268,11 @@ export class ThisCpu {
     return cpuMetric(requireBinding('use a metric'), handle) as CpuMetricOf<K>;
   }
 
-  /** Offset of a static per-CPU variable declared at start. */
-  staticPtr(name: string): number {
+  /**
+   * Offset of a static per-CPU variable declared at start. Typed with the declaration:
+   * `thisCpu.staticPtr<typeof STATICS>('hits')` accepts only STATICS' names.
+   */
+  staticPtr<S extends StaticDeclarations = StaticDeclarations>(name: keyof S & string): number {
     return staticOffset(requireBinding('look up a static variable').statics, name);
   }
 

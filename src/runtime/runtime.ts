@@ -44,7 +44,7 @@ import { defaultRootLogger } from './logging.js';
 import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope } from './messages.js';
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
 import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
-import { layoutStatics, staticOffset } from './statics.js';
+import { type StaticDeclarations, layoutStatics, staticOffset } from './statics.js';
 import { LOG_DRAIN_INTERVAL_MS, LogRingReader, createLogRing } from '../trace/log-ring.js';
 import { RuntimeTrace } from '../trace/runtime-trace.js';
 import type { TaskArgs, TaskModule, TaskName, TaskResult } from './task-types.js';
@@ -58,7 +58,13 @@ export type { CounterOptions, CpuActivity, RuntimeStats, SumOptions } from './ru
 
 const WORKER_URL = new URL('../../workers/cpu-worker.js', import.meta.url);
 
-export class Runtime<Tasks extends TaskModule = TaskModule> {
+/**
+ * `Tasks`: the tasks module's type (`typeof import('./tasks.js')`), which types task names,
+ * arguments and results. `Statics`: the names of the declared static variables, which types
+ * staticPtr(); inferred from `statics` when start() is called without type arguments, or given
+ * as `Runtime.start<typeof Tasks, typeof STATICS>(...)`.
+ */
+export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends string = string> {
   /** Number of possible CPUs. */
   readonly cpus: number;
   readonly logger: Logger;
@@ -193,11 +199,13 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
    * loads the tasks module on each. Rejects (with everything started stopped again) if the tasks
    * module fails to load.
    */
-  static async start<Tasks extends TaskModule = TaskModule>(options: RuntimeOptions): Promise<Runtime<Tasks>> {
+  static async start<Tasks extends TaskModule = TaskModule, S extends StaticDeclarations = StaticDeclarations>(
+    options: RuntimeOptions & { readonly statics?: S },
+  ): Promise<Runtime<Tasks, keyof S & string>> {
     const resolved = resolveOptions(options);
     // Before anything is reserved or started: can this process hold that many workers?
     checkWorkerMemory(`start ${resolved.online.length} CPU workers (option online)`, resolved.online.length, 0);
-    const rt = new Runtime<Tasks>(options, resolved);
+    const rt = new Runtime<Tasks, keyof S & string>(options, resolved);
     rt.service.start();
     const started = await Promise.allSettled(rt.options.online.map((cpu) => rt.cpuControllers[cpu]!.online()));
     const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -295,8 +303,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule> {
     return readCpuArray(this.memory, ptr, cpu, type, length);
   }
 
-  /** Offset of a static per-CPU variable declared in the start options. */
-  staticPtr(name: string): number {
+  /** Offset of a static per-CPU variable declared in the start options (its name typed by `Statics`). */
+  staticPtr(name: Statics): number {
     return staticOffset(this.statics, name);
   }
 

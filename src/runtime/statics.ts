@@ -10,6 +10,9 @@ import { type PerCpuType, TYPE_WIDTH, isPerCpuType } from '../memory/types.js';
 /** A static variable: one value of a type, or `size` bytes aligned to `align` (default 4). */
 export type StaticDeclaration = PerCpuType | { readonly size: number; readonly align?: number };
 
+/** The `statics` option: names to declarations. Its `typeof` types staticPtr's names. */
+export type StaticDeclarations = Readonly<Record<string, StaticDeclaration>>;
+
 export interface StaticLayout {
   readonly offsets: Readonly<Record<string, number>>;
   /** Bytes of the static region, which starts at NULL_GUARD (a multiple of 4). */

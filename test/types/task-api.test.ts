@@ -9,7 +9,8 @@
  * Context: main thread (the coordinator); the tasks run on the CPUs' worker threads.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { Runtime, TaskArg, TaskArgs, TaskName, TaskOptions, TaskResult } from 'percpu';
+import { Runtime, type TaskArg, type TaskArgs, type TaskModule, type TaskName, type TaskOptions, type TaskResult } from 'percpu';
+import { thisCpu } from 'percpu/cpu';
 import type * as Typed from '../fixtures/typed-tasks.js';
 import { trackRuntimes } from '../runtime/helpers.js';
 
@@ -112,5 +113,34 @@ describe('the typed task API (on real workers)', () => {
     ]);
     const untyped: Runtime = rt;
     expect(await untyped.runOn(0, 'add', { a: 1, b: 1 })).toBe(2);
+  });
+});
+
+describe('static variable names (types)', () => {
+  const STATICS = { hits: 'u32', table: { size: 64, align: 8 } } as const;
+
+  it('start() infers the names from `statics`; staticPtr accepts only those', () => {
+    const started = (): ReturnType<typeof Runtime.start<TaskModule, typeof STATICS>> => Runtime.start({ cpus: 1, statics: STATICS });
+    expectTypeOf<Awaited<ReturnType<typeof started>>>().toEqualTypeOf<Runtime<TaskModule, 'hits' | 'table'>>();
+    const lookUp = (rt: Runtime<TaskModule, 'hits' | 'table'>): number => {
+      // @ts-expect-error: not a declared static
+      rt.staticPtr('misses');
+      return rt.staticPtr('hits') + rt.staticPtr('table');
+    };
+    expectTypeOf(lookUp).returns.toEqualTypeOf<number>();
+  });
+
+  it('without a declaration any name type-checks (and is checked when called)', () => {
+    expectTypeOf<Parameters<Runtime['staticPtr']>[0]>().toEqualTypeOf<string>();
+  });
+
+  it('on a CPU, thisCpu.staticPtr<typeof STATICS>(name) takes only its names', () => {
+    const onCpu = (): number => {
+      // @ts-expect-error: not a declared static
+      thisCpu.staticPtr<typeof STATICS>('misses');
+      return thisCpu.staticPtr<typeof STATICS>('hits');
+    };
+    expectTypeOf(onCpu).returns.toEqualTypeOf<number>();
+    expectTypeOf<Parameters<typeof thisCpu.staticPtr<typeof STATICS>>[0]>().toEqualTypeOf<'hits' | 'table'>();
   });
 });
