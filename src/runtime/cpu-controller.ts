@@ -533,11 +533,13 @@ export class CpuController {
       'CPU worker died',
     );
     this.host.onLifecycle('died', this.cpu, dead.threadId);
-    this.scheduleReplacement();
+    // A death in a task or by a kill is no start failure: replaced at once, even when start
+    // failures before it (not yet forgiven by a completed task) would make a back-off.
+    this.scheduleReplacement(byKill || byTask);
     this.changed();
   }
 
-  private scheduleReplacement(): void {
+  private scheduleReplacement(atOnce = false): void {
     if (this.phase !== 'running' && this.phase !== 'stopping') return;
     if (this.phase === 'stopping' && this.pending === 0) return; // going offline with nothing left to run
     const { maxStartFailures, restartBackoffMs } = this.host.lifecycle;
@@ -545,7 +547,7 @@ export class CpuController {
       this.fail();
       return;
     }
-    const delay = restartDelayMs(this.startFailures, restartBackoffMs);
+    const delay = atOnce ? 0 : restartDelayMs(this.startFailures, restartBackoffMs);
     this.replaceTimer = setTimeout(() => {
       this.replaceTimer = null;
       void this.replace();

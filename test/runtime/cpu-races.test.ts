@@ -7,7 +7,15 @@
  * more only if no other thread wrote the cell meanwhile).
  */
 import { describe, expect, it } from 'vitest';
-import { CpuDiedError, CpuOfflineError, type Runtime, TaskAbortedError, TasksLoadError } from 'percpu';
+import {
+  CpuDiedError,
+  CpuOfflineError,
+  OutOfSpaceError,
+  type Runtime,
+  TaskAbortedError,
+  TaskFailedError,
+  TasksLoadError,
+} from 'percpu';
 import { captureLogger, mustAlloc, rejectionOf, trackRuntimes } from './helpers.js';
 import type * as LifecycleTasks from '../fixtures/lifecycle-tasks.js';
 
@@ -268,6 +276,70 @@ describe('close() while a replacement waits out its back-off', () => {
     await expect(queued).resolves.toBe(1);
     expect(log.count('CPU worker replaced', 1)).toBe(1);
     expect(rt.stats().cpus[1]).toMatchObject({ state: 'offline', deaths: 1, tasksRun: 2 });
+  });
+});
+
+describe('a kill after an idle death, before any task completed', () => {
+  it('is replaced at once, not after the back-off the idle death started', async () => {
+    // Was: the replacement after the kill waited restartBackoffMs × 2^(failures − 1), the idle
+    // death's failure not yet forgiven, though a death by killCpu (or in a task) is replaced at once.
+    const backoff = 1_500;
+    const rt = await start({ cpus: 2, restartBackoffMs: backoff });
+    await rt.runOn(1, 'exitWhenIdle', { ms: 0 });
+    await until(() => rt.stats().cpus[1]!.deaths === 1 && rt.cpuState(1) === 'online', 'CPU 1 replaced after its idle death');
+    const started = performance.now();
+    expect(await outcomeOf(rt.killCpu(1))).toBe('ok');
+    expect(performance.now() - started).toBeLessThan(backoff);
+    // A task on the replacement that dies: replaced at once too.
+    const ptr = mustAlloc(rt, 4);
+    const controller = new AbortController();
+    const aborted = outcomeOf(rt.runOn(1, 'increment', { ptr, times: 2_000_000_000 }, { signal: controller.signal }));
+    await sleep(20);
+    const abortedAt = performance.now();
+    controller.abort();
+    await expect(rt.runOn(1, 'whoAmI')).resolves.toBe(1);
+    expect(performance.now() - abortedAt).toBeLessThan(backoff);
+    expect(await aborted).toBe('TaskAbortedError');
+    expect(rt.stats().cpus[1]!.deaths).toBe(3);
+  });
+});
+
+describe('offline() timing out while a replacement waits out its back-off', () => {
+  it('at stopTimeoutMs the queued task rejects with CpuOfflineError and the CPU goes offline; nothing restarts', async () => {
+    const log = captureLogger('info');
+    const rt = await start({ cpus: 2, logger: log.logger, restartBackoffMs: 10_000, stopTimeoutMs: 200 });
+    await rt.runOn(1, 'exitWhenIdle', { ms: 0 });
+    await until(() => rt.stats().cpus[1]!.deaths === 1, 'CPU 1 died idle');
+    expect(rt.cpuState(1)).toBe('replacing');
+    const queued = outcomeOf(rt.runOn(1, 'whoAmI'));
+    const offline = outcomeOf(rt.offline(1));
+    expect([await queued, await offline]).toEqual(['CpuOfflineError', 'ok']);
+    expect(rt.cpuState(1)).toBe('offline');
+    await rt.online(1);
+    await expect(rt.runOn(1, 'whoAmI')).resolves.toBe(1);
+    expect(log.count('CPU worker replaced', 1)).toBe(0);
+  });
+});
+
+describe('a counter destroyed while a task for it waits behind a kill', () => {
+  it('its slot is reused only once that task ended; the new counter gets no stale add', async () => {
+    const rt = await runtimes.start({ cpus: 2, maxCounters: 1 }); // counting-tasks: counterAdd
+    const counter = rt.counter({ batch: 1000 });
+    const running = outcomeOf(rt.runOn(1, 'counterAdd', { handle: counter.handle, times: 1_000_000_000, amount: 1 }));
+    await sleep(20);
+    const kill = outcomeOf(rt.killCpu(1));
+    const queued = rejectionOf(rt.runOn(1, 'counterAdd', { handle: counter.handle, times: 10, amount: 1 }));
+    counter.destroy();
+    expect(() => rt.counter()).toThrow(OutOfSpaceError); // held until the queued task ends
+    expect([await running, await kill]).toEqual(['CpuDiedError', 'ok']);
+    const error = await queued;
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect((error as Error).message).toMatch(/destroyed/);
+    const next = rt.counter({ batch: 1000 });
+    expect(next.sum()).toBe(0n);
+    await rt.runOn(1, 'counterAdd', { handle: next.handle, times: 5, amount: 1 });
+    expect(next.sum()).toBe(5n);
+    rt.verify();
   });
 });
 
