@@ -427,6 +427,24 @@ describe('stopTimeoutMs 0', () => {
   });
 });
 
+describe('stopTimeoutMs 0 with allocations in flight', () => {
+  it('offline() ends the allocating task; its mailbox is settled: every live area accounted for, verify() holds', async () => {
+    const rt = await start({ cpus: 2, robust: true, stopTimeoutMs: 0 });
+    const task = outcomeOf(rt.runOn(1, 'allocMany', { count: 1_000_000, size: 16 }));
+    await until(() => rt.stats().cpus[1]!.allocs >= 50, 'CPU 1 allocated');
+    expect(await outcomeOf(rt.offline(1))).toBe('ok');
+    expect(await task).toBe('CpuDiedError');
+    const stats = rt.stats();
+    expect(stats.cpus[1]!.state).toBe('offline');
+    expect(stats.allocator.nrCurAlloc).toBe(stats.cpus[1]!.allocs - stats.cpus[1]!.frees);
+    expect(rt.robustReport()!.leaks).toHaveLength(stats.allocator.nrCurAlloc);
+    rt.verify();
+    await rt.online(1); // the unit's mailbox is usable again
+    const ptrs = await rt.runOn(1, 'allocMany', { count: 3, size: 16 });
+    expect(ptrs).toHaveLength(3);
+  });
+});
+
 describe('many rapid kills while tasks queue', () => {
   it('no task lost or run twice: all but the one running at the first kill complete, counts exact', async () => {
     const rt = await start({ cpus: 2 });
