@@ -138,7 +138,7 @@ describe('a running task ended just as its result arrives', () => {
     // terminated, and that task, never aborted, rejected with CpuDiedError.
     const rt = await start({ cpus: 2 });
     let raced = 0;
-    for (let round = 0; round < 4 && raced < 2; round++) {
+    for (let round = 0; round < 6 && raced < 2; round++) {
       const ptr = mustAlloc(rt, 4);
       const controller = new AbortController();
       const ended = rt.runOn(1, 'increment', { ptr, times: 1_000_000 }, { signal: controller.signal });
@@ -149,7 +149,7 @@ describe('a running task ended just as its result arrives', () => {
       while (rt.read(ptr, 1, 's32') !== 1_000_000 && performance.now() < deadline) {
         // spin on the task's cell
       }
-      blockFor(50);
+      blockFor(100);
       controller.abort();
       const outcome = await outcomeOf(ended);
       if (outcome === 'ok') raced++;
@@ -285,7 +285,7 @@ describe('a kill after an idle death, before any task completed', () => {
     // death's failure not yet forgiven, though a death by killCpu (or in a task) is replaced at once.
     const backoff = 1_500;
     const rt = await start({ cpus: 2, restartBackoffMs: backoff });
-    await rt.runOn(1, 'exitWhenIdle', { ms: 0 });
+    await rt.runOn(1, 'exitWhenIdle', { ms: 20 });
     await until(() => rt.stats().cpus[1]!.deaths === 1 && rt.cpuState(1) === 'online', 'CPU 1 replaced after its idle death');
     const started = performance.now();
     expect(await outcomeOf(rt.killCpu(1))).toBe('ok');
@@ -308,7 +308,7 @@ describe('offline() timing out while a replacement waits out its back-off', () =
   it('at stopTimeoutMs the queued task rejects with CpuOfflineError and the CPU goes offline; nothing restarts', async () => {
     const log = captureLogger('info');
     const rt = await start({ cpus: 2, logger: log.logger, restartBackoffMs: 10_000, stopTimeoutMs: 200 });
-    await rt.runOn(1, 'exitWhenIdle', { ms: 0 });
+    await rt.runOn(1, 'exitWhenIdle', { ms: 20 });
     await until(() => rt.stats().cpus[1]!.deaths === 1, 'CPU 1 died idle');
     expect(rt.cpuState(1)).toBe('replacing');
     const queued = outcomeOf(rt.runOn(1, 'whoAmI'));
@@ -331,7 +331,10 @@ describe('a counter destroyed while a task for it waits behind a kill', () => {
     const queued = rejectionOf(rt.runOn(1, 'counterAdd', { handle: counter.handle, times: 10, amount: 1 }));
     counter.destroy();
     expect(() => rt.counter()).toThrow(OutOfSpaceError); // held until the queued task ends
-    expect([await running, await kill]).toEqual(['CpuDiedError', 'ok']);
+    // The running task dies with its worker, or, if its next add sees the destroy() before the
+    // kill lands, fails with CounterDestroyedError: both defined.
+    expect(['CpuDiedError', 'TaskFailedError']).toContain(await running);
+    expect(await kill).toBe('ok');
     const error = await queued;
     expect(error).toBeInstanceOf(TaskFailedError);
     expect((error as Error).message).toMatch(/destroyed/);
@@ -404,7 +407,7 @@ describe('a worker that dies idle right after its task resolved', () => {
     const log = captureLogger('info');
     const rt = await start({ cpus: 2, logger: log.logger, maxStartFailures: 2, restartBackoffMs: 10 });
     for (let death = 1; death <= 3; death++) {
-      await rt.runOn(1, 'exitWhenIdle', { ms: 0 });
+      await rt.runOn(1, 'exitWhenIdle', { ms: 20 });
       await until(() => rt.stats().cpus[1]!.deaths === death && rt.cpuState(1) === 'online', `CPU 1's death ${death} replaced`);
     }
     expect(log.count('CPU failed', 1)).toBe(0);
