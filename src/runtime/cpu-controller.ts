@@ -565,9 +565,17 @@ export class CpuController {
       this.changed();
       return;
     }
+    const epoch = this.epoch;
     try {
       await this.startWorker();
     } catch (error) {
+      // Stopped by an offline() or close() that gave up waiting (nothing is left to run on it, or
+      // the CPU is another online()'s now): no start failure.
+      const wanted = this.epoch === epoch && (this.phase === 'running' || (this.phase === 'stopping' && this.pending > 0));
+      if (!wanted) {
+        this.log.debug({ err: error }, 'CPU worker start stopped: the CPU is going offline');
+        return;
+      }
       this.startFailures++;
       this.log.error({ err: error, failures: this.startFailures }, 'CPU worker failed to start');
       this.scheduleReplacement();

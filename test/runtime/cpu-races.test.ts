@@ -249,6 +249,36 @@ describe('maxStartFailures reached while a hotplug call waits', () => {
   });
 });
 
+describe('offline() giving up on its drain while a replacement starts', () => {
+  it('stops that start; it is no start failure of the CPU, and the online() queued behind starts afresh', async () => {
+    // Was: the start the offline stopped was logged as 'CPU worker failed to start' (an error,
+    // with a TasksLoadError saying the worker exited while loading) and counted as a start failure.
+    const log = captureLogger('info');
+    const rt = await runtimes.start<Lifecycle>({
+      cpus: 3,
+      online: [0, 2],
+      tasks: EXIT_AT_LOAD,
+      statics: { exitAtLoad: 'u32', loadDelayMs: 'u32' },
+      logger: log.logger,
+      stopTimeoutMs: 300,
+    });
+    const controller = new AbortController();
+    const running = outcomeOf(rt.runOn(2, 'spin', { ms: 60_000 }, { signal: controller.signal }));
+    const queued = outcomeOf(rt.runOn(2, 'whoAmI'));
+    const offline = rt.offline(2);
+    const online = outcomeOf(rt.online(2));
+    rt.write(rt.staticPtr('loadDelayMs'), 2, 'u32', 5_000); // the replacement loads for 5 s
+    controller.abort(); // its worker ends; the replacement for the queued task starts
+    expect(await outcomeOf(offline)).toBe('ok'); // after stopTimeoutMs, not after the 5 s load
+    rt.write(rt.staticPtr('loadDelayMs'), 2, 'u32', 0); // the online's worker loads at once
+    expect([await running, await queued, await online]).toEqual(['TaskAbortedError', 'CpuOfflineError', 'ok']);
+    expect(log.count('CPU stop timed out: its running task is terminated', 2)).toBe(1);
+    expect(log.count('CPU worker failed to start', 2)).toBe(0);
+    expect(rt.cpuState(2)).toBe('online');
+    await expect(rt.runOn(2, 'whoAmI')).resolves.toBe(2);
+  });
+});
+
 describe('close() while a replacement waits out its back-off', () => {
   it('with nothing queued: close resolves without waiting for the back-off; nothing restarts', async () => {
     const log = captureLogger('info');
