@@ -179,6 +179,26 @@ describe('a running task ended just as its result arrives', () => {
     expect(rt.stats().cpus[1]).toMatchObject({ deaths: 1, tasksFailed: 1, tasksRun: 1, state: 'online' });
   });
 
+  it('a running task aborted in the same tick as killCpu(): the kill takes the replacement, the queued task runs', async () => {
+    const rt = await start({ cpus: 2 });
+    const ptr = mustAlloc(rt, 4);
+    const controller = new AbortController();
+    const ended = rejectionOf(rt.runOn(1, 'increment', { ptr, times: 2_000_000_000 }, { signal: controller.signal }));
+    const behind = outcomeOf(rt.runOn(1, 'whoAmI'));
+    await sleep(20);
+    const kill = outcomeOf(rt.killCpu(1));
+    controller.abort();
+    const error = await ended;
+    // The caller's abort came first here; a death seen first would be CpuDiedError: both defined.
+    if (error instanceof TaskAbortedError) expect(error.started).toBe(true);
+    else expect(error).toBeInstanceOf(CpuDiedError);
+    expect([await kill, await behind]).toEqual(['ok', 'ok']);
+    // killCpu() acts on the worker there when its turn comes (a microtask after the call): the
+    // aborted one is already being terminated, so it kills the replacement, as it does when a
+    // worker died on its own in between. The queued task waited for the kill: it ran on the third.
+    expect(rt.stats().cpus[1]).toMatchObject({ deaths: 2, tasksFailed: 1, tasksRun: 1, state: 'online' });
+  });
+
   it('one signal for tasks on two CPUs, aborted twice: each task ends once, each worker dies once', async () => {
     const rt = await start({ cpus: 2 });
     const controller = new AbortController();
