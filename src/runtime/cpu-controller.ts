@@ -221,7 +221,10 @@ export class CpuController {
     });
   }
 
-  /** Terminates the CPU's worker from outside; resolves once the replacement is up (or the CPU failed). */
+  /**
+   * Terminates the CPU's worker from outside; resolves once the replacement is up (or the CPU
+   * failed, or an offline() or close() queued behind takes over).
+   */
   kill(): Promise<void> {
     if (this.target === 'offline') return Promise.reject(this.notOnlineError());
     const epoch = this.onlineCalls;
@@ -426,14 +429,18 @@ export class CpuController {
 
   private async killNow(): Promise<void> {
     // A replacement may be starting (after a death the hotplug calls do not see): kill the
-    // worker that comes of it, or report the failure.
-    await this.waitUntil(() => this.phase !== 'running' || this.workerReady, Infinity);
-    if (this.phase !== 'running' || this.incarnation === null) throw this.notOnlineError();
+    // worker that comes of it, or report the failure. Both waits also end when an offline() or
+    // close() is queued behind: the restarts of a CPU whose workers keep failing to start can take
+    // minutes (maxStartFailures back-offs), and close() must not wait them out for a kill.
+    await this.waitUntil(() => this.phase !== 'running' || this.workerReady || this.pendingOfflines > 0, Infinity);
+    if (this.phase !== 'running' || this.incarnation === null || !this.workerReady) throw this.notOnlineError();
     const victim = this.incarnation;
     this.killRequested = true;
     await victim.terminate();
     await this.waitUntil(
-      () => this.incarnation !== victim && (this.phase !== 'running' || (this.workerReady && this.starting === null)),
+      () =>
+        this.incarnation !== victim &&
+        (this.phase !== 'running' || (this.workerReady && this.starting === null) || this.pendingOfflines > 0),
       Infinity,
     );
   }

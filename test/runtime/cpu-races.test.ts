@@ -299,6 +299,43 @@ describe('offline() giving up on its drain while a replacement starts', () => {
   });
 });
 
+describe('close() while a killCpu() waits for restarts that keep failing', () => {
+  it('does not wait out the back-offs: the kill resolves, close stops the CPU', async () => {
+    // Was: close() waited for the kill, and the kill for the restarts: 1 + 2 + 4 s of back-off
+    // here (7.2 s), up to maxStartFailures × 5 s in general, whatever stopTimeoutMs said.
+    const log = captureLogger('info');
+    const rt = await runtimes.start<Lifecycle>({
+      cpus: 3,
+      online: [0, 2],
+      tasks: EXIT_AT_LOAD,
+      statics: { exitAtLoad: 'u32' },
+      logger: log.logger,
+      maxStartFailures: 4,
+      restartBackoffMs: 1_000,
+      stopTimeoutMs: 100,
+    });
+    rt.write(rt.staticPtr('exitAtLoad'), 2, 'u32', 1); // every replacement of CPU 2 exits while loading
+    const kill = outcomeOf(rt.killCpu(2));
+    const started = performance.now();
+    expect(await outcomeOf(rt.close())).toBe('ok');
+    expect(performance.now() - started).toBeLessThan(3_000); // the back-offs alone are 7 s
+    expect(await kill).toBe('ok');
+    expect(rt.cpuState(2)).toBe('offline');
+    expect(log.count('CPU failed', 2)).toBe(0);
+  });
+
+  it('a kill that finds the replacement not yet up, with an offline() queued behind, rejects with CpuOfflineError', async () => {
+    const rt = await start({ cpus: 2, restartBackoffMs: 10_000 });
+    await rt.runOn(1, 'exitWhenIdle', { ms: 20 });
+    await until(() => rt.stats().cpus[1]!.deaths === 1, 'CPU 1 died idle');
+    expect(rt.cpuState(1)).toBe('replacing'); // back-off of 10 s
+    const kill = outcomeOf(rt.killCpu(1));
+    const offline = outcomeOf(rt.offline(1));
+    expect([await kill, await offline]).toEqual(['CpuOfflineError', 'ok']);
+    expect(rt.stats().cpus[1]).toMatchObject({ state: 'offline', deaths: 1 });
+  });
+});
+
 describe('close() while a replacement waits out its back-off', () => {
   it('with nothing queued: close resolves without waiting for the back-off; nothing restarts', async () => {
     const log = captureLogger('info');
