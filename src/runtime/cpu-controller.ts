@@ -97,6 +97,10 @@ export class CpuController {
   /** The hotplug call that last set `target` (to undo it when that call fails). */
   private targetSetBy = 0;
   private nextCallId = 1;
+  /** The last target-setting call (online, offline, close) that has started to run. */
+  private startedCall = 0;
+  /** offline() / close() calls queued that have not started: the CPU is going offline. */
+  private pendingOfflines = 0;
   /** The tail of this CPU's hotplug calls: each runs after the one before settles. */
   private calls: Promise<unknown> = Promise.resolve();
   private incarnation: WorkerIncarnation | null = null;
@@ -107,8 +111,17 @@ export class CpuController {
   private startFailures = 0;
   /** The next death was asked for by killCpu (not a start failure). */
   private killRequested = false;
-  /** killCpu calls not yet done: their worker is doomed, so no new task starts on it. */
-  private pendingKills = 0;
+  /**
+   * Worker epochs: epoch n is the worker (and its replacements) brought up by the n-th online()
+   * call. A killCpu() aims at the epoch of the latest online() at its call (its target is online,
+   * so that call set it): queued behind an offline() and an online(), it kills the next epoch's
+   * worker, not the one draining the offline's tasks.
+   */
+  private onlineCalls = 0;
+  /** The epoch of the CPU's current worker. */
+  private epoch = 0;
+  /** The epoch of each killCpu call not yet done: that epoch's worker is doomed, so no new task starts on it. */
+  private readonly pendingKills: number[] = [];
   /** An incarnation whose running task saw it die (the death is the task's, not a start failure). */
   private diedInTask: WorkerIncarnation | null = null;
   private readonly queue: QueuedTask[] = [];
@@ -131,13 +144,20 @@ export class CpuController {
       case 'starting':
         return 'coming-online';
       case 'running':
-        if (this.target === 'offline') return 'going-offline'; // an offline() is queued
+        // An offline() is queued (and maybe an online() behind it).
+        if (this.target === 'offline' || this.pendingOfflines > 0) return 'going-offline';
         return this.workerReady ? 'online' : 'replacing';
       case 'stopping':
         return 'going-offline';
       default:
-        return this.phase;
+        // An online() is the next call (no offline() queued before it): coming online from the call on.
+        return this.comingOnline ? 'coming-online' : this.phase;
     }
+  }
+
+  /** Offline or failed, with an online() that runs next: tasks are queued for its worker. */
+  private get comingOnline(): boolean {
+    return (this.phase === 'offline' || this.phase === 'failed') && this.target === 'online' && this.pendingOfflines === 0;
   }
 
   /** The current incarnation answered its hello and is not dying. */
@@ -147,7 +167,7 @@ export class CpuController {
 
   /** Online, or being replaced, with no offline() pending: the CPU runs tasks. */
   get isOnline(): boolean {
-    return this.phase === 'running' && this.target === 'online';
+    return this.phase === 'running' && this.target === 'online' && this.pendingOfflines === 0;
   }
 
   /** Its target is online: it is online, or will be once the calls queued for it have run. */
@@ -176,7 +196,10 @@ export class CpuController {
   online(): Promise<void> {
     if (this.target === 'online') return Promise.reject(new InvalidArgumentError('cpu', this.cpu, 'an offline CPU'));
     const id = this.setTarget('online');
+    const epoch = ++this.onlineCalls;
     return this.enqueueCall(async () => {
+      this.startedCall = id;
+      this.epoch = epoch;
       try {
         await this.bringUp();
       } catch (error) {
@@ -189,19 +212,28 @@ export class CpuController {
   /** Takes the CPU offline once its queued and running tasks have finished. */
   offline(): Promise<void> {
     if (this.target === 'offline') return Promise.reject(this.notOnlineError());
-    this.setTarget('offline');
-    return this.enqueueCall(() => this.takeDown());
+    const id = this.setTarget('offline');
+    this.pendingOfflines++;
+    return this.enqueueCall(() => {
+      this.startedCall = id;
+      this.pendingOfflines--;
+      return this.takeDown();
+    });
   }
 
-  /** Terminates the CPU's worker from outside; resolves once the replacement is up (or the CPU failed). */
+  /**
+   * Terminates the CPU's worker from outside; resolves once the replacement is up (or the CPU
+   * failed, or an offline() or close() queued behind takes over).
+   */
   kill(): Promise<void> {
     if (this.target === 'offline') return Promise.reject(this.notOnlineError());
-    this.pendingKills++;
+    const epoch = this.onlineCalls;
+    this.pendingKills.push(epoch);
     return this.enqueueCall(async () => {
       try {
         await this.killNow();
       } finally {
-        this.pendingKills--;
+        this.pendingKills.splice(this.pendingKills.indexOf(epoch), 1);
         this.pump();
       }
     });
@@ -209,8 +241,11 @@ export class CpuController {
 
   /** Stops the CPU for close(): after the calls queued before, whatever its target. */
   stopForClose(): Promise<void> {
-    this.setTarget('offline');
+    const id = this.setTarget('offline');
+    this.pendingOfflines++;
     return this.enqueueCall(async () => {
+      this.startedCall = id;
+      this.pendingOfflines--;
       if (this.phase !== 'offline') await this.takeDown();
     });
   }
@@ -223,13 +258,14 @@ export class CpuController {
    * when `maxQueue` tasks already wait.
    */
   submit(message: TaskMessage, controls: TaskControls = {}): Promise<TaskEnvelope> {
-    if (this.target !== 'online' || (this.phase !== 'starting' && this.phase !== 'running')) {
+    // An offline() queued (an online() may follow it): refused until it has run, as while going offline.
+    if (this.target !== 'online' || this.pendingOfflines > 0 || (this.phase !== 'starting' && this.phase !== 'running' && !this.comingOnline)) {
       return Promise.reject(this.phase === 'failed' ? new CpuFailedError(this.cpu, this.startFailures) : new CpuOfflineError(this.cpu));
     }
     const { signal, timeoutMs } = controls;
     if (signal?.aborted === true) return Promise.reject(new TaskAbortedError(this.cpu, message.name, false, signal.reason));
     // maxQueue counts tasks that wait: one that starts at once (an idle, ready CPU) never waits.
-    const startsAtOnce = this.queue.length === 0 && this.running === null && this.workerReady && this.pendingKills === 0;
+    const startsAtOnce = this.queue.length === 0 && this.running === null && this.workerReady && !this.pendingKills.includes(this.epoch);
     if (!startsAtOnce && this.queue.length >= this.host.lifecycle.maxQueue) {
       return Promise.reject(new QueueFullError(this.cpu, this.host.lifecycle.maxQueue));
     }
@@ -287,6 +323,9 @@ export class CpuController {
     if (this.running !== task || this.incarnation === null) return;
     task.endedBy = error(true);
     this.killRequested = true;
+    // Doomed from now: its task's result may still arrive before its exit, and nothing queued
+    // behind may start on it then (it would die with it).
+    this.incarnation.dying = true;
     void this.incarnation.terminate();
   }
 
@@ -295,8 +334,9 @@ export class CpuController {
     const incarnation = this.incarnation;
     if (this.running !== null || incarnation === null || !incarnation.usable) return;
     if (this.phase !== 'running' && this.phase !== 'stopping') return;
-    // A killCpu call is queued: its victim is this worker, so the next task waits for the next one.
-    if (this.pendingKills > 0) return;
+    // A killCpu call is queued for this worker's epoch: its victim is this worker, so the next
+    // task waits for the next one.
+    if (this.pendingKills.includes(this.epoch)) return;
     const task = this.queue.shift();
     if (task === undefined) {
       this.changed();
@@ -336,7 +376,13 @@ export class CpuController {
 
   private async bringUp(): Promise<void> {
     if (this.phase !== 'offline' && this.phase !== 'failed') return;
-    this.host.checkMemoryForWorker(this.cpu);
+    try {
+      this.host.checkMemoryForWorker(this.cpu);
+    } catch (error) {
+      // Tasks queued since the online() call (coming online) will not run.
+      this.rejectQueued(() => this.notOnlineError());
+      throw error;
+    }
     this.phase = 'starting';
     this.startFailures = 0;
     try {
@@ -387,14 +433,18 @@ export class CpuController {
 
   private async killNow(): Promise<void> {
     // A replacement may be starting (after a death the hotplug calls do not see): kill the
-    // worker that comes of it, or report the failure.
-    await this.waitUntil(() => this.phase !== 'running' || this.workerReady, Infinity);
-    if (this.phase !== 'running' || this.incarnation === null) throw this.notOnlineError();
+    // worker that comes of it, or report the failure. Both waits also end when an offline() or
+    // close() is queued behind: the restarts of a CPU whose workers keep failing to start can take
+    // minutes (maxStartFailures back-offs), and close() must not wait them out for a kill.
+    await this.waitUntil(() => this.phase !== 'running' || this.workerReady || this.pendingOfflines > 0, Infinity);
+    if (this.phase !== 'running' || this.incarnation === null || !this.workerReady) throw this.notOnlineError();
     const victim = this.incarnation;
     this.killRequested = true;
     await victim.terminate();
     await this.waitUntil(
-      () => this.incarnation !== victim && (this.phase !== 'running' || (this.workerReady && this.starting === null)),
+      () =>
+        this.incarnation !== victim &&
+        (this.phase !== 'running' || (this.workerReady && this.starting === null) || this.pendingOfflines > 0),
       Infinity,
     );
   }
@@ -494,11 +544,13 @@ export class CpuController {
       'CPU worker died',
     );
     this.host.onLifecycle('died', this.cpu, dead.threadId);
-    this.scheduleReplacement();
+    // A death in a task or by a kill is no start failure: replaced at once, even when start
+    // failures before it (not yet forgiven by a completed task) would make a back-off.
+    this.scheduleReplacement(byKill || byTask);
     this.changed();
   }
 
-  private scheduleReplacement(): void {
+  private scheduleReplacement(atOnce = false): void {
     if (this.phase !== 'running' && this.phase !== 'stopping') return;
     if (this.phase === 'stopping' && this.pending === 0) return; // going offline with nothing left to run
     const { maxStartFailures, restartBackoffMs } = this.host.lifecycle;
@@ -506,7 +558,7 @@ export class CpuController {
       this.fail();
       return;
     }
-    const delay = restartDelayMs(this.startFailures, restartBackoffMs);
+    const delay = atOnce ? 0 : restartDelayMs(this.startFailures, restartBackoffMs);
     this.replaceTimer = setTimeout(() => {
       this.replaceTimer = null;
       void this.replace();
@@ -524,9 +576,17 @@ export class CpuController {
       this.changed();
       return;
     }
+    const epoch = this.epoch;
     try {
       await this.startWorker();
     } catch (error) {
+      // Stopped by an offline() or close() that gave up waiting (nothing is left to run on it, or
+      // the CPU is another online()'s now): no start failure.
+      const wanted = this.epoch === epoch && (this.phase === 'running' || (this.phase === 'stopping' && this.pending > 0));
+      if (!wanted) {
+        this.log.debug({ err: error }, 'CPU worker start stopped: the CPU is going offline');
+        return;
+      }
       this.startFailures++;
       this.log.error({ err: error, failures: this.startFailures }, 'CPU worker failed to start');
       this.scheduleReplacement();
@@ -541,8 +601,12 @@ export class CpuController {
   /** Past the restart limit: no more workers until online() is called again. */
   private fail(): void {
     this.phase = 'failed';
-    this.target = 'offline';
-    this.targetSetBy = 0;
+    // The target is offline now, unless a call that has not started yet set it (an online()
+    // queued behind the offline or kill under way): that call still runs, and the target is its.
+    if (this.targetSetBy <= this.startedCall) {
+      this.target = 'offline';
+      this.targetSetBy = 0;
+    }
     this.log.error({ failures: this.startFailures, maxStartFailures: this.host.lifecycle.maxStartFailures }, 'CPU failed');
     this.rejectQueued(() => new CpuFailedError(this.cpu, this.startFailures));
     this.host.quiesce(this.cpu);

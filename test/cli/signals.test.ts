@@ -80,10 +80,17 @@ describe('a signal during percpu run', () => {
     const log = join(tempDir(), 'run-twice.ndjson');
     const cli = startCli(['run', '--cpus', '2', '--ops', ENDLESS_OPS, '--log', log]);
     await waitForText(log, '"runtime started"');
-    // Two different signals, sent back to back: the kernel keeps both pending (two of the same
-    // kind could merge into one), and the second is handled long before the stopped workload
-    // could close (which takes several turns of the event loop).
+    // SIGTERM as soon as the CLI says it handled SIGINT (its stderr line is written in the
+    // handler): sent back to back, the two could be handled in either order. A different second
+    // signal, as two of the same kind could merge into one; it arrives long before the stopped
+    // workload could close (which takes several turns of the event loop and stopping workers).
+    const firstHandled = new Promise<void>((resolve) => {
+      cli.child.stderr?.on('data', (chunk: string) => {
+        if (chunk.includes('SIGINT: stopping the workload')) resolve();
+      });
+    });
     cli.child.kill('SIGINT');
+    await firstHandled;
     cli.child.kill('SIGTERM');
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(143);

@@ -39,10 +39,11 @@ describe('a worker that dies', () => {
     const routes = ['/x', '/y', '/z'];
     const seen: number[] = [];
     const scraper = setInterval(() => seen.push(Number(metric.get('/x'))), 2);
-    const task = rt.runOn(1, 'countThenSpin', { handle: metric.handle, routes, times: 700, spinMs: 5000 });
+    // Its rejection is taken at once: it comes before killCpu resolves (the replacement is up later).
+    const task = rejectionOf(rt.runOn(1, 'countThenSpin', { handle: metric.handle, routes, times: 700, spinMs: 5000 }));
     await new Promise((resolve) => setTimeout(resolve, 300));
     await rt.killCpu(1);
-    expect(await rejectionOf(task)).toBeInstanceOf(CpuDiedError);
+    expect(await task).toBeInstanceOf(CpuDiedError);
     await rt.runOn(1, 'countRoutes', { handle: metric.handle, routes, times: 300 });
     clearInterval(scraper);
     for (const route of routes) expect(metric.get(route)).toBe(1000n);

@@ -33,13 +33,14 @@ describe.each(WAYS)('a CPU whose worker dies by %s (%s)', (way) => {
       ...(way === 'oom' ? { workerResourceLimits: { maxOldGenerationSizeMb: 32 } } : {}),
     });
     await rt.runOn(1, 'traceN', { n: 5, name: 'earlier' });
-    const dying = rt.runOn(1, 'traceThenDie', { n: 200, lines: 3, way });
+    // Its rejection is taken at once: it comes before killCpu resolves (the replacement is up later).
+    const dying = rejectionOf(rt.runOn(1, 'traceThenDie', { n: 200, lines: 3, way }));
     if (way === 'kill') {
       const marker = rt.staticPtr('trace_dying');
       await vi.waitFor(() => expect(rt.read(marker, 1, 'u32')).toBe(1), { timeout: 5000, interval: 2 });
       await rt.killCpu(1);
     }
-    expect(await rejectionOf(dying)).toBeInstanceOf(CpuDiedError);
+    expect(await dying).toBeInstanceOf(CpuDiedError);
     expect(await rt.runOn(1, 'traceN', { n: 2, name: 'after' })).toBe(2);
 
     const events = rt.trace.drain();
