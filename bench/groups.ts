@@ -34,14 +34,26 @@ export function loadSavedRuns(out: Paths): SavedRuns {
   };
 }
 
-function group(title: string, run: SavedRun<{ readonly mode: 'full' | 'quick' }>, resultsFile: string, sections: DocSection[]): DocGroup {
+function group(
+  title: string,
+  run: SavedRun<{ readonly mode: 'full' | 'quick' }>,
+  resultsFile: string,
+  sections: DocSection[],
+): DocGroup {
   return { title, run, resultsFile, sections };
 }
 
 export function buildGroups(runs: SavedRuns, out: Paths): DocGroup[] {
   const groups: DocGroup[] = [];
   if (runs.counters !== null) {
-    writeRepoFile(out.counterChart.file, counterChartSvg(runs.counters.results, runs.counters.machine, 'percpu and its peers: counter updates on worker threads'));
+    writeRepoFile(
+      out.counterChart.file,
+      counterChartSvg(
+        runs.counters.results,
+        runs.counters.machine,
+        'percpu and its peers: counter updates on worker threads',
+      ),
+    );
     groups.push(
       group('Counters: percpu against its peers', runs.counters, out.results.counters, [
         ...updateSections(runs.counters.results, out.counterChart.link),
@@ -51,11 +63,24 @@ export function buildGroups(runs: SavedRuns, out: Paths): DocGroup[] {
   }
   if (runs.scaling !== null) {
     const m = runs.scaling.machine;
-    writeRepoFile(out.scalingChart.file, counterChartSvg(runs.scaling.results, m, `Counters at ${runs.scaling.results.cpuCounts.join(', ')} CPUs`));
-    groups.push(group(`Scaling on ${m.cores} cores (${m.cpuModel})`, runs.scaling, SCALING_RESULTS, scalingSections(runs.scaling.results, out.scalingChart.link)));
+    writeRepoFile(
+      out.scalingChart.file,
+      counterChartSvg(runs.scaling.results, m, `Counters at ${runs.scaling.results.cpuCounts.join(', ')} CPUs`),
+    );
+    groups.push(
+      group(
+        `Scaling on ${m.cores} cores (${m.cpuModel})`,
+        runs.scaling,
+        SCALING_RESULTS,
+        scalingSections(runs.scaling.results, out.scalingChart.link),
+      ),
+    );
   }
-  if (runs.costs !== null) groups.push(group('Costs of the runtime', runs.costs, out.results.costs, costSections(runs.costs.results)));
-  if (runs.allocator !== null) groups.push(group('Allocator', runs.allocator, out.results.allocator, allocatorSections(runs.allocator.results)));
-  if (runs.costs !== null) groups.push(group('Memory per possible CPU', runs.costs, out.results.costs, memorySections(runs.costs.results)));
+  if (runs.costs !== null)
+    groups.push(group('Costs of the runtime', runs.costs, out.results.costs, costSections(runs.costs.results)));
+  if (runs.allocator !== null)
+    groups.push(group('Allocator', runs.allocator, out.results.allocator, allocatorSections(runs.allocator.results)));
+  if (runs.costs !== null)
+    groups.push(group('Memory per possible CPU', runs.costs, out.results.costs, memorySections(runs.costs.results)));
   return groups;
 }

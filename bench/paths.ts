@@ -19,9 +19,16 @@ export const SCALING_RESULTS = 'bench-results/scaling-16.json';
 export function paths(mode: Mode): Paths {
   const q = mode === 'full' ? '' : '.quick';
   const docs = mode === 'full' ? 'docs' : 'bench-results';
-  const chart = (name: string): Paths['counterChart'] => ({ file: `${docs}/benchmarks-${name}${q}.svg`, link: `benchmarks-${name}${q}.svg` });
+  const chart = (name: string): Paths['counterChart'] => ({
+    file: `${docs}/benchmarks-${name}${q}.svg`,
+    link: `benchmarks-${name}${q}.svg`,
+  });
   return {
-    results: { counters: `bench-results/counters${q}.json`, costs: `bench-results/runtime-costs${q}.json`, allocator: `bench-results/allocator${q}.json` },
+    results: {
+      counters: `bench-results/counters${q}.json`,
+      costs: `bench-results/runtime-costs${q}.json`,
+      allocator: `bench-results/allocator${q}.json`,
+    },
     doc: mode === 'full' ? 'docs/benchmarks.md' : 'bench-results/benchmarks.quick.md',
     counterChart: chart('counters'),
     scalingChart: chart('scaling-16'),

@@ -49,7 +49,8 @@ function runLine(group: DocGroup): string {
   );
 }
 
-const sameRun = (a: DocGroup, b: DocGroup): boolean => a.run.machine.date === b.run.machine.date && a.run.command === b.run.command;
+const sameRun = (a: DocGroup, b: DocGroup): boolean =>
+  a.run.machine.date === b.run.machine.date && a.run.command === b.run.command;
 
 function renderSection(section: DocSection): string[] {
   const out = [`### ${section.title}`, '', ...section.intro.flatMap((p) => [p, ''])];
@@ -81,7 +82,12 @@ export function renderBenchmarksDoc(runs: SavedRuns, groups: readonly DocGroup[]
   let previous: DocGroup | null = null;
   for (const group of groups) {
     out.push(`## ${group.title}`, '');
-    out.push(previous !== null && sameRun(previous, group) ? `Same machine and run as "${previous.title}"; results: \`${group.resultsFile}\`.` : runLine(group), '');
+    out.push(
+      previous !== null && sameRun(previous, group)
+        ? `Same machine and run as "${previous.title}"; results: \`${group.resultsFile}\`.`
+        : runLine(group),
+      '',
+    );
     for (const section of group.sections) out.push(...renderSection(section));
     previous = group;
   }

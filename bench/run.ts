@@ -43,7 +43,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const out = paths(mode);
   const reportOnly = hasFlag(argv, 'report-only');
   const only = listFlag(argv, 'only') ?? [...SUITE_NAMES];
-  for (const name of only) if (!SUITE_NAMES.includes(name as SuiteName)) throw new Error(`--only: unknown suite '${name}' (one of ${SUITE_NAMES.join(', ')})`);
+  for (const name of only)
+    if (!SUITE_NAMES.includes(name as SuiteName))
+      throw new Error(`--only: unknown suite '${name}' (one of ${SUITE_NAMES.join(', ')})`);
   const runs = (name: SuiteName): boolean => !reportOnly && only.includes(name);
 
   const machine = machineInfo();
@@ -55,14 +57,20 @@ async function main(argv: readonly string[]): Promise<void> {
     saveRun(file, run);
     return run;
   };
-  if (!reportOnly) console.error(`percpu benchmarks, ${mode} sizes, seed ${seed}, on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`);
+  if (!reportOnly)
+    console.error(
+      `percpu benchmarks, ${mode} sizes, seed ${seed}, on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`,
+    );
 
   const loaded = loadSavedRuns(out);
   let counters = loaded.counters;
   if (runs('counters')) {
     const cpuCounts = cpuCountsUpTo(intFlag(argv, 'cpus', 2));
     log(`counters: ${cpuCounts.join(', ')} CPUs`);
-    counters = save(out.results.counters, await runCounterSuite({ mode, seed, cpuCounts, sizes: COUNTER_SIZES[mode], log }));
+    counters = save(
+      out.results.counters,
+      await runCounterSuite({ mode, seed, cpuCounts, sizes: COUNTER_SIZES[mode], log }),
+    );
   }
   let costs = loaded.costs;
   if (runs('costs')) costs = save(out.results.costs, await runCostSuite(mode, seed, COST_SIZES[mode], log));
@@ -70,7 +78,10 @@ async function main(argv: readonly string[]): Promise<void> {
   if (runs('allocator')) {
     const defaults = SIZES[mode];
     const limitS = intFlag(argv, 'million-limit-s', defaults.millionTimeLimitMs / 1000);
-    allocator = save(out.results.allocator, runAllocatorSuite(mode, seed, { ...defaults, millionTimeLimitMs: limitS * 1000 }, log));
+    allocator = save(
+      out.results.allocator,
+      runAllocatorSuite(mode, seed, { ...defaults, millionTimeLimitMs: limitS * 1000 }, log),
+    );
   }
 
   const saved: SavedRuns = { counters, costs, allocator, scaling: loaded.scaling };
@@ -82,7 +93,9 @@ async function main(argv: readonly string[]): Promise<void> {
   if (mode === 'full') writeRepoFile('README.md', replaceHeadline(readRepoFile('README.md'), renderHeadline(saved)));
   printTargets(saved);
   if (hasFlag(argv, 'metrics')) await runMetricsBench(mode, command, log);
-  console.log(`\nresults: ${SUITE_NAMES.map((s) => out.results[s]).join(', ')}\nreport:  ${out.doc} (chart ${out.counterChart.file})`);
+  console.log(
+    `\nresults: ${SUITE_NAMES.map((s) => out.results[s]).join(', ')}\nreport:  ${out.doc} (chart ${out.counterChart.file})`,
+  );
 }
 
 await main(process.argv);

@@ -18,10 +18,22 @@ const maxCpus = intFlag(argv, 'cpus', 16);
 const out = flagValue(argv, 'out') ?? SCALING_RESULTS;
 const machine = machineInfo();
 if (machine.cores < maxCpus) {
-  console.error(`warning: ${maxCpus} CPUs on ${machine.cores} cores: CPUs will share cores, and the figures will show it`);
+  console.error(
+    `warning: ${maxCpus} CPUs on ${machine.cores} cores: CPUs will share cores, and the figures will show it`,
+  );
 }
 const log = (line: string): void => console.error(`  ${line}`);
-log(`scaling: counters at ${cpuCountsUpTo(maxCpus).join(', ')} CPUs on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`);
-const results = await runCounterSuite({ mode: 'quick', seed: intFlag(argv, 'seed', DEFAULT_SEED), cpuCounts: cpuCountsUpTo(maxCpus), sizes: COUNTER_SIZES.quick, log });
+log(
+  `scaling: counters at ${cpuCountsUpTo(maxCpus).join(', ')} CPUs on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`,
+);
+const results = await runCounterSuite({
+  mode: 'quick',
+  seed: intFlag(argv, 'seed', DEFAULT_SEED),
+  cpuCounts: cpuCountsUpTo(maxCpus),
+  sizes: COUNTER_SIZES.quick,
+  log,
+});
 saveRun(out, { machine, command: commandLine(argv), npmScript: npmScript(), loadAverageEnd: os.loadavg(), results });
-console.log(`results: ${out} (${(results.elapsedMs / 1000).toFixed(0)} s); \`npm run bench -- --full --report-only\` puts them in docs/benchmarks.md`);
+console.log(
+  `results: ${out} (${(results.elapsedMs / 1000).toFixed(0)} s); \`npm run bench -- --full --report-only\` puts them in docs/benchmarks.md`,
+);

@@ -44,7 +44,12 @@ export interface TargetCheck extends Verdict {
   readonly target: string;
 }
 
-const check = (what: string, target: string, actual: string, met: boolean | null): TargetCheck => ({ what, target, actual, met });
+const check = (what: string, target: string, actual: string, met: boolean | null): TargetCheck => ({
+  what,
+  target,
+  actual,
+  met,
+});
 const atLeast = (ratio: number, goal: number): Verdict => ({ actual: fmt.times(ratio), met: ratio >= goal });
 
 /** A quick run does part of the work: it can show a time over its limit, never one within it. */
@@ -71,17 +76,29 @@ export function counterTargets(r: CounterResults): { readonly table: Table; read
   });
   if (r.cpuCounts.includes(1) && cpus > 1) {
     const goal = (TARGETS.twoCpusVsOne * cpus) / 2;
-    add(`, aggregate at ${cpus} CPUs vs 1 CPU`, `≥ ${goal}×`, (path, w) => atLeast(aggregate(r, path, w, cpus) / aggregate(r, path, w, 1), goal));
+    add(`, aggregate at ${cpus} CPUs vs 1 CPU`, `≥ ${goal}×`, (path, w) =>
+      atLeast(aggregate(r, path, w, cpus) / aggregate(r, path, w, 1), goal),
+    );
   }
-  add(` vs the shared Atomics.add peer, aggregate at ${cpus} CPUs`, `≥ ${TARGETS.vsSharedAtomic}× (the peer's faster placement)`, (path, w) => {
-    const ops = aggregate(r, path, w, cpus);
-    const peer = sharedPeer(r, w, cpus);
-    if (!peer.split) return atLeast(ops / peer.all, TARGETS.vsSharedAtomic);
-    // The peer ran in one placement only: its speed in the other is unknown, and may be higher.
-    if (peer.closeRounds === 0 || peer.farRounds === 0) return { actual: `${fmt.times(ops / (peer.closeRounds === 0 ? peer.far : peer.close))} (one placement only)`, met: null };
-    return atLeast(ops / Math.max(peer.close, peer.far), TARGETS.vsSharedAtomic);
-  });
-  add(` vs the striped (LongAdder) peer, aggregate at ${cpus} CPUs`, `≥ ${TARGETS.vsStriped}×`, (path, w) => atLeast(aggregate(r, path, w, cpus) / aggregate(r, 'striped', w, cpus), TARGETS.vsStriped));
+  add(
+    ` vs the shared Atomics.add peer, aggregate at ${cpus} CPUs`,
+    `≥ ${TARGETS.vsSharedAtomic}× (the peer's faster placement)`,
+    (path, w) => {
+      const ops = aggregate(r, path, w, cpus);
+      const peer = sharedPeer(r, w, cpus);
+      if (!peer.split) return atLeast(ops / peer.all, TARGETS.vsSharedAtomic);
+      // The peer ran in one placement only: its speed in the other is unknown, and may be higher.
+      if (peer.closeRounds === 0 || peer.farRounds === 0)
+        return {
+          actual: `${fmt.times(ops / (peer.closeRounds === 0 ? peer.far : peer.close))} (one placement only)`,
+          met: null,
+        };
+      return atLeast(ops / Math.max(peer.close, peer.far), TARGETS.vsSharedAtomic);
+    },
+  );
+  add(` vs the striped (LongAdder) peer, aggregate at ${cpus} CPUs`, `≥ ${TARGETS.vsStriped}×`, (path, w) =>
+    atLeast(aggregate(r, path, w, cpus) / aggregate(r, 'striped', w, cpus), TARGETS.vsStriped),
+  );
   const headers = ['Measure', 'Target', ...WORKLOADS.map((w) => WORKLOAD_LABEL[w])];
   return { table: { title: 'Counter targets', headers, rows, align: headers.map((): 'left' => 'left') }, verdicts };
 }
@@ -114,14 +131,26 @@ export function otherTargets(runs: SavedRuns): TargetCheck[] {
   for (const i of [0, 2]) {
     const step = a.kiranObjects.steps[i];
     const seed = KIRAN.objectUtilization[i] ?? 1;
-    checks.push(check(`Kiran (b), utilization after "${step?.step ?? '?'}"`, `≥ ${fmt.pct(seed, 1)} (2005)`, step === undefined ? 'missing' : fmt.pct(step.utilization), step !== undefined && step.utilization >= seed));
+    checks.push(
+      check(
+        `Kiran (b), utilization after "${step?.step ?? '?'}"`,
+        `≥ ${fmt.pct(seed, 1)} (2005)`,
+        step === undefined ? 'missing' : fmt.pct(step.utilization),
+        step !== undefined && step.utilization >= seed,
+      ),
+    );
   }
   for (const size of a.zhou.sizes) {
     const kernel = ZHOU_KERNEL.find((k) => k.size === size.size);
     const allocRatio = kernel === undefined ? NaN : size.worstAllocMs / kernel.allocMs;
     const freeRatio = kernel === undefined ? NaN : size.worstFreeMs / kernel.freeMs;
     checks.push(
-      check(`Zhou, ${size.size} B: worst alloc / free vs the kernel`, `≤ ${fmt.ratio(TARGETS.zhouRatio)} both`, `${fmt.ratio(allocRatio)} / ${fmt.ratio(freeRatio)}`, timeLimit(a.mode, Math.max(allocRatio, freeRatio), TARGETS.zhouRatio)),
+      check(
+        `Zhou, ${size.size} B: worst alloc / free vs the kernel`,
+        `≤ ${fmt.ratio(TARGETS.zhouRatio)} both`,
+        `${fmt.ratio(allocRatio)} / ${fmt.ratio(freeRatio)}`,
+        timeLimit(a.mode, Math.max(allocRatio, freeRatio), TARGETS.zhouRatio),
+      ),
     );
   }
   const m = a.million;
@@ -129,22 +158,39 @@ export function otherTargets(runs: SavedRuns): TargetCheck[] {
     check(
       `${fmt.count(m.allocations)} four-byte allocations at 8-byte alignment`,
       `≤ ${fmt.int(TARGETS.millionMs)} ms`,
-      m.completed ? `${fmt.ms(m.allocMs)} ms` : `stopped after ${fmt.ms(m.allocMs)} ms at ${fmt.int(m.allocationsMade)} (projected ${fmt.int(m.projectedMs / 1000)} s)`,
+      m.completed
+        ? `${fmt.ms(m.allocMs)} ms`
+        : `stopped after ${fmt.ms(m.allocMs)} ms at ${fmt.int(m.allocationsMade)} (projected ${fmt.int(m.projectedMs / 1000)} s)`,
       timeLimit(a.mode, m.allocMs, TARGETS.millionMs),
     ),
   );
-  checks.push(check('scaling: ns per alloc+free pair at many live / at few live', `≤ ${fmt.ratio(TARGETS.scalingRatio)}`, fmt.ratio(a.scaling.ratio), a.mode === 'quick' ? null : a.scaling.ratio <= TARGETS.scalingRatio));
+  checks.push(
+    check(
+      'scaling: ns per alloc+free pair at many live / at few live',
+      `≤ ${fmt.ratio(TARGETS.scalingRatio)}`,
+      fmt.ratio(a.scaling.ratio),
+      a.mode === 'quick' ? null : a.scaling.ratio <= TARGETS.scalingRatio,
+    ),
+  );
   return checks;
 }
 
 export function otherTargetsTable(runs: SavedRuns): Table {
   const checks = otherTargets(runs);
-  return { title: 'Other targets', headers: ['Measure', 'Target', 'Result', 'Verdict'], rows: checks.map((t) => [t.what, t.target, t.actual, fmt.verdict(t.met)]), align: ['left', 'left', 'left', 'left'] };
+  return {
+    title: 'Other targets',
+    headers: ['Measure', 'Target', 'Result', 'Verdict'],
+    rows: checks.map((t) => [t.what, t.target, t.actual, fmt.verdict(t.met)]),
+    align: ['left', 'left', 'left', 'left'],
+  };
 }
 
 /** "40 met, 12 missed, 0 not judged". */
 export function targetCounts(runs: SavedRuns): string {
-  const all: Verdict[] = [...(runs.counters === null ? [] : counterTargets(runs.counters.results).verdicts), ...otherTargets(runs)];
+  const all: Verdict[] = [
+    ...(runs.counters === null ? [] : counterTargets(runs.counters.results).verdicts),
+    ...otherTargets(runs),
+  ];
   const n = (met: boolean | null): number => all.filter((v) => v.met === met).length;
   return `${n(true)} met, ${n(false)} missed, ${n(null)} not judged`;
 }

@@ -49,7 +49,9 @@ function tryLimits(limits: Record<string, number>): string {
 console.log(`node ${process.version}`);
 for (const online of [1, 8, 32]) {
   const r = await residentPerWorker(online);
-  console.log(`${online} CPUs online: started in ${r.startMs.toFixed(0)} ms, ${r.perWorkerMiB.toFixed(1)} MiB of RSS per worker`);
+  console.log(
+    `${online} CPUs online: started in ${r.startMs.toFixed(0)} ms, ${r.perWorkerMiB.toFixed(1)} MiB of RSS per worker`,
+  );
 }
 const candidates: Record<string, readonly number[]> = {
   maxOldGenerationSizeMb: [2, 4, 6, 8, 16],

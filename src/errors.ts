@@ -84,7 +84,10 @@ export class InvalidFreeError extends PercpuError {
 
   constructor(offset: number, reason: InvalidFreeReason, detail: string) {
     // A non-number is quoted with its type: `Cannot free offset 8` for the string '8' would mislead.
-    super('PERCPU_INVALID_FREE', `Cannot free offset ${typeof offset === 'number' ? offset : describeValue(offset)}: ${detail}`);
+    super(
+      'PERCPU_INVALID_FREE',
+      `Cannot free offset ${typeof offset === 'number' ? offset : describeValue(offset)}: ${detail}`,
+    );
     this.name = 'InvalidFreeError';
     this.offset = offset;
     this.reason = reason;
@@ -208,7 +211,10 @@ export class QueueFullError extends PercpuError {
   readonly maxQueue: number;
 
   constructor(cpu: number, maxQueue: number) {
-    super('PERCPU_QUEUE_FULL', `CPU ${cpu} already has ${maxQueue} tasks waiting (option maxQueue): try again when some have run`);
+    super(
+      'PERCPU_QUEUE_FULL',
+      `CPU ${cpu} already has ${maxQueue} tasks waiting (option maxQueue): try again when some have run`,
+    );
     this.name = 'QueueFullError';
     this.cpu = cpu;
     this.maxQueue = maxQueue;
@@ -247,7 +253,11 @@ export class TasksLoadError extends PercpuError {
   readonly cpu: number;
 
   constructor(tasks: string, cpu: number, message: string, cause?: unknown) {
-    super('PERCPU_TASKS_LOAD_FAILED', `The tasks module ${tasks} failed to load on CPU ${cpu}: ${message}`, cause === undefined ? undefined : { cause });
+    super(
+      'PERCPU_TASKS_LOAD_FAILED',
+      `The tasks module ${tasks} failed to load on CPU ${cpu}: ${message}`,
+      cause === undefined ? undefined : { cause },
+    );
     this.name = 'TasksLoadError';
     this.cpu = cpu;
   }
@@ -305,7 +315,10 @@ export class CounterDestroyedError extends PercpuError {
 /** rt.trace was used on a runtime started without the `trace` option. */
 export class TracingOffError extends PercpuError {
   constructor(what: string) {
-    super('PERCPU_TRACING_OFF', `Cannot ${what}: tracing is off (start the runtime with { trace: { ... } } or trace: true)`);
+    super(
+      'PERCPU_TRACING_OFF',
+      `Cannot ${what}: tracing is off (start the runtime with { trace: { ... } } or trace: true)`,
+    );
     this.name = 'TracingOffError';
   }
 }

@@ -61,7 +61,11 @@ export type { TraceEvent, TraceEventKind, TraceCpuStats } from './trace/events.j
 export type { TraceOptions, TraceMode, TraceToLoggerOptions } from './trace/options.js';
 export { MetricsRegistry } from './metrics/registry.js';
 export type { TextOptions } from './metrics/registry.js';
-export type { Counter as MetricCounter, CounterChild, CounterOptions as MetricCounterOptions } from './metrics/counter.js';
+export type {
+  Counter as MetricCounter,
+  CounterChild,
+  CounterOptions as MetricCounterOptions,
+} from './metrics/counter.js';
 export type { Gauge as MetricGauge, GaugeChild, GaugeOptions, GaugeAggregate } from './metrics/gauge.js';
 export type { Histogram as MetricHistogram, HistogramChild, HistogramOptions } from './metrics/histogram.js';
 export { DEFAULT_BUCKETS } from './metrics/histogram.js';

@@ -64,7 +64,8 @@ export default async function runTask(message: TaskMessage): Promise<TaskEnvelop
   }
   const task = tasks.get(message.name);
   if (task === undefined) {
-    const why = loadError !== null ? `the tasks module failed to load (${loadError})` : `no task named '${message.name}'`;
+    const why =
+      loadError !== null ? `the tasks module failed to load (${loadError})` : `no task named '${message.name}'`;
     return { ok: false, error: { name: 'Error', message: why }, unknownTask: true };
   }
   let value: unknown;

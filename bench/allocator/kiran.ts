@@ -136,7 +136,8 @@ class Workload {
       const end = o.offset + roundUp4(o.size);
       rounding += roundUp4(o.size) - o.size;
       const next = objects[i + 1];
-      if (next !== undefined && Math.floor(next.offset / unitSize) === Math.floor(o.offset / unitSize)) between += populatedGapBytes(end, next.offset);
+      if (next !== undefined && Math.floor(next.offset / unitSize) === Math.floor(o.offset / unitSize))
+        between += populatedGapBytes(end, next.offset);
     }
     return { rounding, between, other: populatedBytes - this.requested - rounding - between };
   }

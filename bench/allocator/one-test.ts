@@ -12,7 +12,14 @@ import { runScaling } from './scaling.js';
 import type { SuiteSizes } from './suite.js';
 import { runZhou } from './zhou.js';
 
-export const ALLOCATOR_TESTS = ['kiranCounters', 'kiranObjects', 'kiranObjectsSeeds', 'zhou', 'million', 'scaling'] as const;
+export const ALLOCATOR_TESTS = [
+  'kiranCounters',
+  'kiranObjects',
+  'kiranObjectsSeeds',
+  'zhou',
+  'million',
+  'scaling',
+] as const;
 
 /** Kiran (b) is also run for seeds 1 .. KIRAN_MORE_SEEDS. */
 export const KIRAN_MORE_SEEDS = 20;
@@ -39,7 +46,9 @@ function run(request: OneTestRequest): unknown {
       return runZhou(sizes.zhouObjects, log);
     case 'million': {
       const million = runMillion(sizes.millionAllocations, sizes.millionTimeLimitMs);
-      log(`million: ${million.allocationsMade} allocations in ${million.allocMs.toFixed(0)} ms${million.completed ? '' : ' (time limit)'}`);
+      log(
+        `million: ${million.allocationsMade} allocations in ${million.allocMs.toFixed(0)} ms${million.completed ? '' : ' (time limit)'}`,
+      );
       return million;
     }
     case 'scaling': {
@@ -51,5 +60,6 @@ function run(request: OneTestRequest): unknown {
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as OneTestRequest;
-if (!ALLOCATOR_TESTS.includes(request.test)) throw new Error(`one-test: unknown test ${String(request.test)} (one of ${ALLOCATOR_TESTS.join(', ')})`);
+if (!ALLOCATOR_TESTS.includes(request.test))
+  throw new Error(`one-test: unknown test ${String(request.test)} (one of ${ALLOCATOR_TESTS.join(', ')})`);
 console.log(JSON.stringify(run(request)));

@@ -32,7 +32,17 @@ function kiranCountersTable(result: KiranResult): Table {
 function kiranObjectsTable(result: KiranResult): Table {
   return {
     title: 'Kiran (b): 2000 objects of random size 1..4096 and alignment 4..256',
-    headers: ['Step', 'Live', 'Requested bytes', 'Chunks', 'Populated pages', 'Populated bytes', 'Utilization', 'Seed', 'Seed bytes'],
+    headers: [
+      'Step',
+      'Live',
+      'Requested bytes',
+      'Chunks',
+      'Populated pages',
+      'Populated bytes',
+      'Utilization',
+      'Seed',
+      'Seed bytes',
+    ],
     rows: result.steps.map((s, i) => {
       const seed = KIRAN.objectUtilization[i];
       const seedBytes = KIRAN.objectBytes[i];
@@ -45,7 +55,9 @@ function kiranObjectsTable(result: KiranResult): Table {
         fmt.int(s.populatedBytes),
         fmt.pct(s.utilization),
         seed === undefined ? '—' : fmt.pct(seed, 1),
-        seedBytes === null || seedBytes === undefined ? '—' : `${fmt.int(seedBytes.requested)} in ${fmt.int(seedBytes.blocks)}`,
+        seedBytes === null || seedBytes === undefined
+          ? '—'
+          : `${fmt.int(seedBytes.requested)} in ${fmt.int(seedBytes.blocks)}`,
       ];
     }),
   };
@@ -77,7 +89,7 @@ function kiranCountersSection(result: KiranResult): DocSection {
   return {
     title: 'Kiran (a): counters',
     intro: [
-      'Ravikiran Thirumalai\'s 2005 userspace test: 2000 four-byte counters, free a random half, allocate 2000 ' +
+      "Ravikiran Thirumalai's 2005 userspace test: 2000 four-byte counters, free a random half, allocate 2000 " +
         'again, free all. His allocator used 8 KiB blocks: one block, then two, then none. Here a chunk is a ' +
         '64 KiB unit populated page by page, so the comparable figure is populated bytes.',
     ],
@@ -91,9 +103,9 @@ function kiranObjectsSection(result: KiranResult, seeds: readonly KiranSeedRun[]
   return {
     title: 'Kiran (b): random objects',
     intro: [
-      'The same mail\'s second test: 2000 objects of random size (1..4096 bytes) and random alignment (a power of ' +
+      "The same mail's second test: 2000 objects of random size (1..4096 bytes) and random alignment (a power of " +
         'two, 4..256), then free a random half, then allocate 2000 more. Utilization is the bytes the live objects ' +
-        'requested divided by the populated bytes of one CPU\'s unit (stats().populatedBytes). The seed measured ' +
+        "requested divided by the populated bytes of one CPU's unit (stats().populatedBytes). The seed measured " +
         'against whole 8 KiB blocks, which stay mapped until they empty; this allocator counts 4 KiB pages and ' +
         'depopulates a page as soon as it holds nothing.',
     ],
@@ -190,7 +202,19 @@ function millionSection(results: AllocatorResults): DocSection {
     tables: [
       {
         title: 'Time to allocate',
-        headers: ['Allocations', 'Made', 'Alloc ms', 'ns/alloc', 'ns/alloc, last 4,096', 'Projected ms', 'Free ms', 'Chunks', 'Kernel bitmap ms', 'Kernel area map ms', 'Ratio to bitmap'],
+        headers: [
+          'Allocations',
+          'Made',
+          'Alloc ms',
+          'ns/alloc',
+          'ns/alloc, last 4,096',
+          'Projected ms',
+          'Free ms',
+          'Chunks',
+          'Kernel bitmap ms',
+          'Kernel area map ms',
+          'Ratio to bitmap',
+        ],
         rows: [
           [
             fmt.int(m.allocations),
@@ -241,7 +265,15 @@ function scalingSection(results: AllocatorResults): DocSection {
     tables: [
       {
         title: 'ns per alloc + free pair',
-        headers: ['Live allocations', 'Frees pick among', 'Pairs timed', 'ns/pair (median)', 'Rounds range', 'Chunks', 'Populated pages'],
+        headers: [
+          'Live allocations',
+          'Frees pick among',
+          'Pairs timed',
+          'ns/pair (median)',
+          'Rounds range',
+          'Chunks',
+          'Populated pages',
+        ],
         rows: [
           row(s.small, 'all'),
           row(s.large, 'all'),
@@ -251,7 +283,10 @@ function scalingSection(results: AllocatorResults): DocSection {
         ],
       },
     ],
-    notes: [`Seed ${s.seed}. Set-up: ${s.large.setup} (large point); ${s.small.setup} (small point).`, ...(results.mode === 'quick' ? [QUICK_NOTE] : [])],
+    notes: [
+      `Seed ${s.seed}. Set-up: ${s.large.setup} (large point); ${s.small.setup} (small point).`,
+      ...(results.mode === 'quick' ? [QUICK_NOTE] : []),
+    ],
   };
 }
 
@@ -276,7 +311,14 @@ function memorySection(results: AllocatorResults): DocSection {
       {
         title: 'Memory per possible CPU',
         headers: ['Test', 'CPUs', 'Measured', 'Reserved per CPU', 'Populated per CPU', 'Resident per CPU'],
-        rows: rows.map(([test, m]) => [test, fmt.int(m.cpus), m.when, fmt.mib(m.reservedPerCpu), fmt.kib(m.populatedPerCpu), fmt.kib(m.residentPerCpu)]),
+        rows: rows.map(([test, m]) => [
+          test,
+          fmt.int(m.cpus),
+          m.when,
+          fmt.mib(m.reservedPerCpu),
+          fmt.kib(m.populatedPerCpu),
+          fmt.kib(m.residentPerCpu),
+        ]),
       },
     ],
     notes: [],

@@ -66,7 +66,12 @@ function runInChild<T>(request: OneTestRequest): T {
   return JSON.parse(out.trim().split('\n').pop() ?? '') as T;
 }
 
-export function runAllocatorSuite(mode: Mode, seed: number, sizes: SuiteSizes, log: (line: string) => void): AllocatorResults {
+export function runAllocatorSuite(
+  mode: Mode,
+  seed: number,
+  sizes: SuiteSizes,
+  log: (line: string) => void,
+): AllocatorResults {
   const kiranCounters = runInChild<KiranResult>({ test: 'kiranCounters', seed, sizes });
   const kiranObjects = runInChild<KiranResult>({ test: 'kiranObjects', seed, sizes });
   const kiranObjectsSeeds = runInChild<KiranSeedRun[]>({ test: 'kiranObjectsSeeds', seed, sizes });

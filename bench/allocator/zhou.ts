@@ -92,7 +92,15 @@ export function runZhouSize(size: number, objects: number): ZhouSizeResult {
     const freeStart = now();
     freeInPattern(free, offsets, pattern);
     const freeMs = msSince(freeStart);
-    runs.push({ pattern, allocMs, freeMs, allocMsRuns: [allocMs], freeMsRuns: [freeMs], zeroedBytes: rig.zeroed.bytes, chunks });
+    runs.push({
+      pattern,
+      allocMs,
+      freeMs,
+      allocMsRuns: [allocMs],
+      freeMsRuns: [freeMs],
+      zeroedBytes: rig.zeroed.bytes,
+      chunks,
+    });
   }
   if (allocator.stats().nrCurAlloc !== 0) throw new Error('zhou: objects left after freeing all');
   return {
@@ -130,7 +138,9 @@ export function runZhou(objects: number, log: (line: string) => void = () => {})
   }
   const sizes = ZHOU_SIZES.map((size) => combineRepeats(repeats.get(size)!));
   for (const result of sizes) {
-    log(`zhou ${result.size} B: worst alloc ${result.worstAllocMs.toFixed(0)} ms, worst free ${result.worstFreeMs.toFixed(0)} ms (medians of ${ZHOU_REPEATS})`);
+    log(
+      `zhou ${result.size} B: worst alloc ${result.worstAllocMs.toFixed(0)} ms, worst free ${result.worstFreeMs.toFixed(0)} ms (medians of ${ZHOU_REPEATS})`,
+    );
   }
   return { objects, repeats: ZHOU_REPEATS, warmUpObjects, sizes };
 }

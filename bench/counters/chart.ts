@@ -8,8 +8,15 @@ import type { CounterResults } from './suite.js';
 
 const BLUES = ['#9ecae1', '#4292c6', '#2171b5', '#08519c', '#08306b', '#041c40'];
 
-export function counterChartSvg(results: Pick<CounterResults, 'configs' | 'cpuCounts'>, machine: MachineInfo, title: string): string {
-  const series: BarSeries[] = results.cpuCounts.map((cpus, i) => ({ name: `${cpus} CPU${cpus === 1 ? '' : 's'}`, color: BLUES[i % BLUES.length]! }));
+export function counterChartSvg(
+  results: Pick<CounterResults, 'configs' | 'cpuCounts'>,
+  machine: MachineInfo,
+  title: string,
+): string {
+  const series: BarSeries[] = results.cpuCounts.map((cpus, i) => ({
+    name: `${cpus} CPU${cpus === 1 ? '' : 's'}`,
+    color: BLUES[i % BLUES.length]!,
+  }));
   return renderBarChart({
     title,
     subtitle: `Aggregate M ops/s (median of rounds), ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.nodeVersion}. Longer is better.`,

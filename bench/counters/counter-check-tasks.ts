@@ -9,7 +9,12 @@
 import { thisCpu } from 'percpu/cpu';
 import type { CounterHandle } from '../../src/counter/handle.js';
 import { requireBinding } from '../../src/cpu/binding.js';
-import { FOLD_LOCK_FREE, SLOT_LOCK_BYTE, SLOT_READER_WAITING_BYTE, counterSlotByte } from '../../src/counter/slot-layout.js';
+import {
+  FOLD_LOCK_FREE,
+  SLOT_LOCK_BYTE,
+  SLOT_READER_WAITING_BYTE,
+  counterSlotByte,
+} from '../../src/counter/slot-layout.js';
 
 /** The CPU-side counter with no generation check: the baseline. */
 class UncheckedCounter {
@@ -54,7 +59,11 @@ class UncheckedCounter {
     const c = this.control32;
     for (;;) {
       // Atomics.load / compareExchange: as cpu-counter.ts (a waiting coordinator first; acquire).
-      if (Atomics.load(c, this.readerWaitingIdx) === 0 && Atomics.compareExchange(c, this.lockIdx, FOLD_LOCK_FREE, this.lockTag) === FOLD_LOCK_FREE) break;
+      if (
+        Atomics.load(c, this.readerWaitingIdx) === 0 &&
+        Atomics.compareExchange(c, this.lockIdx, FOLD_LOCK_FREE, this.lockTag) === FOLD_LOCK_FREE
+      )
+        break;
     }
     // Atomics.add: the global count, as cpu-counter.ts.
     Atomics.add(this.control64, this.countIdx, BigInt(value));

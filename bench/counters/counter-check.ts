@@ -23,16 +23,24 @@ async function main(): Promise<void> {
   const rounds = intFlag(argv, 'rounds', 9);
   const rt = await Runtime.start<typeof Tasks>({ cpus: 1, tasks: TASKS });
   try {
-    console.log(`percpu_counter add path, 1 CPU, ${n.toLocaleString('en-US')} ops a round, median of ${rounds} rounds (ns/op)`);
+    console.log(
+      `percpu_counter add path, 1 CPU, ${n.toLocaleString('en-US')} ops a round, median of ${rounds} rounds (ns/op)`,
+    );
     console.log(`node ${process.version}`);
     console.log('batch        op      unchecked  checked  difference');
     for (const batch of [32, 2 ** 30]) {
       const counter = rt.counter({ batch });
-      const ns: Record<(typeof VARIANTS)[number], number[]> = { uncheckedInc: [], checkedInc: [], uncheckedAdd: [], checkedAdd: [] };
+      const ns: Record<(typeof VARIANTS)[number], number[]> = {
+        uncheckedInc: [],
+        checkedInc: [],
+        uncheckedAdd: [],
+        checkedAdd: [],
+      };
       // One warm-up round per variant, not counted.
       for (const variant of VARIANTS) await rt.runOn(0, variant, { handle: counter.handle, n });
       for (let round = 0; round < rounds; round++) {
-        for (const variant of VARIANTS) ns[variant].push((await rt.runOn(0, variant, { handle: counter.handle, n })) / n);
+        for (const variant of VARIANTS)
+          ns[variant].push((await rt.runOn(0, variant, { handle: counter.handle, n })) / n);
       }
       const expected = BigInt((1 + rounds) * n * 2 + (1 + rounds) * n * 2 * 3);
       if (counter.sum() !== expected) throw new Error(`lost counts: sum ${counter.sum()}, expected ${expected}`);
@@ -40,7 +48,9 @@ async function main(): Promise<void> {
         const before = median(ns[`unchecked${op}`]);
         const after = median(ns[`checked${op}`]);
         const name = op === 'Inc' ? 'inc()' : 'add(3)';
-        console.log(`${String(batch).padEnd(12)} ${name.padEnd(7)} ${before.toFixed(2).padStart(9)}  ${after.toFixed(2).padStart(7)}  ${(after - before >= 0 ? '+' : '') + (after - before).toFixed(2)}`);
+        console.log(
+          `${String(batch).padEnd(12)} ${name.padEnd(7)} ${before.toFixed(2).padStart(9)}  ${after.toFixed(2).padStart(7)}  ${(after - before >= 0 ? '+' : '') + (after - before).toFixed(2)}`,
+        );
       }
       counter.destroy();
     }

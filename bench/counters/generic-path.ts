@@ -36,16 +36,25 @@ async function main(): Promise<void> {
     const perType = 2 * (1 + rounds) * n;
     const sums = [rt.sum(ptr, 'u32'), rt.sum(ptr + 8, 's32') >>> 0, rt.sum(ptr + 16, 'u64')];
     const expected = [perType >>> 0, perType >>> 0, BigInt(perType)];
-    if (sums.some((s, i) => s !== expected[i])) throw new Error(`lost counts: sums ${sums.join(', ')}, expected ${expected.join(', ')}`);
+    if (sums.some((s, i) => s !== expected[i]))
+      throw new Error(`lost counts: sums ${sums.join(', ')}, expected ${expected.join(', ')}`);
     const limitNs = median(ns.limit);
-    console.log(`generic path, one hot counter, 1 CPU, ${n.toLocaleString('en-US')} incs a round, median of ${rounds} rounds`);
+    console.log(
+      `generic path, one hot counter, 1 CPU, ${n.toLocaleString('en-US')} incs a round, median of ${rounds} rounds`,
+    );
     console.log(`node ${process.version}`);
     console.log(`limit (Int32Array ++): ${limitNs.toFixed(2)} ns/op`);
     console.log('type  generic ns/op  ref ns/op  generic × limit  generic × ref');
-    for (const [type, generic, ref] of [['u32', 'genericU32', 'refU32'], ['s32', 'genericS32', 'refS32'], ['u64', 'genericU64', 'refU64']] as const) {
+    for (const [type, generic, ref] of [
+      ['u32', 'genericU32', 'refU32'],
+      ['s32', 'genericS32', 'refS32'],
+      ['u64', 'genericU64', 'refU64'],
+    ] as const) {
       const g = median(ns[generic]);
       const r = median(ns[ref]);
-      console.log(`${type.padEnd(5)} ${g.toFixed(2).padStart(13)}  ${r.toFixed(2).padStart(9)}  ${(limitNs / g).toFixed(2).padStart(15)}  ${(r / g).toFixed(2).padStart(13)}`);
+      console.log(
+        `${type.padEnd(5)} ${g.toFixed(2).padStart(13)}  ${r.toFixed(2).padStart(9)}  ${(limitNs / g).toFixed(2).padStart(15)}  ${(r / g).toFixed(2).padStart(13)}`,
+      );
     }
   } finally {
     await rt.close();

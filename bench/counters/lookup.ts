@@ -2,15 +2,30 @@
 import type { Variant, Workload } from './model.js';
 import type { ConfigResult, CounterResults } from './suite.js';
 
-export function findConfig(results: Pick<CounterResults, 'configs'>, variant: Variant, workload: Workload, cpus: number): ConfigResult | undefined {
+export function findConfig(
+  results: Pick<CounterResults, 'configs'>,
+  variant: Variant,
+  workload: Workload,
+  cpus: number,
+): ConfigResult | undefined {
   return results.configs.find((c) => c.variant === variant && c.workload === workload && c.cpus === cpus);
 }
 
-export function perCpu(results: Pick<CounterResults, 'configs'>, variant: Variant, workload: Workload, cpus: number): number {
+export function perCpu(
+  results: Pick<CounterResults, 'configs'>,
+  variant: Variant,
+  workload: Workload,
+  cpus: number,
+): number {
   return findConfig(results, variant, workload, cpus)?.perCpuOps ?? NaN;
 }
 
-export function aggregate(results: Pick<CounterResults, 'configs'>, variant: Variant, workload: Workload, cpus: number): number {
+export function aggregate(
+  results: Pick<CounterResults, 'configs'>,
+  variant: Variant,
+  workload: Workload,
+  cpus: number,
+): number {
   return findConfig(results, variant, workload, cpus)?.aggregateOps ?? NaN;
 }
 

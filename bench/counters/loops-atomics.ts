@@ -73,10 +73,14 @@ export function stripedHot(arg: LoopArg): LoopResult {
   const cells = new Int32Array(arg.striped);
   const at = stripeStart('hot', thisCpu.id);
   const n = arg.n;
-  return timed(arg, () => Atomics.load(cells, at), () => {
-    // Atomics.add: the peer being measured, on this worker's own padded cell.
-    for (let i = 0; i < n; i++) Atomics.add(cells, at, 1);
-  });
+  return timed(
+    arg,
+    () => Atomics.load(cells, at),
+    () => {
+      // Atomics.add: the peer being measured, on this worker's own padded cell.
+      for (let i = 0; i < n; i++) Atomics.add(cells, at, 1);
+    },
+  );
 }
 
 export function stripedRandom(arg: LoopArg): LoopResult {
@@ -84,16 +88,20 @@ export function stripedRandom(arg: LoopArg): LoopResult {
   const b = stripeStart('random', thisCpu.id);
   const n = arg.n;
   const seed = arg.seed;
-  return timed(arg, () => atomicSum(cells, b, counterCount('random')), () => {
-    let x = seed;
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      // Atomics.add: the peer being measured.
-      Atomics.add(cells, b + (((x >>> 16) * 1000) >>> 16), 1);
-    }
-  });
+  return timed(
+    arg,
+    () => atomicSum(cells, b, counterCount('random')),
+    () => {
+      let x = seed;
+      for (let i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        // Atomics.add: the peer being measured.
+        Atomics.add(cells, b + (((x >>> 16) * 1000) >>> 16), 1);
+      }
+    },
+  );
 }
 
 export function stripedMib(arg: LoopArg): LoopResult {
@@ -101,19 +109,23 @@ export function stripedMib(arg: LoopArg): LoopResult {
   const b = stripeStart('mib', thisCpu.id);
   const n = arg.n;
   const seed = arg.seed;
-  return timed(arg, () => Atomics.load(f, b), () => {
-    let x = seed;
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      // Atomics.add: the peer being measured, six fields per op.
-      Atomics.add(f, b, 1);
-      Atomics.add(f, b + 1, 64 + (x & 1023));
-      Atomics.add(f, b + 2 + ((x >>> 10) & 15), 1);
-      Atomics.add(f, b + 18 + ((x >>> 14) & 7), 1);
-      Atomics.add(f, b + 26 + ((x >>> 17) & 3), 1);
-      Atomics.add(f, b + 30 + ((x >>> 19) & 1), 1);
-    }
-  });
+  return timed(
+    arg,
+    () => Atomics.load(f, b),
+    () => {
+      let x = seed;
+      for (let i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        // Atomics.add: the peer being measured, six fields per op.
+        Atomics.add(f, b, 1);
+        Atomics.add(f, b + 1, 64 + (x & 1023));
+        Atomics.add(f, b + 2 + ((x >>> 10) & 15), 1);
+        Atomics.add(f, b + 18 + ((x >>> 14) & 7), 1);
+        Atomics.add(f, b + 26 + ((x >>> 17) & 3), 1);
+        Atomics.add(f, b + 30 + ((x >>> 19) & 1), 1);
+      }
+    },
+  );
 }

@@ -4,7 +4,15 @@
  */
 import type { Runtime } from 'percpu';
 import { mean } from '../lib/stats.js';
-import { BARRIER_ARRIVED, BARRIER_RELEASE, type LoopResult, SHARED_START, type Variant, type Workload, counterCount } from './model.js';
+import {
+  BARRIER_ARRIVED,
+  BARRIER_RELEASE,
+  type LoopResult,
+  SHARED_START,
+  type Variant,
+  type Workload,
+  counterCount,
+} from './model.js';
 import type * as CounterTasks from './tasks.js';
 
 export type CounterRuntime = Runtime<typeof CounterTasks>;
@@ -69,7 +77,16 @@ export async function measure(
   const words = new Int32Array(barrier);
   const sharedBefore = sharedTotal(workload, buffers.shared);
   const runs = Array.from({ length: cpus }, (_, cpu) =>
-    rt.runOn(cpu, 'runLoop', { variant, workload, n, seed: seeds[cpu] ?? 1, barrier, ptr: buffers.ptr, shared: buffers.shared, striped: buffers.striped }),
+    rt.runOn(cpu, 'runLoop', {
+      variant,
+      workload,
+      n,
+      seed: seeds[cpu] ?? 1,
+      barrier,
+      ptr: buffers.ptr,
+      shared: buffers.shared,
+      striped: buffers.striped,
+    }),
   );
   const all = Promise.all(runs);
   await allArrived(words, cpus, all);
@@ -90,12 +107,21 @@ export async function measure(
 }
 
 /** Every op must be counted exactly once: a lost or doubled update is a bug, not noise. */
-function check(variant: Variant, workload: Workload, n: number, cpus: number, results: readonly LoopResult[], sharedDelta: number): void {
+function check(
+  variant: Variant,
+  workload: Workload,
+  n: number,
+  cpus: number,
+  results: readonly LoopResult[],
+  sharedDelta: number,
+): void {
   if (variant === 'sharedAtomic') {
-    if (sharedDelta !== ((cpus * n) | 0)) throw new Error(`${variant}/${workload}: the shared total grew by ${sharedDelta}, expected ${cpus * n}`);
+    if (sharedDelta !== ((cpus * n) | 0))
+      throw new Error(`${variant}/${workload}: the shared total grew by ${sharedDelta}, expected ${cpus * n}`);
     return;
   }
   for (const r of results) {
-    if (r.counted !== (n | 0)) throw new Error(`${variant}/${workload} on CPU ${r.cpu}: counted ${r.counted}, expected ${n}`);
+    if (r.counted !== (n | 0))
+      throw new Error(`${variant}/${workload} on CPU ${r.cpu}: counted ${r.counted}, expected ${n}`);
   }
 }

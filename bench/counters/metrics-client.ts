@@ -4,7 +4,13 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Workload } from './model.js';
-import { type MetricsJson, type MetricsReply, type MetricsRequest, REQUEST_CHANNEL, replyChannelName } from './prom-registry.js';
+import {
+  type MetricsJson,
+  type MetricsReply,
+  type MetricsRequest,
+  REQUEST_CHANNEL,
+  replyChannelName,
+} from './prom-registry.js';
 
 const TIMEOUT_MS = 30_000;
 

@@ -5,7 +5,16 @@
  */
 
 /** The variants, in the order the report lists them. */
-export const VARIANTS = ['limit', 'sharedAtomic', 'striped', 'promClient', 'percpuRef', 'percpuCell', 'percpuArray', 'percpuGeneric'] as const;
+export const VARIANTS = [
+  'limit',
+  'sharedAtomic',
+  'striped',
+  'promClient',
+  'percpuRef',
+  'percpuCell',
+  'percpuArray',
+  'percpuGeneric',
+] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** The peers of percpu (everything but percpu's own paths). */

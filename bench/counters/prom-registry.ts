@@ -25,7 +25,12 @@ function makeSet(workload: Workload): PromSet {
   const registry = new Registry();
   const counters = Array.from(
     { length: counterCount(workload) },
-    (_, k) => new Counter({ name: `bench_${workload}_${k}_total`, help: `counter ${k} of the ${workload} workload`, registers: [registry] }),
+    (_, k) =>
+      new Counter({
+        name: `bench_${workload}_${k}_total`,
+        help: `counter ${k} of the ${workload} workload`,
+        registers: [registry],
+      }),
   );
   return { registry, counters };
 }
@@ -96,7 +101,8 @@ export function listenForMetricsRequests(cpu: number): void {
     const atNs = process.hrtime.bigint();
     // getMetricsAsJSON reads every counter before any other macrotask of this worker runs, so
     // the snapshot holds exactly `done` ops of a serving loop.
-    void promSets()[request.workload].registry.getMetricsAsJSON().then((metrics) => {
+    const { registry } = promSets()[request.workload];
+    void registry.getMetricsAsJSON().then((metrics) => {
       const reply: MetricsReply = { id: request.id, cpu, atNs, done, metrics };
       replies.postMessage(reply);
     });

@@ -85,7 +85,8 @@ export async function measureReads(
     // the merge with the aggregator's on the same snapshots instead of with percpu's totals.
     const byHand = grandTotal(mergeSnapshots(snapshots));
     let byAggregator = 0;
-    for (const metric of await AggregatorRegistry.aggregate(snapshots).getMetricsAsJSON()) for (const v of metric.values) byAggregator += v.value;
+    for (const metric of await AggregatorRegistry.aggregate(snapshots).getMetricsAsJSON())
+      for (const v of metric.values) byAggregator += v.value;
     log(`counters: read costs measured (${sizes.sumReps} sums, ${sizes.promReps} prom-client round trips)`);
 
     const staleness = await measureStaleness(rt, client, buffers, cpus, sizes, seeds, log);

@@ -16,7 +16,12 @@ function scalingTable(results: CounterResults, workload: Workload): Table {
   const last = counts[counts.length - 1] ?? 1;
   return {
     title: `${WORKLOAD_LABEL[workload]}: aggregate M ops/s`,
-    headers: ['Variant', ...counts.map((k) => `${k} CPU${k === 1 ? '' : 's'}`), `${last} / ${first} CPU${first === 1 ? '' : 's'}`, `per CPU at ${last}, × limit`],
+    headers: [
+      'Variant',
+      ...counts.map((k) => `${k} CPU${k === 1 ? '' : 's'}`),
+      `${last} / ${first} CPU${first === 1 ? '' : 's'}`,
+      `per CPU at ${last}, × limit`,
+    ],
     rows: VARIANTS.map((v) => [
       VARIANT_LABEL[v],
       ...counts.map((k) => mops(aggregate(results, v, workload, k))),
@@ -38,7 +43,7 @@ export function scalingSections(results: CounterResults, chartLink: string | nul
         ...(chartLink === null ? [] : [`![Aggregate ops/s at each CPU count](${chartLink})`]),
       ],
       tables: WORKLOADS.map((w) => scalingTable(results, w)),
-        notes: [
+      notes: [
         `Reading a total of ${fmt.int(read.counters)} counters over ${read.cpus} CPUs: percpu ${us(read.percpuSumUs.median)} µs, ` +
           `prom-client ${fmt.ms(read.promRoundTripMs)} ms (${times(read.speedup)}). While all ${read.staleness.cpus} CPUs count: ` +
           `percpu's total is at most ${fmt.int(read.staleness.percpu.staleOps.median)} ops behind (median), prom-client's ` +

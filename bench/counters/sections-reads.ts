@@ -27,12 +27,24 @@ function readSection(read: ReadResults): DocSection {
         title: `Reading ${all}`,
         headers: ['Read', 'How', 'Median', 'p99', 'Samples'],
         rows: [
-          ['percpu', '`rt.sum` of each counter', `${us(read.percpuSumUs.median)} µs`, `${us(read.percpuSumUs.p99)} µs`, fmt.int(read.percpuSumUs.samples)],
+          [
+            'percpu',
+            '`rt.sum` of each counter',
+            `${us(read.percpuSumUs.median)} µs`,
+            `${us(read.percpuSumUs.p99)} µs`,
+            fmt.int(read.percpuSumUs.samples),
+          ],
           msRow('prom-client: ask', 'a task on every worker (`rt.runOnEach`)', read.promAskTaskMs),
           msRow('prom-client: ask', 'a `BroadcastChannel` request', read.promAskBroadcastMs),
           msRow('prom-client: merge', 'by hand: a sum per metric name', read.promMergeMs),
           msRow('prom-client: merge', "`AggregatorRegistry.aggregate` (prom-client's own)", read.promAggregateMs),
-          ['prom-client round trip', `ask (${read.promRoundTripVia === 'task' ? 'task' : 'broadcast'}) + merge by hand`, `${fmt.ms(read.promRoundTripMs)} ms`, '', ''],
+          [
+            'prom-client round trip',
+            `ask (${read.promRoundTripVia === 'task' ? 'task' : 'broadcast'}) + merge by hand`,
+            `${fmt.ms(read.promRoundTripMs)} ms`,
+            '',
+            '',
+          ],
           ['percpu faster by', '', times(read.speedup), '', ''],
         ],
         align: ['left', 'left'],
@@ -62,24 +74,34 @@ function stalenessSection(read: ReadResults): DocSection {
     title: 'Counters: how stale is a total read while the CPUs count',
     intro: [
       `All ${s.cpus} CPUs count (a random counter of 1,000) for ${fmt.int(s.durationMs)} ms, in slices of ${fmt.int(s.slice)} ops; after ` +
-        "each slice a CPU publishes how many ops it has done. Every ~" +
+        'each slice a CPU publishes how many ops it has done. Every ~' +
         `${s.intervalMs} ms the coordinator reads a total. percpu's CPUs never yield: the coordinator reads their memory. ` +
         "prom-client's workers yield to their event loop after every slice (as a server does between requests), because a worker " +
         'can only answer when its event loop turns; each answers with its snapshot and the ops it holds.',
-      "Staleness is counted in ops: for prom-client, the ops the CPUs did after their snapshots and before the merged total was in " +
+      'Staleness is counted in ops: for prom-client, the ops the CPUs did after their snapshots and before the merged total was in ' +
         "hand; for percpu, the ops done while the coordinator was reading (an upper bound: each CPU's values are read at some " +
-        "moment in that window). Exact to within one slice per CPU.",
+        'moment in that window). Exact to within one slice per CPU.',
     ],
     tables: [
       {
         title: `Reading a total of 1,000 counters while ${s.cpus} CPUs count`,
-        headers: ['Reader', 'M ops/s while reading', 'µs to a total (median / p99)', 'ops since the values were read (median / p99)', 'Reads', 'Inconsistent'],
-        rows: [servingRow('percpu: `rt.sum` of each counter', s.percpu), servingRow('prom-client: ask every worker, merge', s.prom)],
+        headers: [
+          'Reader',
+          'M ops/s while reading',
+          'µs to a total (median / p99)',
+          'ops since the values were read (median / p99)',
+          'Reads',
+          'Inconsistent',
+        ],
+        rows: [
+          servingRow('percpu: `rt.sum` of each counter', s.percpu),
+          servingRow('prom-client: ask every worker, merge', s.prom),
+        ],
       },
     ],
     notes: [
-      "\"Inconsistent\" counts reads whose total disagreed with what the CPUs had published (percpu: fewer ops than were published " +
-        "before the read began, or more than could be done by its end; prom-client: a merged total other than the ops its snapshots " +
+      '"Inconsistent" counts reads whose total disagreed with what the CPUs had published (percpu: fewer ops than were published ' +
+        'before the read began, or more than could be done by its end; prom-client: a merged total other than the ops its snapshots ' +
         'held). Both should be 0.',
       'The prom-client workers pay for their yields: compare their ops/s here with the table above, where they never yield.',
     ],

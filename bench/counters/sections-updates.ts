@@ -4,18 +4,37 @@ import type { Table } from '../lib/table.js';
 import type { DocSection } from '../report.js';
 import { TARGETS } from '../targets.js';
 import { aggregate, judgedCpus, perCpu } from './lookup.js';
-import { FAST_PATHS, PEERS, VARIANTS, VARIANT_LABEL, type Variant, WORKLOAD_LABEL, type Workload, WORKLOADS } from './model.js';
-import { CLOSE_FACTOR, peerColumns, placementSuffix, probedLatenciesNs, sharedPeer, splitsByPlacement } from './shared-peer.js';
+import {
+  FAST_PATHS,
+  PEERS,
+  VARIANTS,
+  VARIANT_LABEL,
+  type Variant,
+  WORKLOAD_LABEL,
+  type Workload,
+  WORKLOADS,
+} from './model.js';
+import {
+  CLOSE_FACTOR,
+  peerColumns,
+  placementSuffix,
+  probedLatenciesNs,
+  sharedPeer,
+  splitsByPlacement,
+} from './shared-peer.js';
 import type { CounterResults } from './suite.js';
 
 const HOW: Readonly<Record<Variant, string>> = {
   limit: 'a `new Int32Array(...)` made inside the worker, not shared: `cells[k]++`',
   sharedAtomic: 'one `SharedArrayBuffer` for all workers: `Atomics.add(cells, k, 1)`',
-  striped: "one stripe per worker, stripes ≥ 128 bytes apart (Java's LongAdder): `Atomics.add(stripe, k, 1)`; a reader sums the stripes",
-  promClient: 'a prom-client `Registry` per worker with unlabeled `Counter`s: `counters[k].inc()`; a reader asks every worker and merges',
+  striped:
+    "one stripe per worker, stripes ≥ 128 bytes apart (Java's LongAdder): `Atomics.add(stripe, k, 1)`; a reader sums the stripes",
+  promClient:
+    'a prom-client `Registry` per worker with unlabeled `Counter`s: `counters[k].inc()`; a reader asks every worker and merges',
   percpuRef: "`const c = thisCpu.ref(ptr + 4 * k, 's32')` made once per counter, `c.inc()` in the loop",
   percpuCell: "`const { array, index } = thisCpu.cell(ptr, 's32')` once, `array[index + k]++` in the loop",
-  percpuArray: "`const c = thisCpu.array(ptr, 's32', count)` once (this CPU's copy of the allocation as its own `Int32Array`), `c[k]++` in the loop",
+  percpuArray:
+    "`const c = thisCpu.array(ptr, 's32', count)` once (this CPU's copy of the allocation as its own `Int32Array`), `c[k]++` in the loop",
   percpuGeneric: "`thisCpu.inc(ptr + 4 * k, 's32')`: pointer and type checked on every call",
 };
 
@@ -70,11 +89,20 @@ function opsTable(results: CounterResults, workload: Workload): Table {
     }
     return row;
   });
-  return { title: `${WORKLOAD_LABEL[workload]}: ops/s (an op: ${workload === 'mib' ? 'six field updates' : 'one increment'})`, headers, rows };
+  return {
+    title: `${WORKLOAD_LABEL[workload]}: ops/s (an op: ${workload === 'mib' ? 'six field updates' : 'one increment'})`,
+    headers,
+    rows,
+  };
 }
 
 /** " (7 rounds)": how many of the shared peer's rounds ran in a placement. */
-function roundsNote(results: CounterResults, workload: Workload, cpus: number, placement: 'close' | 'far' | null): string {
+function roundsNote(
+  results: CounterResults,
+  workload: Workload,
+  cpus: number,
+  placement: 'close' | 'far' | null,
+): string {
   if (placement === null) return '';
   const peer = sharedPeer(results, workload, cpus);
   const n = placement === 'close' ? peer.closeRounds : peer.farRounds;
@@ -86,8 +114,16 @@ function peersTable(results: CounterResults, workload: Workload, cpus: number): 
   const columns = peerColumns(results, PEERS, cpus);
   return {
     title: `Aggregate ops/s at ${cpus} CPUs, as a multiple of each peer's`,
-    headers: ['Variant', ...columns.map((c) => `× ${VARIANT_LABEL[c.peer]}${placementSuffix(c)}${roundsNote(results, workload, cpus, c.placement)}`)],
-    rows: subjects.map((s) => [VARIANT_LABEL[s], ...columns.map((c) => (c.peer === s ? '1×' : times(aggregate(results, s, workload, cpus) / c.ops(workload))))]),
+    headers: [
+      'Variant',
+      ...columns.map(
+        (c) => `× ${VARIANT_LABEL[c.peer]}${placementSuffix(c)}${roundsNote(results, workload, cpus, c.placement)}`,
+      ),
+    ],
+    rows: subjects.map((s) => [
+      VARIANT_LABEL[s],
+      ...columns.map((c) => (c.peer === s ? '1×' : times(aggregate(results, s, workload, cpus) / c.ops(workload)))),
+    ]),
   };
 }
 
@@ -98,21 +134,23 @@ function placementMethod(results: CounterResults): string[] {
   const range = `${Math.min(...probes).toFixed(0)} to ${Math.max(...probes).toFixed(0)} ns`;
   return [
     "The shared Atomics.add peer's speed depends on how far apart the host put the two CPUs' cores (every update moves the " +
-    `counter's cache line between them), so a probe measures the one-way core-to-core latency just before and after each of its ` +
-    `rounds (${range} in this run). ` +
-    (splitsByPlacement(results)
-      ? `This virtual machine's host moved the CPUs between close cores and far ones (over ${CLOSE_FACTOR}× the shortest probe) ` +
-        'while the run went on, so the peer is shown twice: its median over the rounds with the cores close, and over those with ' +
-        'them far (a round whose probes disagree is in neither); the chart shows its median over all rounds. '
-      : 'The run saw one placement, so its figure is the median over all rounds. ') +
-    "percpu's paths share no cache line between CPUs and do not depend on the distance.",
+      `counter's cache line between them), so a probe measures the one-way core-to-core latency just before and after each of its ` +
+      `rounds (${range} in this run). ` +
+      (splitsByPlacement(results)
+        ? `This virtual machine's host moved the CPUs between close cores and far ones (over ${CLOSE_FACTOR}× the shortest probe) ` +
+          'while the run went on, so the peer is shown twice: its median over the rounds with the cores close, and over those with ' +
+          'them far (a round whose probes disagree is in neither); the chart shows its median over all rounds. '
+        : 'The run saw one placement, so its figure is the median over all rounds. ') +
+      "percpu's paths share no cache line between CPUs and do not depend on the distance.",
   ];
 }
 
 function peerNote(results: CounterResults, workload: Workload, cpus: number): string[] {
   const peer = sharedPeer(results, workload, cpus);
   if (!peer.split) return [];
-  return [`The shared Atomics.add peer at ${cpus} CPUs: ${mops(peer.close)} M ops/s with the cores close, ${mops(peer.far)} with them far (median over all rounds: ${mops(peer.all)}).`];
+  return [
+    `The shared Atomics.add peer at ${cpus} CPUs: ${mops(peer.close)} M ops/s with the cores close, ${mops(peer.far)} with them far (median over all rounds: ${mops(peer.all)}).`,
+  ];
 }
 
 function workloadSection(results: CounterResults, workload: Workload, intro: readonly string[]): DocSection {
@@ -128,6 +166,12 @@ function workloadSection(results: CounterResults, workload: Workload, intro: rea
 export function updateSections(results: CounterResults, chartLink: string): DocSection[] {
   return [
     setupSection(results),
-    ...WORKLOADS.map((w, i) => workloadSection(results, w, i === 0 ? [`![Aggregate ops/s per variant, workload and CPU count](${chartLink})`] : [])),
+    ...WORKLOADS.map((w, i) =>
+      workloadSection(
+        results,
+        w,
+        i === 0 ? [`![Aggregate ops/s per variant, workload and CPU count](${chartLink})`] : [],
+      ),
+    ),
   ];
 }

@@ -55,13 +55,22 @@ export function sharedPeer(results: Results, workload: Workload, cpus: number): 
   const config = findConfig(results, 'sharedAtomic', workload, cpus);
   const all = aggregate(results, 'sharedAtomic', workload, cpus);
   const latency = config?.roundsCoreLatency ?? [];
-  if (latency.length === 0 || !splitsByPlacement(results)) return { split: false, all, close: NaN, closeRounds: 0, far: NaN, farRounds: 0 };
+  if (latency.length === 0 || !splitsByPlacement(results))
+    return { split: false, all, close: NaN, closeRounds: 0, far: NaN, farRounds: 0 };
   const placementOf = placements(results);
-  const rounds = (p: Placement): number[] => (config?.roundsAggregateOps ?? []).filter((_, i) => latency[i] !== undefined && placementOf(latency[i]) === p);
+  const rounds = (p: Placement): number[] =>
+    (config?.roundsAggregateOps ?? []).filter((_, i) => latency[i] !== undefined && placementOf(latency[i]) === p);
   const close = rounds('close');
   const far = rounds('far');
   const medianOrNaN = (values: readonly number[]): number => (values.length === 0 ? NaN : median(values));
-  return { split: true, all, close: medianOrNaN(close), closeRounds: close.length, far: medianOrNaN(far), farRounds: far.length };
+  return {
+    split: true,
+    all,
+    close: medianOrNaN(close),
+    closeRounds: close.length,
+    far: medianOrNaN(far),
+    farRounds: far.length,
+  };
 }
 
 /** A column of peer comparisons: its peer, its placement, and the peer's figure per workload. */
@@ -76,7 +85,8 @@ export interface PeerColumn {
 export function peerColumns(results: Results, peers: readonly Variant[], cpus: number): PeerColumn[] {
   const split = splitsByPlacement(results);
   return peers.flatMap((peer): PeerColumn[] => {
-    if (peer !== 'sharedAtomic' || !split) return [{ peer, placement: null, ops: (w) => aggregate(results, peer, w, cpus) }];
+    if (peer !== 'sharedAtomic' || !split)
+      return [{ peer, placement: null, ops: (w) => aggregate(results, peer, w, cpus) }];
     return [
       { peer, placement: 'close', ops: (w) => sharedPeer(results, w, cpus).close },
       { peer, placement: 'far', ops: (w) => sharedPeer(results, w, cpus).far },

@@ -69,7 +69,14 @@ async function serve(
   const progress = new SharedArrayBuffer(progressBufferBytes(cpus));
   const words = new Int32Array(progress);
   const runs = Array.from({ length: cpus }, (_, cpu) =>
-    rt.runOn(cpu, task, { barrier, progress, durationMs: sizes.serveMs, slice: sizes.serveSlice, seed: seeds[cpu] ?? 1, ptr: buffers.ptr }),
+    rt.runOn(cpu, task, {
+      barrier,
+      progress,
+      durationMs: sizes.serveMs,
+      slice: sizes.serveSlice,
+      seed: seeds[cpu] ?? 1,
+      ptr: buffers.ptr,
+    }),
   );
   const all: Promise<ServeResult[]> = Promise.all(runs);
   // Atomics.load: the CPUs count themselves in at the barrier with Atomics.add.
@@ -116,7 +123,11 @@ export async function measureStaleness(
     const after = progressSum(words, cpus);
     const counted = totals.reduce((a, b) => a + b, 0) - percpuBase;
     // Every op published before the read is in the total; none beyond what the CPUs could do by its end.
-    return Promise.resolve({ readUs, staleOps: after - before, consistent: counted >= before && counted <= after + slack });
+    return Promise.resolve({
+      readUs,
+      staleOps: after - before,
+      consistent: counted >= before && counted <= after + slack,
+    });
   });
   log(`counters: staleness of percpu's sum measured`);
 

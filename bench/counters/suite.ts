@@ -9,7 +9,15 @@ import { Prng } from '../lib/prng.js';
 import { median } from '../lib/timing.js';
 import { type CoreLatency, coreLatencyNs } from './core-latency.js';
 import { type CounterRuntime, type WorkloadBuffers, measure } from './measure.js';
-import { type Variant, VARIANTS, type Workload, WORKLOADS, counterCount, sharedBufferBytes, stripedBufferBytes } from './model.js';
+import {
+  type Variant,
+  VARIANTS,
+  type Workload,
+  WORKLOADS,
+  counterCount,
+  sharedBufferBytes,
+  stripedBufferBytes,
+} from './model.js';
 import { type ReadResults, measureReads } from './read.js';
 import type * as CounterTasks from './tasks.js';
 
@@ -31,8 +39,24 @@ export interface CounterSizes {
 }
 
 export const COUNTER_SIZES: Readonly<Record<Mode, CounterSizes>> = {
-  quick: { targetMs: 100, rounds: 3, sumReps: 200, promReps: 15, serveMs: 1000, serveSlice: 1000, latencyTrips: 10_000 },
-  full: { targetMs: 250, rounds: 11, sumReps: 1000, promReps: 50, serveMs: 3000, serveSlice: 1000, latencyTrips: 20_000 },
+  quick: {
+    targetMs: 100,
+    rounds: 3,
+    sumReps: 200,
+    promReps: 15,
+    serveMs: 1000,
+    serveSlice: 1000,
+    latencyTrips: 10_000,
+  },
+  full: {
+    targetMs: 250,
+    rounds: 11,
+    sumReps: 1000,
+    promReps: 50,
+    serveMs: 3000,
+    serveSlice: 1000,
+    latencyTrips: 20_000,
+  },
 };
 
 export interface ConfigResult {
@@ -117,7 +141,8 @@ export async function runCounterSuite(options: CounterSuiteOptions): Promise<Cou
     const buffers = allocBuffers(rt, maxCpus);
     await rt.runOnEach('promSetUp');
     const configs: Config[] = [];
-    for (const workload of WORKLOADS) for (const cpus of cpuCounts) for (const variant of VARIANTS) configs.push({ variant, workload, cpus });
+    for (const workload of WORKLOADS)
+      for (const cpus of cpuCounts) for (const variant of VARIANTS) configs.push({ variant, workload, cpus });
 
     // Calibration: n for about targetMs per measurement, from a short run once V8 has optimized
     // the loop; the warm-up round (not recorded) refines it, so a probe disturbed by other work

@@ -4,7 +4,20 @@
  * plain threads (their buffers are passed in, prom-client's registries live in the worker).
  */
 import { thisCpu } from 'percpu/cpu';
-import { arrayHot, arrayMib, arrayRandom, cellHot, cellMib, cellRandom, genericHot, genericMib, genericRandom, refHot, refMib, refRandom } from './loops-percpu.js';
+import {
+  arrayHot,
+  arrayMib,
+  arrayRandom,
+  cellHot,
+  cellMib,
+  cellRandom,
+  genericHot,
+  genericMib,
+  genericRandom,
+  refHot,
+  refMib,
+  refRandom,
+} from './loops-percpu.js';
 import { limitHot, limitMib, limitRandom } from './loops-limit.js';
 import { sharedHot, sharedMib, sharedRandom, stripedHot, stripedMib, stripedRandom } from './loops-atomics.js';
 import { promHot, promMib, promRandom } from './loops-prom.js';

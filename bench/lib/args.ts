@@ -28,7 +28,12 @@ export function intFlag(argv: readonly string[], name: string, fallback: number)
 /** The comma-separated values of `--name`, or undefined when the flag is absent. */
 export function listFlag(argv: readonly string[], name: string): string[] | undefined {
   const raw = flagValue(argv, name);
-  return raw === undefined ? undefined : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return raw === undefined
+    ? undefined
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 }
 
 /** The command line that started this process, as a user would type it (paths relative to cwd). */

@@ -39,7 +39,6 @@ const PANEL_TITLE = 26;
 const PANEL_GAP = 14;
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
-
 /** Text and attribute values in SVG. */
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -71,17 +70,28 @@ export function renderBarChart(chart: BarChart): string {
     const groupHeight = chart.series.length * (BAR_HEIGHT + BAR_GAP) - BAR_GAP;
     const top = y;
     for (const group of panel.groups) {
-      out.push(text(LABEL_WIDTH - 8, y + groupHeight / 2 + 4, group.label, `font-size="12" text-anchor="end"${group.emphasis === true ? ' font-weight="bold"' : ''}`));
+      out.push(
+        text(
+          LABEL_WIDTH - 8,
+          y + groupHeight / 2 + 4,
+          group.label,
+          `font-size="12" text-anchor="end"${group.emphasis === true ? ' font-weight="bold"' : ''}`,
+        ),
+      );
       group.values.forEach((value, i) => {
         const barY = y + i * (BAR_HEIGHT + BAR_GAP);
         if (!Number.isFinite(value)) return;
         const w = Math.max(1, (value / max) * barArea);
-        out.push(`<rect x="${LABEL_WIDTH}" y="${barY}" width="${w.toFixed(1)}" height="${BAR_HEIGHT}" fill="${chart.series[i]?.color ?? '#888'}"/>`);
+        out.push(
+          `<rect x="${LABEL_WIDTH}" y="${barY}" width="${w.toFixed(1)}" height="${BAR_HEIGHT}" fill="${chart.series[i]?.color ?? '#888'}"/>`,
+        );
         out.push(text(LABEL_WIDTH + w + 4, barY + BAR_HEIGHT - 1.5, chart.format(value), 'font-size="10" fill="#222"'));
       });
       y += groupHeight + GROUP_GAP;
     }
-    out.push(`<line x1="${LABEL_WIDTH}" y1="${top - 3}" x2="${LABEL_WIDTH}" y2="${y - GROUP_GAP + 3}" stroke="#999" stroke-width="1"/>`);
+    out.push(
+      `<line x1="${LABEL_WIDTH}" y1="${top - 3}" x2="${LABEL_WIDTH}" y2="${y - GROUP_GAP + 3}" stroke="#999" stroke-width="1"/>`,
+    );
     y += PANEL_GAP;
   }
   const height = Math.ceil(y);

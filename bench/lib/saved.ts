@@ -18,14 +18,23 @@ export function repoFileExists(relativePath: string): boolean {
 
 /** JSON with bigints written as strings (none of the saved results needs them back as bigints). */
 export function saveRun<T>(relativePath: string, run: SavedRun<T>): void {
-  writeRepoFile(relativePath, `${JSON.stringify(run, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`);
+  writeRepoFile(
+    relativePath,
+    `${JSON.stringify(run, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`,
+  );
 }
 
 /** A saved run, or null if the file does not exist. Throws if it exists but is not a saved run. */
 export function loadRun<T>(relativePath: string): SavedRun<T> | null {
   if (!repoFileExists(relativePath)) return null;
   const data: unknown = JSON.parse(readRepoFile(relativePath));
-  if (typeof data !== 'object' || data === null || !('results' in data) || !('machine' in data) || !('command' in data)) {
+  if (
+    typeof data !== 'object' ||
+    data === null ||
+    !('results' in data) ||
+    !('machine' in data) ||
+    !('command' in data)
+  ) {
     throw new Error(`${relativePath} does not hold saved benchmark results`);
   }
   return data as SavedRun<T>;

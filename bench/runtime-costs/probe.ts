@@ -72,7 +72,12 @@ const nowNs = (): bigint => process.hrtime.bigint();
 async function startup(probe: StartupProbe): Promise<StartupResult> {
   const rssBefore = settledRss();
   const start = nowNs();
-  const rt = await Runtime.start({ cpus: probe.cpus, online: probe.online, tasks: TASKS, logger: pino({ level: 'silent' }) });
+  const rt = await Runtime.start({
+    cpus: probe.cpus,
+    online: probe.online,
+    tasks: TASKS,
+    logger: pino({ level: 'silent' }),
+  });
   const startMs = Number(nowNs() - start) / 1e6;
   const rssStarted = settledRss();
 
@@ -117,7 +122,10 @@ async function startup(probe: StartupProbe): Promise<StartupResult> {
 }
 
 /** The allocator tests' shapes: Kiran's 2000 four-byte counters and 2000 random objects. */
-function allocateLikeTheAllocatorTests(alloc: (size: number, align: number) => number | null, seed: number): { live: [number, number][]; requested: number } {
+function allocateLikeTheAllocatorTests(
+  alloc: (size: number, align: number) => number | null,
+  seed: number,
+): { live: [number, number][]; requested: number } {
   const prng = new Prng(seed);
   const live: [number, number][] = [];
   let requested = 0;
@@ -136,7 +144,10 @@ function memory(probe: MemoryProbe): MemoryResult {
   const rssBefore = settledRss();
   const rig = makeRig({ cpus: probe.cpus, areaSize: DEFAULT_AREA_SIZE });
   const rssReserved = settledRss();
-  const { live, requested } = allocateLikeTheAllocatorTests((size, align) => rig.allocator.alloc(size, align), probe.seed);
+  const { live, requested } = allocateLikeTheAllocatorTests(
+    (size, align) => rig.allocator.alloc(size, align),
+    probe.seed,
+  );
   const rssAllocated = settledRss();
   const write = (cpu: number): void => {
     const bytes = rig.memory.views[cpu]!.u8;

@@ -5,7 +5,15 @@ import type { Summary } from '../lib/stats.js';
 import type { DocSection } from '../report.js';
 import type { CostResults } from './suite.js';
 
-const tripRow = (what: string, s: Summary): string[] => [what, us(s.min), us(s.p10), us(s.median), us(s.p99), us(s.max), fmt.int(s.samples)];
+const tripRow = (what: string, s: Summary): string[] => [
+  what,
+  us(s.min),
+  us(s.p10),
+  us(s.median),
+  us(s.p99),
+  us(s.max),
+  fmt.int(s.samples),
+];
 
 export function costSections(results: CostResults): DocSection[] {
   const startup: DocSection = {
@@ -18,7 +26,16 @@ export function costSections(results: CostResults): DocSection[] {
     tables: [
       {
         title: 'Runtime.start and close',
-        headers: ['Possible CPUs', 'Online', 'Start ms', 'Close ms', 'RSS delta', 'per possible CPU', 'per online CPU', 'Address space reserved'],
+        headers: [
+          'Possible CPUs',
+          'Online',
+          'Start ms',
+          'Close ms',
+          'RSS delta',
+          'per possible CPU',
+          'per online CPU',
+          'Address space reserved',
+        ],
         rows: results.startup.map((s) => [
           fmt.int(s.cpus),
           `${s.online}${s.online === s.cpus ? ' (all)' : ''}`,
@@ -31,7 +48,9 @@ export function costSections(results: CostResults): DocSection[] {
         ]),
       },
     ],
-    notes: ["Almost all of the RSS is the online CPUs' worker threads; possible CPUs that are not online cost address space only."],
+    notes: [
+      "Almost all of the RSS is the online CPUs' worker threads; possible CPUs that are not online cost address space only.",
+    ],
   };
   const roundTrip: DocSection = {
     title: "A CPU's allocation round trip",
@@ -45,7 +64,11 @@ export function costSections(results: CostResults): DocSection[] {
       {
         title: 'Round trips, µs',
         headers: ['Request', 'Min', 'p10', 'Median', 'p99', 'Max', 'Samples'],
-        rows: [tripRow('`thisCpu.alloc(16)`', results.allocUs), tripRow('`thisCpu.free(ptr)`', results.freeUs), tripRow('`rt.runOn(0, noop)` (a task)', results.taskUs)],
+        rows: [
+          tripRow('`thisCpu.alloc(16)`', results.allocUs),
+          tripRow('`thisCpu.free(ptr)`', results.freeUs),
+          tripRow('`rt.runOn(0, noop)` (a task)', results.taskUs),
+        ],
       },
     ],
     notes: [],
@@ -90,7 +113,13 @@ export function memorySections(results: CostResults): DocSection[] {
       tables: [
         {
           title: 'RSS growth from the start of the process',
-          headers: ['Possible CPUs', 'Areas reserved', 'after the allocations', `after ${writers} CPUs wrote`, 'after all wrote'],
+          headers: [
+            'Possible CPUs',
+            'Areas reserved',
+            'after the allocations',
+            `after ${writers} CPUs wrote`,
+            'after all wrote',
+          ],
           rows: results.memory.map((m) => [
             fmt.int(m.cpus),
             mib(m.rssReserved - m.rssBefore),
@@ -101,7 +130,13 @@ export function memorySections(results: CostResults): DocSection[] {
         },
         {
           title: 'Per possible CPU',
-          headers: ['Possible CPUs', 'Reserved, untouched', 'Zeroed by the allocator', 'Written (after all wrote)', 'Populated pages per CPU'],
+          headers: [
+            'Possible CPUs',
+            'Reserved, untouched',
+            'Zeroed by the allocator',
+            'Written (after all wrote)',
+            'Populated pages per CPU',
+          ],
           rows: results.memory.map((m) => [
             fmt.int(m.cpus),
             kib((m.rssAllocated - m.rssBefore) / m.cpus),

@@ -79,7 +79,10 @@ const PROBE = fileURLToPath(new URL('./probe.js', import.meta.url));
 const TASKS = fileURLToPath(new URL('./tasks.js', import.meta.url));
 
 function runProbe<T>(probe: Probe): T {
-  const out = execFileSync(process.execPath, ['--expose-gc', PROBE, JSON.stringify(probe)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, ['--expose-gc', PROBE, JSON.stringify(probe)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = out.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as T;
 }
@@ -101,7 +104,12 @@ async function roundTrips(n: number): Promise<{ allocUs: Summary; freeUs: Summar
   }
 }
 
-export async function runCostSuite(mode: Mode, seed: number, sizes: CostSizes, log: (line: string) => void): Promise<CostResults> {
+export async function runCostSuite(
+  mode: Mode,
+  seed: number,
+  sizes: CostSizes,
+  log: (line: string) => void,
+): Promise<CostResults> {
   const started = process.hrtime.bigint();
   const startup: StartupPoint[] = [];
   for (const config of STARTUP_CONFIGS) {
@@ -122,7 +130,10 @@ export async function runCostSuite(mode: Mode, seed: number, sizes: CostSizes, l
   }
   const trips = await roundTrips(sizes.roundTrips);
   log('costs: allocation round trips measured');
-  const memory: MemoryPoint[] = MEMORY_CONFIGS.map((config) => ({ ...config, ...runProbe<MemoryResult>({ kind: 'memory', ...config, seed }) }));
+  const memory: MemoryPoint[] = MEMORY_CONFIGS.map((config) => ({
+    ...config,
+    ...runProbe<MemoryResult>({ kind: 'memory', ...config, seed }),
+  }));
   log('costs: memory per possible CPU measured');
   return { mode, seed, sizes, startup, ...trips, memory, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 };
 }

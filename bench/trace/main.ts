@@ -13,7 +13,9 @@ import { formatTraceResults, runTraceSuite } from './suite.js';
 export async function runTraceBenchmarks(argv: readonly string[]): Promise<void> {
   const mode = hasFlag(argv, 'full') ? 'full' : 'quick';
   const machine = machineInfo();
-  console.error(`percpu trace benchmark, ${mode} sizes, on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`);
+  console.error(
+    `percpu trace benchmark, ${mode} sizes, on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.nodeVersion}`,
+  );
   const results = await runTraceSuite(mode, flagValue(argv, 'baseline') ?? null, (line) => console.error(`  ${line}`));
   const file = mode === 'full' ? 'bench-results/trace.json' : 'bench-results/trace.quick.json';
   saveRun(file, { machine, command: commandLine(argv), npmScript: npmScript(), loadAverageEnd: os.loadavg(), results });

@@ -74,7 +74,12 @@ export interface TraceResults {
 const silent = () => pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
 
 async function perEventRounds(sizes: TraceSizes): Promise<PerEventRound[]> {
-  const rt = await Runtime.start<typeof TraceTasks>({ cpus: 1, tasks: TASKS, logger: silent(), trace: { bufferSize: 1024 * 1024 } });
+  const rt = await Runtime.start<typeof TraceTasks>({
+    cpus: 1,
+    tasks: TASKS,
+    logger: silent(),
+    trace: { bufferSize: 1024 * 1024 },
+  });
   try {
     const drainer = setInterval(() => rt.trace.drain(), 5);
     try {
@@ -128,7 +133,9 @@ async function drainPoint(perMs: number, pace: 'spin' | 'sleep', ms: number): Pr
 
 /** One probe in a fresh process (path-probe.ts) of the build under `root`. */
 function probe(root: string, trace: 'on' | 'off'): PathProbe {
-  const out = execFileSync(process.execPath, [join(root, 'dist/bench/trace/path-probe.js'), trace], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [join(root, 'dist/bench/trace/path-probe.js'), trace], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out.trim().split('\n').at(-1)!) as PathProbe;
 }
 
@@ -141,8 +148,15 @@ function pathCosts(repeats: number, baseline: string | null): PathPoint[] {
     runs.off.push(probe(here, 'off'));
     runs.on.push(probe(here, 'on'));
   }
-  const med = (list: PathProbe[], key: keyof PathProbe): number | null => (list.length === 0 ? null : median(list.map((x) => x[key])));
-  const point = (path: string, unit: string, key: keyof PathProbe): PathPoint => ({ path, unit, base: med(runs.base, key), off: med(runs.off, key)!, on: med(runs.on, key)! });
+  const med = (list: PathProbe[], key: keyof PathProbe): number | null =>
+    list.length === 0 ? null : median(list.map((x) => x[key]));
+  const point = (path: string, unit: string, key: keyof PathProbe): PathPoint => ({
+    path,
+    unit,
+    base: med(runs.base, key),
+    off: med(runs.off, key)!,
+    on: med(runs.on, key)!,
+  });
   return [
     point('task round trip (runOn of an empty task)', 'µs', 'taskUs'),
     point('thisCpu.alloc(16) + free, awaited', 'ns', 'allocNs'),
@@ -150,7 +164,11 @@ function pathCosts(repeats: number, baseline: string | null): PathPoint[] {
   ];
 }
 
-export async function runTraceSuite(mode: Mode, baseline: string | null, log: (line: string) => void): Promise<TraceResults> {
+export async function runTraceSuite(
+  mode: Mode,
+  baseline: string | null,
+  log: (line: string) => void,
+): Promise<TraceResults> {
   const sizes = TRACE_SIZES[mode];
   log(`trace: per event, ${sizes.rounds} rounds of ${sizes.events} events and ${sizes.lines} lines in one worker`);
   const rounds = await perEventRounds(sizes);
@@ -167,8 +185,11 @@ export async function runTraceSuite(mode: Mode, baseline: string | null, log: (l
   log('trace: drain rate against two CPUs writing, flat out and paced');
   const drain: DrainPoint[] = [];
   drain.push(await drainPoint(0, 'spin', sizes.drainMs));
-  for (const pace of ['sleep', 'spin'] as const) for (const perMs of [250, 500, 1000, 2000, 4000]) drain.push(await drainPoint(perMs, pace, sizes.drainMs));
-  log(`trace: the hooked paths with tracing off and on${baseline !== null ? `, and before tracing (${baseline})` : ''}`);
+  for (const pace of ['sleep', 'spin'] as const)
+    for (const perMs of [250, 500, 1000, 2000, 4000]) drain.push(await drainPoint(perMs, pace, sizes.drainMs));
+  log(
+    `trace: the hooked paths with tracing off and on${baseline !== null ? `, and before tracing (${baseline})` : ''}`,
+  );
   const paths = pathCosts(sizes.pathRepeats, baseline);
   return { mode, sizes, rounds, medians, drain, paths };
 }

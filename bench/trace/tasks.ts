@@ -35,8 +35,15 @@ function timeLoop(n: number, body: (i: number) => void): number {
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function perEvent(arg: { readonly n: number; readonly logN: number; readonly rounds: number }): Promise<PerEventRound[]> {
-  const posted = pino({ level: 'info', base: null, timestamp: false }, { write: (line: string) => parentPort?.postMessage({ benchLine: line }) });
+export async function perEvent(arg: {
+  readonly n: number;
+  readonly logN: number;
+  readonly rounds: number;
+}): Promise<PerEventRound[]> {
+  const posted = pino(
+    { level: 'info', base: null, timestamp: false },
+    { write: (line: string) => parentPort?.postMessage({ benchLine: line }) },
+  );
   const direct = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
   const rounds: PerEventRound[] = [];
   for (let r = 0; r < arg.rounds; r++) {
@@ -70,7 +77,11 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * ('spin', the thread stays busy) or writing each millisecond's events at once and sleeping to the
  * next one ('sleep', leaving the core to others). Returns how many it wrote.
  */
-export function writeFor(arg: { readonly ms: number; readonly perMs: number; readonly pace: 'spin' | 'sleep' }): number {
+export function writeFor(arg: {
+  readonly ms: number;
+  readonly perMs: number;
+  readonly pace: 'spin' | 'sleep';
+}): number {
   const start = performance.now();
   const end = start + arg.ms;
   let n = 0;

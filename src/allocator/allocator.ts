@@ -104,8 +104,18 @@ export function checkUnitSize(value: unknown): number {
 
 /** The area size option: a whole number of units, at most MAX_AREA_SIZE. */
 export function checkAreaSize(value: unknown, unitSize: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < unitSize || value > MAX_AREA_SIZE || value % unitSize !== 0) {
-    throw new InvalidArgumentError('areaSize', value, `a multiple of unitSize (${unitSize}) from ${unitSize} to ${MAX_AREA_SIZE}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < unitSize ||
+    value > MAX_AREA_SIZE ||
+    value % unitSize !== 0
+  ) {
+    throw new InvalidArgumentError(
+      'areaSize',
+      value,
+      `a multiple of unitSize (${unitSize}) from ${unitSize} to ${MAX_AREA_SIZE}`,
+    );
   }
   return value;
 }
@@ -197,7 +207,10 @@ export class PercpuAllocator {
     // Checked now: a zeroer that is not one would otherwise throw in the middle of alloc(),
     // after the area was marked allocated.
     const zeroer: unknown = options.zeroer;
-    if (zeroer !== undefined && (typeof zeroer !== 'object' || zeroer === null || typeof (zeroer as AreaZeroer).zero !== 'function')) {
+    if (
+      zeroer !== undefined &&
+      (typeof zeroer !== 'object' || zeroer === null || typeof (zeroer as AreaZeroer).zero !== 'function')
+    ) {
       throw new InvalidArgumentError('zeroer', zeroer, 'an object with a zero(offset, size) method');
     }
     checkOptionalFunction('warn', options.warn);
@@ -313,7 +326,12 @@ export class PercpuAllocator {
    */
   private liveChunkAt(offset: number): Chunk | null {
     // (offset >>> 0) === offset: an integer in [0, 2^32), so the bit operations below are exact.
-    if (typeof offset !== 'number' || offset >>> 0 !== offset || offset >= this.areaSize || (offset & (MIN_ALLOC_SIZE - 1)) !== 0) {
+    if (
+      typeof offset !== 'number' ||
+      offset >>> 0 !== offset ||
+      offset >= this.areaSize ||
+      (offset & (MIN_ALLOC_SIZE - 1)) !== 0
+    ) {
       return null;
     }
     const index = offset >>> this.unitShift;
@@ -397,7 +415,11 @@ export class PercpuAllocator {
     // of its run, without loading the chunk; at most MAX_UNSURE_TRIES chunks are looked at.
     const { next, contig, contigStart } = slots;
     let looked = 0;
-    search: for (let slot = slots.firstFrom(contigToSlot(bits)); slot >= 0 && slot < sureSlot; slot = slots.firstFrom(slot + 1)) {
+    search: for (
+      let slot = slots.firstFrom(contigToSlot(bits));
+      slot >= 0 && slot < sureSlot;
+      slot = slots.firstFrom(slot + 1)
+    ) {
       for (let index = slots.head(slot); index >= 0; index = next[index]!) {
         if (++looked > MAX_UNSURE_TRIES) break search;
         if (!runFits(contig[index]!, contigStart[index]!, bits, alignMask)) continue;
@@ -534,7 +556,11 @@ export class PercpuAllocator {
       case 'area-start':
         return { chunk, bitOff };
       case 'hidden':
-        throw new InvalidFreeError(offset, 'hidden', 'it lies in the NULL guard or the static region, which are never freed');
+        throw new InvalidFreeError(
+          offset,
+          'hidden',
+          'it lies in the NULL guard or the static region, which are never freed',
+        );
       case 'free':
         throw new InvalidFreeError(
           offset,

@@ -54,7 +54,6 @@ export const FIRST_FREE = 4;
 export const SCAN_HINT = 5;
 export const SCAN_HINT_START = 6;
 
-
 export class BlockHints {
   /** The records, HINT_STRIDE words per block. Hot paths index it directly. */
   readonly h: Int16Array;
@@ -109,7 +108,14 @@ export class BlockHints {
   }
 
   /** Stores a block's record with no scan hint (plain stores: TypedArray.set is a builtin call). */
-  private setRecord(r: number, contig: number, contigStart: number, leftFree: number, rightFree: number, firstFree: number): void {
+  private setRecord(
+    r: number,
+    contig: number,
+    contigStart: number,
+    leftFree: number,
+    rightFree: number,
+    firstFree: number,
+  ): void {
     const h = this.h;
     h[r + CONTIG] = contig;
     h[r + CONTIG_START] = contigStart;

@@ -132,7 +132,7 @@ export class Chunk {
       // As Linux's pcpu_check_block_hint: scan a block only if its largest run (the
       // better-aligned one on ties) fits the request at the alignment.
       const contig = h[r + CONTIG]!;
-      if (contig >= bits && (exact || contig >= bits + ((-h[r + CONTIG_START]!) & alignMask))) {
+      if (contig >= bits && (exact || contig >= bits + (-h[r + CONTIG_START]! & alignMask))) {
         const scan = h[r + SCAN_HINT]!;
         const skipTo = bits > scan ? h[r + SCAN_HINT_START]! + scan : 0;
         const from = blockStart + Math.max(h[r + FIRST_FREE]!, skipTo);
@@ -380,7 +380,10 @@ export class Chunk {
       const right = h[r + RIGHT_FREE]!;
       if (right > 0) carryStart = blockStart + BLOCK_BITS - right;
     }
-    if (carryStart >= 0 && (this.nrBits - carryStart > best || (this.nrBits - carryStart === best && betterAligned(carryStart, bestStart)))) {
+    if (
+      carryStart >= 0 &&
+      (this.nrBits - carryStart > best || (this.nrBits - carryStart === best && betterAligned(carryStart, bestStart)))
+    ) {
       best = this.nrBits - carryStart;
       bestStart = carryStart;
     }
@@ -395,7 +398,7 @@ export class Chunk {
  * pcpu_check_block_hint on the chunk's hints); findChunk applies it to the slots' copies.
  */
 export function runFits(contig: number, contigStart: number, bits: number, alignMask: number): boolean {
-  return contig >= bits + ((-contigStart) & alignMask);
+  return contig >= bits + (-contigStart & alignMask);
 }
 
 /**

@@ -34,7 +34,10 @@ export function contigToSlot(contigBits: number): number {
   if (contigBits === 0) return 0;
   const octave = 31 - Math.clz32(contigBits); // floor(log2(contigBits))
   // Which quarter of [2^octave, 2^(octave+1)); below 2^SUB_SLOT_SHIFT the value itself.
-  const sub = octave >= SUB_SLOT_SHIFT ? (contigBits >>> (octave - SUB_SLOT_SHIFT)) & (SUB_SLOTS - 1) : contigBits - (1 << octave);
+  const sub =
+    octave >= SUB_SLOT_SHIFT
+      ? (contigBits >>> (octave - SUB_SLOT_SHIFT)) & (SUB_SLOTS - 1)
+      : contigBits - (1 << octave);
   return 1 + octave * SUB_SLOTS + sub;
 }
 
@@ -121,15 +124,20 @@ export class Slots {
       let length = 0;
       let previous = NONE;
       for (let i = this.heads[slot]!; i !== NONE && length <= this.next.length; i = this.next[i]!) {
-        if (this.prev[i] !== previous) problems.push(`slot ${slot}: chunk ${i} links back to ${this.prev[i]}, not ${previous}`);
-        if (this.members[i]?.slot !== slot) problems.push(`slot ${slot}: lists chunk ${i}, which says it is in slot ${this.members[i]?.slot}`);
+        if (this.prev[i] !== previous)
+          problems.push(`slot ${slot}: chunk ${i} links back to ${this.prev[i]}, not ${previous}`);
+        if (this.members[i]?.slot !== slot)
+          problems.push(`slot ${slot}: lists chunk ${i}, which says it is in slot ${this.members[i]?.slot}`);
         previous = i;
         length++;
       }
-      if (this.tails[slot] !== previous) problems.push(`slot ${slot}: tail ${this.tails[slot]}, but the list ends at ${previous}`);
-      if (length !== this.sizes[slot]) problems.push(`slot ${slot}: size ${this.sizes[slot]}, but ${length} chunks linked`);
+      if (this.tails[slot] !== previous)
+        problems.push(`slot ${slot}: tail ${this.tails[slot]}, but the list ends at ${previous}`);
+      if (length !== this.sizes[slot])
+        problems.push(`slot ${slot}: size ${this.sizes[slot]}, but ${length} chunks linked`);
       const marked = (this.nonEmpty[slot >>> 5]! & (1 << (slot & 31))) !== 0;
-      if (marked !== length > 0) problems.push(`slot ${slot}: non-empty bit ${marked ? 'set' : 'clear'} with ${length} chunks`);
+      if (marked !== length > 0)
+        problems.push(`slot ${slot}: non-empty bit ${marked ? 'set' : 'clear'} with ${length} chunks`);
     }
     return problems;
   }

@@ -16,7 +16,7 @@ interface Run {
 
 function freeRuns(map: Uint32Array, start: number, end: number): Run[] {
   const runs: Run[] = [];
-  for (let bit = findNextZero(map, start, end); bit < end; ) {
+  for (let bit = findNextZero(map, start, end); bit < end;) {
     const runEnd = findNextSet(map, bit, end);
     runs.push({ start: bit, end: runEnd });
     bit = findNextZero(map, runEnd, end);
@@ -28,7 +28,10 @@ function verifyBlocks(chunk: Chunk, name: string, problems: string[]): void {
   const hints = chunk.blocks;
   for (let b = 0; b < chunk.nrBlocks; b++) {
     const base = b * BLOCK_BITS;
-    const runs = freeRuns(chunk.allocMap, base, base + BLOCK_BITS).map((r) => ({ start: r.start - base, end: r.end - base }));
+    const runs = freeRuns(chunk.allocMap, base, base + BLOCK_BITS).map((r) => ({
+      start: r.start - base,
+      end: r.end - base,
+    }));
     const where = `${name} block ${b}`;
     const largest = runs.reduce((max, r) => Math.max(max, r.end - r.start), 0);
     const contig = hints.contig(b);
@@ -43,7 +46,8 @@ function verifyBlocks(chunk: Chunk, name: string, problems: string[]): void {
     const right = last !== undefined && last.end === BLOCK_BITS ? last.end - last.start : 0;
     if (hints.rightFree(b) !== right) problems.push(`${where}: rightFree ${hints.rightFree(b)}, actual ${right}`);
     const firstFree = runs[0]?.start ?? BLOCK_BITS;
-    if (hints.firstFree(b) !== firstFree) problems.push(`${where}: firstFree ${hints.firstFree(b)}, actual ${firstFree}`);
+    if (hints.firstFree(b) !== firstFree)
+      problems.push(`${where}: firstFree ${hints.firstFree(b)}, actual ${firstFree}`);
     const scan = hints.scanHint(b);
     const scanStart = hints.scanHintStart(b);
     if (scan > 0) {
@@ -52,7 +56,9 @@ function verifyBlocks(chunk: Chunk, name: string, problems: string[]): void {
       }
       const tooLong = runs.find((r) => r.end <= scanStart && r.end - r.start > scan);
       if (tooLong !== undefined) {
-        problems.push(`${where}: free run [${tooLong.start}, ${tooLong.end}) before the scan hint exceeds it (${scan})`);
+        problems.push(
+          `${where}: free run [${tooLong.start}, ${tooLong.end}) before the scan hint exceeds it (${scan})`,
+        );
       }
     }
   }
@@ -60,7 +66,10 @@ function verifyBlocks(chunk: Chunk, name: string, problems: string[]): void {
 
 function verifyChunk(alloc: PercpuAllocator, chunk: Chunk, name: string, problems: string[]): void {
   const map = chunk.allocMap;
-  if (findNextZero(map, 0, chunk.startBit) < chunk.startBit || findNextZero(map, chunk.endBit, chunk.nrBits) < chunk.nrBits) {
+  if (
+    findNextZero(map, 0, chunk.startBit) < chunk.startBit ||
+    findNextZero(map, chunk.endBit, chunk.nrBits) < chunk.nrBits
+  ) {
     problems.push(`${name}: a hidden bit is free`);
   }
   const runs = freeRuns(map, 0, chunk.nrBits);
@@ -68,20 +77,28 @@ function verifyChunk(alloc: PercpuAllocator, chunk: Chunk, name: string, problem
   if (freeBits !== chunk.freeBits) problems.push(`${name}: freeBits ${chunk.freeBits}, actual ${freeBits}`);
   const largest = runs.reduce((max, r) => Math.max(max, r.end - r.start), 0);
   if (chunk.contigBits !== largest) problems.push(`${name}: contigBits ${chunk.contigBits}, actual ${largest}`);
-  if (chunk.contigBits > 0 && !runs.some((r) => r.start <= chunk.contigStart && chunk.contigStart + chunk.contigBits <= r.end)) {
+  if (
+    chunk.contigBits > 0 &&
+    !runs.some((r) => r.start <= chunk.contigStart && chunk.contigStart + chunk.contigBits <= r.end)
+  ) {
     problems.push(`${name}: contig run at ${chunk.contigStart} is not free`);
   }
   let firstFreeBlock = 0;
-  while (firstFreeBlock < chunk.nrBlocks && findNextZero(map, firstFreeBlock * BLOCK_BITS, (firstFreeBlock + 1) * BLOCK_BITS) === (firstFreeBlock + 1) * BLOCK_BITS) {
+  while (
+    firstFreeBlock < chunk.nrBlocks &&
+    findNextZero(map, firstFreeBlock * BLOCK_BITS, (firstFreeBlock + 1) * BLOCK_BITS) ===
+      (firstFreeBlock + 1) * BLOCK_BITS
+  ) {
     firstFreeBlock++;
   }
-  if (chunk.firstFreeBlock !== firstFreeBlock) problems.push(`${name}: firstFreeBlock ${chunk.firstFreeBlock}, actual ${firstFreeBlock}`);
+  if (chunk.firstFreeBlock !== firstFreeBlock)
+    problems.push(`${name}: firstFreeBlock ${chunk.firstFreeBlock}, actual ${firstFreeBlock}`);
   verifyBlocks(chunk, name, problems);
 
   // Areas: every allocated run outside the hidden regions splits into areas at boundary bits.
   let areas = 0;
   const firstPage = (chunk.index * alloc.unitSize) >>> PAGE_SHIFT;
-  for (let bit = findNextSet(map, chunk.startBit, chunk.endBit); bit < chunk.endBit; ) {
+  for (let bit = findNextSet(map, chunk.startBit, chunk.endBit); bit < chunk.endBit;) {
     const runEnd = findNextZero(map, bit, chunk.endBit);
     if (!testBit(chunk.boundMap, bit)) problems.push(`${name}: allocated run at bit ${bit} has no start boundary`);
     let areaStart = bit;
@@ -92,8 +109,13 @@ function verifyChunk(alloc: PercpuAllocator, chunk: Chunk, name: string, problem
         break;
       }
       areas++;
-      for (let page = (areaStart << MIN_ALLOC_SHIFT) >>> PAGE_SHIFT; page <= ((areaEnd << MIN_ALLOC_SHIFT) - 1) >>> PAGE_SHIFT; page++) {
-        if (!alloc.pages.isPopulated(firstPage + page)) problems.push(`${name}: area at bit ${areaStart} covers unpopulated page ${page}`);
+      for (
+        let page = (areaStart << MIN_ALLOC_SHIFT) >>> PAGE_SHIFT;
+        page <= ((areaEnd << MIN_ALLOC_SHIFT) - 1) >>> PAGE_SHIFT;
+        page++
+      ) {
+        if (!alloc.pages.isPopulated(firstPage + page))
+          problems.push(`${name}: area at bit ${areaStart} covers unpopulated page ${page}`);
       }
       areaStart = areaEnd;
     }
@@ -109,7 +131,8 @@ export function verifyAllocator(alloc: PercpuAllocator): string[] {
   let liveBits = 0;
   const emptyChunks: Chunk[] = [];
   const listedIn = new Map<Chunk, number>();
-  for (let slot = 0; slot < alloc.slots.count; slot++) for (const chunk of alloc.slots.list(slot)) listedIn.set(chunk, slot);
+  for (let slot = 0; slot < alloc.slots.count; slot++)
+    for (const chunk of alloc.slots.list(slot)) listedIn.set(chunk, slot);
   for (const [index, chunk] of alloc.chunks.entries()) {
     if (chunk === undefined) continue;
     nrChunks++;
@@ -124,7 +147,9 @@ export function verifyAllocator(alloc: PercpuAllocator): string[] {
       problems.push(`${name}: in slot ${chunk.slot}, its contig ${chunk.contigBits} calls for slot ${slot}`);
     }
     if (alloc.slots.contig[index] !== chunk.contigBits || alloc.slots.contigStart[index] !== chunk.contigStart) {
-      problems.push(`${name}: the slots copy its run as ${alloc.slots.contig[index]} at ${alloc.slots.contigStart[index]}`);
+      problems.push(
+        `${name}: the slots copy its run as ${alloc.slots.contig[index]} at ${alloc.slots.contigStart[index]}`,
+      );
     }
     // Eager depopulation: a populated page of a chunk is never wholly free.
     const firstPage = (index * alloc.unitSize) >>> PAGE_SHIFT;
@@ -157,9 +182,11 @@ export function verifyAllocator(alloc: PercpuAllocator): string[] {
   if (stats.nrMaxChunks < nrChunks) problems.push(`stats: nrMaxChunks ${stats.nrMaxChunks} < nrChunks ${nrChunks}`);
   if (stats.nrCurAlloc > stats.nrMaxAlloc) problems.push('stats: nrCurAlloc > nrMaxAlloc');
   if (stats.nrAlloc - stats.nrDealloc !== stats.nrCurAlloc) problems.push('stats: nrAlloc - nrDealloc != nrCurAlloc');
-  if (stats.liveBytes !== liveBits << MIN_ALLOC_SHIFT) problems.push(`stats: liveBytes ${stats.liveBytes}, actual ${liveBits << MIN_ALLOC_SHIFT}`);
+  if (stats.liveBytes !== liveBits << MIN_ALLOC_SHIFT)
+    problems.push(`stats: liveBytes ${stats.liveBytes}, actual ${liveBits << MIN_ALLOC_SHIFT}`);
   let populated = 0;
   for (let page = 0; page < alloc.pages.nrPages; page++) if (alloc.pages.isPopulated(page)) populated++;
-  if (populated !== stats.populatedPages) problems.push(`stats: populatedPages ${stats.populatedPages}, actual ${populated}`);
+  if (populated !== stats.populatedPages)
+    problems.push(`stats: populatedPages ${stats.populatedPages}, actual ${populated}`);
   return problems;
 }

@@ -40,13 +40,29 @@ export function renderCounterTable(counters: readonly CounterCheck[], all: boole
   const partial = shown.length < totals.length;
   // Mismatched objects shown beyond the busiest.
   const extra = shown.length - Math.min(BUSIEST_SHOWN, totals.length);
-  const which = partial ? `, the ${BUSIEST_SHOWN} busiest of ${totals.length}${extra > 0 ? ` and ${extra} more that ${extra === 1 ? 'mismatches' : 'mismatch'}` : ''}` : '';
+  const which = partial
+    ? `, the ${BUSIEST_SHOWN} busiest of ${totals.length}${extra > 0 ? ` and ${extra} more that ${extra === 1 ? 'mismatches' : 'mismatch'}` : ''}`
+    : '';
   const table: Table = {
     title: `Counters${which} (expected = what the CPUs did, actual = the sum over CPUs)`,
     headers: ['ptr', 'fields', 'allocated by', 'expected', 'actual', ''],
     rows: [
-      ...shown.map((t) => [String(t.check.ptr), String(t.check.fields), ownerText(t.check.allocatedBy), decimal(t.expected), decimal(t.actual), t.check.exact ? 'exact' : 'MISMATCH']),
-      ['total', String(fields), counted(totals.length, 'object'), decimal(expected), decimal(actual), mismatches === 0 ? 'exact' : counted(mismatches, 'MISMATCH', 'MISMATCHES')],
+      ...shown.map((t) => [
+        String(t.check.ptr),
+        String(t.check.fields),
+        ownerText(t.check.allocatedBy),
+        decimal(t.expected),
+        decimal(t.actual),
+        t.check.exact ? 'exact' : 'MISMATCH',
+      ]),
+      [
+        'total',
+        String(fields),
+        counted(totals.length, 'object'),
+        decimal(expected),
+        decimal(actual),
+        mismatches === 0 ? 'exact' : counted(mismatches, 'MISMATCH', 'MISMATCHES'),
+      ],
     ],
   };
   const rendered = renderConsoleTable(table);

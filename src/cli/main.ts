@@ -19,22 +19,40 @@ function buildProgram(setExit: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version', 'print the version of percpu')
     .exitOverride()
     .showHelpAfterError('(add --help for the options)');
-  addRunOptions(program.command('run').description('a concurrent counter workload: every CPU counts, the totals must be exact'))
+  addRunOptions(
+    program.command('run').description('a concurrent counter workload: every CPU counts, the totals must be exact'),
+  )
     .exitOverride()
     .action(async (flags: RunFlags) => setExit(await runCommand(flags)));
-  addStressOptions(program.command('stress').description('allocator correctness under parallelism, optionally with worker deaths'))
+  addStressOptions(
+    program.command('stress').description('allocator correctness under parallelism, optionally with worker deaths'),
+  )
     .exitOverride()
     .action(async (flags: StressFlags) => setExit(await stressCommand(flags)));
-  addMapOptions(program.command('map').description('run a workload, then print percpu_stats and draw every chunk as SVG'))
+  addMapOptions(
+    program.command('map').description('run a workload, then print percpu_stats and draw every chunk as SVG'),
+  )
     .exitOverride()
     .action(async (flags: MapFlags) => setExit(await mapCommand(flags)));
-  addTraceOptions(program.command('trace').description('run a workload with tracing on: Perfetto JSON, an SVG timeline, per-CPU event counts'))
+  addTraceOptions(
+    program
+      .command('trace')
+      .description('run a workload with tracing on: Perfetto JSON, an SVG timeline, per-CPU event counts'),
+  )
     .exitOverride()
     .action(async (flags: TraceFlags, command: Command) => setExit(await traceCommand(flags, command.args)));
-  addBenchOptions(program.command('bench').description('the benchmark suite (a source checkout): percpu against its peers, runtime costs, the allocator'))
+  addBenchOptions(
+    program
+      .command('bench')
+      .description('the benchmark suite (a source checkout): percpu against its peers, runtime costs, the allocator'),
+  )
     .exitOverride()
     .action((flags: BenchFlags) => setExit(benchCommand(flags)));
-  addLogOptions(program.command('log').description('print a log file of run or stress readably, optionally one CPU or one level and above'))
+  addLogOptions(
+    program
+      .command('log')
+      .description('print a log file of run or stress readably, optionally one CPU or one level and above'),
+  )
     .exitOverride()
     .action(async (file: string, flags: LogFlags) => setExit(await logCommand(file, flags)));
   return program;
@@ -50,7 +68,11 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are successes; every other commander error is a usage error.
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT_OK : EXIT_USAGE;
+      return error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+        ? EXIT_OK
+        : EXIT_USAGE;
     }
     throw error;
   }

@@ -36,7 +36,9 @@ export function startProgress(total: number, unit: string, enabled: boolean): Pr
     update(value: number): void {
       if (stopped) return;
       const seconds = (performance.now() - started) / 1000;
-      bar.update(Math.min(value, total), { rate: seconds > 0 ? Math.round(value / seconds).toLocaleString('en-US') : '0' });
+      bar.update(Math.min(value, total), {
+        rate: seconds > 0 ? Math.round(value / seconds).toLocaleString('en-US') : '0',
+      });
     },
     /** Idempotent: a signal stops the bar early, the end of the run stops it again. */
     stop(): void {

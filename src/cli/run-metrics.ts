@@ -18,19 +18,40 @@ export interface RunMetricsSources {
 }
 
 /** Serves the run's metrics on `port` (0: any free port) and says where on stderr. */
-export async function serveRunMetrics<T extends TaskModule>(rt: Runtime<T>, port: number, sources: RunMetricsSources): Promise<MetricsServer> {
+export async function serveRunMetrics<T extends TaskModule>(
+  rt: Runtime<T>,
+  port: number,
+  sources: RunMetricsSources,
+): Promise<MetricsServer> {
   const m = rt.metrics();
-  const ops = m.counter({ name: 'percpu_operations_total', help: `Operations of the ${sources.workload} workload, per CPU`, labelNames: ['cpu'] });
-  const counted = m.counter({ name: 'percpu_counted_total', help: `Sum of the ${sources.workload} workload's counters` });
-  const deaths = m.counter({ name: 'percpu_cpu_deaths_total', help: 'Worker deaths of each CPU (a new worker took the CPU over each time)', labelNames: ['cpu'] });
+  const ops = m.counter({
+    name: 'percpu_operations_total',
+    help: `Operations of the ${sources.workload} workload, per CPU`,
+    labelNames: ['cpu'],
+  });
+  const counted = m.counter({
+    name: 'percpu_counted_total',
+    help: `Sum of the ${sources.workload} workload's counters`,
+  });
+  const deaths = m.counter({
+    name: 'percpu_cpu_deaths_total',
+    help: 'Worker deaths of each CPU (a new worker took the CPU over each time)',
+    labelNames: ['cpu'],
+  });
   const online = m.gauge({ name: 'percpu_cpu_online', help: '1 while the CPU is online', labelNames: ['cpu'] });
   const live = m.gauge({ name: 'percpu_allocator_live_allocations', help: 'Live per-CPU allocations (nr_cur_alloc)' });
   const chunks = m.gauge({ name: 'percpu_allocator_chunks', help: 'Chunks of the per-CPU allocator (nr_chunks)' });
-  const populated = m.gauge({ name: 'percpu_allocator_populated_bytes', help: 'Populated bytes of every chunk, per CPU' });
+  const populated = m.gauge({
+    name: 'percpu_allocator_populated_bytes',
+    help: 'Populated bytes of every chunk, per CPU',
+  });
   const liveBytes = m.gauge({ name: 'percpu_allocator_live_bytes', help: 'Bytes in live allocations, per CPU' });
   const allocs = m.counter({ name: 'percpu_allocator_allocations_total', help: 'Allocations made (nr_alloc)' });
   const frees = m.counter({ name: 'percpu_allocator_frees_total', help: 'Frees made (nr_dealloc)' });
-  const failed = m.counter({ name: 'percpu_allocator_failed_total', help: 'Allocations that found no space (nr_failed)' });
+  const failed = m.counter({
+    name: 'percpu_allocator_failed_total',
+    help: 'Allocations that found no space (nr_failed)',
+  });
   // Counters move by the difference from what they showed last: they only go up.
   const raise = (counter: { inc(value: bigint): void }, shown: { value: bigint }, now: bigint): void => {
     if (now > shown.value) counter.inc(now - shown.value);

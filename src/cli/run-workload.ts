@@ -108,7 +108,10 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
     for (let i = 0; i < options.counters; i++) {
       const fields = prng.int(0, 2) === 0 ? MIB_FIELDS : 1;
       const ptr = rt.alloc(fields * 8, 8);
-      if (ptr === null) throw new OutOfSpaceError(`The per-CPU area is full after ${i} of ${options.counters} counter objects (option counters)`);
+      if (ptr === null)
+        throw new OutOfSpaceError(
+          `The per-CPU area is full after ${i} of ${options.counters} counter objects (option counters)`,
+        );
       objects.push({ ptr, fields });
     }
     const progressPtr = rt.staticPtr('ops_done');
@@ -116,7 +119,13 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
       await serveRunMetrics(rt, options.metricsPort, {
         workload: 'run',
         opsOf: (cpu) => Number(rt.read(progressPtr, cpu, 'u64')),
-        counted: () => objects.reduce((sum, o) => sum + Array.from({ length: o.fields }, (_, f) => rt.sum(o.ptr + f * 8, 'u64')).reduce((a, b) => a + b, 0n), 0n),
+        counted: () =>
+          objects.reduce(
+            (sum, o) =>
+              sum +
+              Array.from({ length: o.fields }, (_, f) => rt.sum(o.ptr + f * 8, 'u64')).reduce((a, b) => a + b, 0n),
+            0n,
+          ),
       });
     }
     const started = performance.now();
@@ -165,7 +174,12 @@ export async function runWorkload(options: RunOptions): Promise<RunReport> {
       check(object, 'coordinator', expected);
     });
     for (const r of perCpuResults) {
-      for (const own of r.own) check(own.object, { cpu: r.cpu }, own.expected.map((value) => BigInt(value)));
+      for (const own of r.own)
+        check(
+          own.object,
+          { cpu: r.cpu },
+          own.expected.map((value) => BigInt(value)),
+        );
     }
     options.beforeCleanup?.(rt.allocator);
 

@@ -42,7 +42,9 @@ export function watchSignals(logger: Logger, onFirst: () => void = () => {}): Si
       onFirst();
       // The log is written synchronously: this line is on disk before anything else happens.
       logger.warn({ signal }, 'signal received: stopping the workload');
-      process.stderr.write(`percpu: ${signal}: stopping the workload; the report of what ran follows (${signal} again to exit at once)\n`);
+      process.stderr.write(
+        `percpu: ${signal}: stopping the workload; the report of what ran follows (${signal} again to exit at once)\n`,
+      );
       return;
     }
     logger.error({ signal, first }, 'second signal: exiting at once');

@@ -69,7 +69,12 @@ export interface StressReport {
    * coordinator saw them end), what the per-CPU u64 and the percpu_counter hold, and the counts
    * lost (expected minus the smaller of the two; a sum above expected is a failure too).
    */
-  readonly counts: { readonly expected: string; readonly perCpu: string; readonly counter: string; readonly lost: string };
+  readonly counts: {
+    readonly expected: string;
+    readonly perCpu: string;
+    readonly counter: string;
+    readonly lost: string;
+  };
   /** Faults asked for (--faults). */
   readonly faultsRequested: number;
   /** The same as faultsRequested (its older name, kept for scripts that read it). */
@@ -143,7 +148,11 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   let coordinatorAllocations = rt.stats().allocator.nrAlloc;
   try {
     if (options.metricsPort !== undefined) {
-      await serveRunMetrics(rt, options.metricsPort, { workload: 'stress', opsOf: opsDone, counted: () => rt.sum(rt.staticPtr('stress_counted'), 'u64') });
+      await serveRunMetrics(rt, options.metricsPort, {
+        workload: 'stress',
+        opsOf: opsDone,
+        counted: () => rt.sum(rt.staticPtr('stress_counted'), 'u64'),
+      });
       // The metrics' series are made here, before any task runs: their memory is the coordinator's too.
       coordinatorAllocations = rt.stats().allocator.nrAlloc;
     }
@@ -238,9 +247,13 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     const problems: string[] = [];
     if (violations > 0) problems.push(`${violations} violations: areas overlapped or were not zeroed`);
     if (leaks > 0) problems.push(`${leaks} areas leaked after every CPU freed what it held`);
-    if (!countsExact) problems.push(`counts: expected ${expected}, per-CPU u64 ${perCpu}, percpu_counter ${counterSum}`);
+    if (!countsExact)
+      problems.push(`counts: expected ${expected}, per-CPU u64 ${perCpu}, percpu_counter ${counterSum}`);
     if (verifyError !== null) problems.push(`verify() failed: ${verifyError}`);
-    if (allocations + coordinatorAllocations !== allocator.nrAlloc || frees + coordinatorFrees !== allocator.nrDealloc) {
+    if (
+      allocations + coordinatorAllocations !== allocator.nrAlloc ||
+      frees + coordinatorFrees !== allocator.nrDealloc
+    ) {
       problems.push(
         `allocation counts disagree: ${allocations} + ${coordinatorAllocations} allocations and ${frees} + ${coordinatorFrees} frees ` +
           `(CPUs + coordinator), the allocator's nr_alloc ${allocator.nrAlloc} and nr_dealloc ${allocator.nrDealloc}`,
@@ -249,7 +262,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     if (faultsInjectedTotal < options.faults && !stopped) {
       problems.push(
         `only ${faultsInjectedTotal} of ${options.faults} requested faults were injected` +
-          (options.ops < 2 ? ': a fault strikes between two of a CPU\'s operations, and --ops 1 has none (use --ops 2 or more)' : ''),
+          (options.ops < 2
+            ? ": a fault strikes between two of a CPU's operations, and --ops 1 has none (use --ops 2 or more)"
+            : ''),
       );
     }
     return {
@@ -266,7 +281,12 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       failedAllocations: total('stress_failed'),
       violations,
       leaks,
-      counts: { expected: String(expected), perCpu: String(perCpu), counter: String(counterSum), lost: String(expected > smaller ? expected - smaller : 0n) },
+      counts: {
+        expected: String(expected),
+        perCpu: String(perCpu),
+        counter: String(counterSum),
+        lost: String(expected > smaller ? expected - smaller : 0n),
+      },
       faultsRequested: options.faults,
       faultsPlanned: options.faults,
       faultsInjected: injected,
@@ -283,6 +303,9 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     };
   } finally {
     await rt.close();
-    await options.trace?.finish(rt, `percpu stress: ${options.cpus} CPUs, ${options.faults} faults, seed ${options.seed}`);
+    await options.trace?.finish(
+      rt,
+      `percpu stress: ${options.cpus} CPUs, ${options.faults} faults, seed ${options.seed}`,
+    );
   }
 }

@@ -24,7 +24,6 @@ export const COLORS = {
   reserved: '#f2a33a',
 } as const;
 
-
 function rect(x: number, y: number, w: number, h: number, fill: string, cls: string, extra = ''): string {
   return `<rect class="${cls}" x="${x.toFixed(2)}" y="${y}" width="${Math.max(w, 0.5).toFixed(2)}" height="${h}" fill="${fill}"${extra}/>`;
 }
@@ -50,17 +49,30 @@ export function renderChunkMap(chunks: readonly ChunkPicture[], title: string): 
     parts.push(`<rect x="${x}" y="32" width="14" height="14" fill="${color}" stroke="#555"/>`);
     parts.push(`<text x="${x + 20}" y="44">${label}</text>`);
   });
-  parts.push(`<text x="10" y="62">one row per chunk; a row is one ${bytes(unitSize)} unit, the same in every CPU's area</text>`);
+  parts.push(
+    `<text x="10" y="62">one row per chunk; a row is one ${bytes(unitSize)} unit, the same in every CPU's area</text>`,
+  );
   chunks.forEach((chunk, row) => {
     const y = TOP + row * (ROW + GAP);
     parts.push(`<g class="chunk" data-index="${chunk.index}">`);
     parts.push(`<text x="10" y="${y + 15}">chunk ${chunk.index}</text>`);
     chunk.populated.forEach((populated, page) => {
-      parts.push(rect(LEFT + page * PAGE_SIZE * scale, y, PAGE_SIZE * scale, ROW, populated ? COLORS.free : COLORS.unpopulated, populated ? 'page populated' : 'page unpopulated'));
+      parts.push(
+        rect(
+          LEFT + page * PAGE_SIZE * scale,
+          y,
+          PAGE_SIZE * scale,
+          ROW,
+          populated ? COLORS.free : COLORS.unpopulated,
+          populated ? 'page populated' : 'page unpopulated',
+        ),
+      );
     });
     if (chunk.reservedRange !== null) {
       const [start, end] = chunk.reservedRange;
-      parts.push(rect(LEFT + start * scale, y, (end - start) * scale, ROW, COLORS.reserved, 'reserved', ' fill-opacity="0.45"'));
+      parts.push(
+        rect(LEFT + start * scale, y, (end - start) * scale, ROW, COLORS.reserved, 'reserved', ' fill-opacity="0.45"'),
+      );
     }
     if (chunk.staticRange !== null) {
       const [start, end] = chunk.staticRange;
@@ -68,7 +80,17 @@ export function renderChunkMap(chunks: readonly ChunkPicture[], title: string): 
     }
     for (const [start, end] of chunk.areas) {
       // A hairline white edge separates areas that touch.
-      parts.push(rect(LEFT + start * scale, y + 3, (end - start) * scale, ROW - 6, COLORS.allocated, 'area', ' stroke="#ffffff" stroke-width="0.3"'));
+      parts.push(
+        rect(
+          LEFT + start * scale,
+          y + 3,
+          (end - start) * scale,
+          ROW - 6,
+          COLORS.allocated,
+          'area',
+          ' stroke="#ffffff" stroke-width="0.3"',
+        ),
+      );
     }
     parts.push(`<rect x="${LEFT}" y="${y}" width="${WIDTH}" height="${ROW}" fill="none" stroke="#555"/>`);
     const s = chunk.stats;

@@ -27,7 +27,9 @@ export interface TraceSummary {
   readonly file: string;
   readonly svg: string;
   readonly events: number;
-  readonly perCpu: readonly (TraceCpuStats & { readonly busiest: readonly { readonly name: string; readonly count: number }[] })[];
+  readonly perCpu: readonly (TraceCpuStats & {
+    readonly busiest: readonly { readonly name: string; readonly count: number }[];
+  })[];
 }
 
 /** The SVG's path: the JSON's with .svg for its extension. */
@@ -73,7 +75,10 @@ export class TraceSession {
 function busiestNames(events: readonly TraceEvent[], cpu: number): { name: string; count: number }[] {
   const counts = new Map<string, number>();
   for (const e of events) if (e.cpu === cpu && e.seq !== null) counts.set(e.name, (counts.get(e.name) ?? 0) + 1);
-  return [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count).slice(0, BUSIEST);
+  return [...counts]
+    .map(([name, count]) => ({ name, count }))
+    .sort((a, b) => b.count - a.count)
+    .slice(0, BUSIEST);
 }
 
 /** The summary as text: a table per CPU and where the files are. */
@@ -81,7 +86,13 @@ export function formatTraceSummary(summary: TraceSummary): string {
   const table = renderConsoleTable({
     title: 'Trace (per CPU)',
     headers: ['CPU', 'written', 'drained', 'lost', 'busiest event names'],
-    rows: summary.perCpu.map((c) => [String(c.cpu), int(c.written), int(c.drained), int(c.lost), c.busiest.map((b) => `${b.name} ${int(b.count)}`).join(', ')]),
+    rows: summary.perCpu.map((c) => [
+      String(c.cpu),
+      int(c.written),
+      int(c.drained),
+      int(c.lost),
+      c.busiest.map((b) => `${b.name} ${int(b.count)}`).join(', '),
+    ]),
   });
   return `${table}\ntrace: ${summary.file} (${int(summary.events)} events; open it in ui.perfetto.dev), timeline: ${summary.svg}`;
 }

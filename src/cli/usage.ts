@@ -36,7 +36,9 @@ export function secondsUpTo(max: number): (value: string) => number {
   return (value: string): number => {
     const n = Number(value);
     if (!DECIMAL_NUMBER.test(value) || !Number.isFinite(n) || n <= 0 || n > max) {
-      throw new CommanderArgumentError(`Expected a decimal number of seconds above 0 and at most ${max}, got "${value}".`);
+      throw new CommanderArgumentError(
+        `Expected a decimal number of seconds above 0 and at most ${max}, got "${value}".`,
+      );
     }
     return n;
   };
@@ -85,7 +87,9 @@ export function writableFile(value: string): string {
   if (isDirectory(absolute)) throw new CommanderArgumentError(`Expected a file path, got the directory "${value}".`);
   const parent = dirname(absolute);
   if (!isDirectory(parent)) {
-    throw new CommanderArgumentError(`Expected a file in an existing directory (no directory is created), got "${value}".`);
+    throw new CommanderArgumentError(
+      `Expected a file in an existing directory (no directory is created), got "${value}".`,
+    );
   }
   if (!canWrite(parent) || (existsSync(absolute) && !canWrite(absolute))) {
     throw new CommanderArgumentError(`Expected a file this user can write, got "${value}".`);

@@ -36,8 +36,11 @@ export function checkCounterHandle(value: unknown): CounterHandle {
     !Number.isInteger(h.batch) ||
     !Number.isInteger(h.generation)
   ) {
-    throw new InvalidArgumentError('counter', value, 'a counter handle ({ ptr, slot, batch, generation }) from rt.counter().handle');
+    throw new InvalidArgumentError(
+      'counter',
+      value,
+      'a counter handle ({ ptr, slot, batch, generation }) from rt.counter().handle',
+    );
   }
   return h as CounterHandle;
 }
-

@@ -184,10 +184,18 @@ const S64_MAX = 2n ** 63n - 1n;
 function toBigInt(argument: string, value: unknown, s64 = false): bigint {
   if (typeof value === 'bigint') {
     if (s64 && (value < S64_MIN || value > S64_MAX)) {
-      throw new InvalidArgumentError(argument, value, `a bigint from ${S64_MIN}n to ${S64_MAX}n (s64) or a safe integer`);
+      throw new InvalidArgumentError(
+        argument,
+        value,
+        `a bigint from ${S64_MIN}n to ${S64_MAX}n (s64) or a safe integer`,
+      );
     }
     return value;
   }
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  throw new InvalidArgumentError(argument, value, s64 ? `a safe integer or a bigint from ${S64_MIN}n to ${S64_MAX}n (s64)` : 'a bigint or a safe integer');
+  throw new InvalidArgumentError(
+    argument,
+    value,
+    s64 ? `a safe integer or a bigint from ${S64_MIN}n to ${S64_MAX}n (s64)` : 'a bigint or a safe integer',
+  );
 }

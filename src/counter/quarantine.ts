@@ -40,7 +40,7 @@ export class CounterQuarantine {
   /** The task has ended (resolved, failed, or its worker died); runs every release now due. */
   taskEnded(id: number): void {
     this.inFlight.delete(id);
-    for (let i = 0; i < this.held.length; ) {
+    for (let i = 0; i < this.held.length;) {
       const held = this.held[i]!;
       held.waitingFor.delete(id);
       if (held.waitingFor.size > 0) {

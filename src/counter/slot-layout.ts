@@ -39,7 +39,11 @@ export interface CounterSlotWords {
 
 export function counterSlotWords(cpus: number, slot: number): CounterSlotWords {
   const byte = counterSlotByte(cpus, slot);
-  return { count: (byte + SLOT_COUNT_BYTE) / 8, lock: (byte + SLOT_LOCK_BYTE) / 4, readerWaiting: (byte + SLOT_READER_WAITING_BYTE) / 4 };
+  return {
+    count: (byte + SLOT_COUNT_BYTE) / 8,
+    lock: (byte + SLOT_LOCK_BYTE) / 4,
+    readerWaiting: (byte + SLOT_READER_WAITING_BYTE) / 4,
+  };
 }
 
 /** Int32 index of counter slot `slot`'s generation word. */

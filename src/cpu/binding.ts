@@ -22,7 +22,8 @@ let binding: CpuBinding | null = null;
 
 /** Called once by the CPU worker. */
 export function bindCpu(data: CpuWorkerData): CpuBinding {
-  if (binding !== null) throw new VerifyError([`bindCpu(${data.cpu}): this thread is already bound to CPU ${binding.cpu}`]);
+  if (binding !== null)
+    throw new VerifyError([`bindCpu(${data.cpu}): this thread is already bound to CPU ${binding.cpu}`]);
   binding = {
     cpu: data.cpu,
     views: createCpuViews(data.area, data.areaSize),

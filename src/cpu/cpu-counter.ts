@@ -117,7 +117,11 @@ class CpuCounterImpl implements CpuCounter {
     for (;;) {
       // Atomics.load: a waiting coordinator goes first, so an exact sum is never starved.
       // Atomics.compareExchange: take the lock (acquire; seq-cst).
-      if (Atomics.load(c, this.readerWaitingIdx) === 0 && Atomics.compareExchange(c, this.lockIdx, FOLD_LOCK_FREE, this.lockTag) === FOLD_LOCK_FREE) break;
+      if (
+        Atomics.load(c, this.readerWaitingIdx) === 0 &&
+        Atomics.compareExchange(c, this.lockIdx, FOLD_LOCK_FREE, this.lockTag) === FOLD_LOCK_FREE
+      )
+        break;
     }
     // Atomics.add: the global count is shared by all CPUs and read by the coordinator.
     const before = Atomics.add(this.control64, this.countIdx, BigInt(value));

@@ -12,7 +12,12 @@ export type { CpuCell, CpuRef } from './ref.js';
 export type { CpuCounter } from './cpu-counter.js';
 export type { TraceValue } from './trace-writer.js';
 export type { CounterHandle } from '../counter/handle.js';
-export type { CpuCounter as CpuCounterMetric, CpuGauge as CpuGaugeMetric, CpuHistogram as CpuHistogramMetric, CpuMetricOf } from './metric.js';
+export type {
+  CpuCounter as CpuCounterMetric,
+  CpuGauge as CpuGaugeMetric,
+  CpuHistogram as CpuHistogramMetric,
+  CpuMetricOf,
+} from './metric.js';
 export type { CpuCounterChild, CpuGaugeChild, CpuHistogramChild } from './metric-child.js';
 export type { MetricHandle, MetricKind } from '../metrics/handle.js';
 export type { PerCpuType, ValueOf } from '../memory/types.js';

@@ -250,7 +250,11 @@ export class ThisCpu {
     const [b, index] = this.at(ptr, type, 'make an array');
     const maxLength = b.areaSize / TYPE_WIDTH[type] - index;
     if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || length > maxLength) {
-      throw new InvalidArgumentError('length', length, `an integer from 1 to ${maxLength} (elements of ${type} from ptr ${ptr} to the end of the area)`);
+      throw new InvalidArgumentError(
+        'length',
+        length,
+        `an integer from 1 to ${maxLength} (elements of ${type} from ptr ${ptr} to the end of the area)`,
+      );
     }
     return b.views[type].subarray(index, index + length) as CpuViews[T];
   }
@@ -349,7 +353,13 @@ const fastIndex = (b: CpuBinding, ptr: number, shift: number, type: PerCpuType):
   const width = 1 << shift;
   // `| 0` leaves exactly the integers from -2^31 to 2^31 - 1 as they are; then one mask tests the
   // sign bit and the low bits (not negative, aligned), one compare the end of the area.
-  if (typeof ptr === 'number' && (ptr | 0) === ptr && (ptr & (SIGN_BIT | (width - 1))) === 0 && ptr <= b.areaSize - width) return ptr >>> shift;
+  if (
+    typeof ptr === 'number' &&
+    (ptr | 0) === ptr &&
+    (ptr & (SIGN_BIT | (width - 1))) === 0 &&
+    ptr <= b.areaSize - width
+  )
+    return ptr >>> shift;
   return elementIndex(ptr, type, b.areaSize);
 };
 
@@ -363,18 +373,26 @@ function slowIndex(b: CpuBinding, ptr: number, type: PerCpuType): number {
  * generic path of add/sub/addReturn/subReturn. The pointer is checked, then the delta, then the
  * element is stored: a bad argument changes nothing.
  */
-const addAt = <T extends PerCpuType>(b: CpuBinding, ptr: number, type: T, delta: ValueOf<T>, negative: boolean): ValueOf<T> => {
+const addAt = <T extends PerCpuType>(
+  b: CpuBinding,
+  ptr: number,
+  type: T,
+  delta: ValueOf<T>,
+  negative: boolean,
+): ValueOf<T> => {
   switch (type) {
     case 'u32': {
       const index = fastIndex(b, ptr, 2, 'u32');
-      const d: number = typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 'u32', delta);
+      const d: number =
+        typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 'u32', delta);
       const view = b.views.u32;
       view[index] = negative ? view[index]! - d : view[index]! + d;
       return view[index] as ValueOf<T>;
     }
     case 's32': {
       const index = fastIndex(b, ptr, 2, 's32');
-      const d: number = typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 's32', delta);
+      const d: number =
+        typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 's32', delta);
       const view = b.views.s32;
       view[index] = negative ? view[index]! - d : view[index]! + d;
       return view[index] as ValueOf<T>;
@@ -403,4 +421,3 @@ const addAt = <T extends PerCpuType>(b: CpuBinding, ptr: number, type: T, delta:
 
 /** The CPU this thread plays; usable inside tasks (it throws NotOnCpuError elsewhere). */
 export const thisCpu = new ThisCpu();
-

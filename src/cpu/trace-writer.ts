@@ -119,7 +119,8 @@ export class TraceWriter {
 
   /** thisCpu.trace(name, ...values) (type EVENT_INSTANT) and traceCounter: `count` values in a .. d, checked. */
   user(type: number, count: number, name: unknown, a: unknown, b: unknown, c: unknown, d: unknown): void {
-    if (count > MAX_VALUES) throw new InvalidArgumentError('values', count, `at most ${MAX_VALUES} values (numbers or bigints)`);
+    if (count > MAX_VALUES)
+      throw new InvalidArgumentError('values', count, `at most ${MAX_VALUES} values (numbers or bigints)`);
     const id = name === this.lastName ? this.lastId : this.idOf(name as string);
     let kinds = 0;
     if (count > 0) {
@@ -136,7 +137,16 @@ export class TraceWriter {
     this.put(type, id, count, KIND_NUMBER, a, b, c, d);
   }
 
-  private put(type: number, id: number, count: number, kinds: number, a: unknown, b: unknown, c: unknown, d: unknown): void {
+  private put(
+    type: number,
+    id: number,
+    count: number,
+    kinds: number,
+    a: unknown,
+    b: unknown,
+    c: unknown,
+    d: unknown,
+  ): void {
     const ts = performance.now() + this.clockOffset;
     const stored = this.stored;
     if (this.discard && ((stored - this.limit) | 0) >= 0 && !this.hasRoom()) {
@@ -197,7 +207,8 @@ function kindOf(v: unknown, index: number): number {
 /** Checks of thisCpu.trace when tracing is off: the same errors, no clock read, no store. */
 export function checkTraceCall(count: number, name: unknown, a: unknown, b: unknown, c: unknown, d: unknown): void {
   if (typeof name !== 'string') throw new InvalidArgumentError('name', name, 'a string (an event name)');
-  if (count > MAX_VALUES) throw new InvalidArgumentError('values', count, `at most ${MAX_VALUES} values (numbers or bigints)`);
+  if (count > MAX_VALUES)
+    throw new InvalidArgumentError('values', count, `at most ${MAX_VALUES} values (numbers or bigints)`);
   if (count > 0) kindOf(a, 0);
   if (count > 1) kindOf(b, 1);
   if (count > 2) kindOf(c, 2);

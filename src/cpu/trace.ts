@@ -47,10 +47,18 @@ export function traceTaskEnd(name: string, started: number, ok: boolean): void {
 }
 
 /** An allocation request was answered: [size, align, offset or -1, wait ms] or a free's [offset, wait ms, ok]. */
-export function traceRequest(op: number, arg0: number, align: number, status: number, result: number, started: number): void {
+export function traceRequest(
+  op: number,
+  arg0: number,
+  align: number,
+  status: number,
+  result: number,
+  started: number,
+): void {
   if (writer === null) return;
   const wait = writer.now() - started;
-  if (op === OP_ALLOC) writer.record(EVENT_ALLOC, allocId, 4, arg0, align, status === STATUS_OK ? result >>> 0 : -1, wait);
+  if (op === OP_ALLOC)
+    writer.record(EVENT_ALLOC, allocId, 4, arg0, align, status === STATUS_OK ? result >>> 0 : -1, wait);
   else writer.record(EVENT_FREE, freeId, 3, arg0 >>> 0, wait, status === STATUS_OK ? 1 : 0);
 }
 

@@ -45,7 +45,8 @@ export function readReply(control: Int32Array, mailbox: number): MailboxReply {
 
 /** The reply to a request whose serving threw `error` (the coordinator's half of the table). */
 export function replyOfError(error: unknown): MailboxReply {
-  if (error instanceof InvalidFreeError) return { status: STATUS_INVALID_FREE, result: FREE_REASONS.indexOf(error.reason) };
+  if (error instanceof InvalidFreeError)
+    return { status: STATUS_INVALID_FREE, result: FREE_REASONS.indexOf(error.reason) };
   if (error instanceof InvalidArgumentError) {
     const index = REQUEST_ARGUMENTS.indexOf(error.argument as RequestArgument);
     if (index >= 0) return { status: STATUS_INVALID_ARGUMENT, result: index };
@@ -79,13 +80,18 @@ export function replyError(reply: MailboxReply, request: MailboxRequest, limits:
       const argument = REQUEST_ARGUMENTS[reply.result];
       if (argument === 'size') return new InvalidArgumentError('size', request.sizeOrPtr, sizeAllowed(limits.unitSize));
       if (argument === 'align') return new InvalidArgumentError('align', request.align, ALIGN_ALLOWED);
-      if (argument === 'recordAt') return new InvalidArgumentError('recordAt', request.recordAt, recordAtAllowed(limits.areaSize));
+      if (argument === 'recordAt')
+        return new InvalidArgumentError('recordAt', request.recordAt, recordAtAllowed(limits.areaSize));
       break;
     }
     case STATUS_CLOSED:
       return new ClosedError(alloc ? 'allocate' : 'free');
     case STATUS_FAILED:
-      return new VerifyError([`the coordinator failed to serve this CPU's ${alloc ? 'alloc' : 'free'} request (its log says why)`]);
+      return new VerifyError([
+        `the coordinator failed to serve this CPU's ${alloc ? 'alloc' : 'free'} request (its log says why)`,
+      ]);
   }
-  return new VerifyError([`the coordinator replied to this CPU's ${alloc ? 'alloc' : 'free'} request with status ${reply.status}, result ${reply.result}`]);
+  return new VerifyError([
+    `the coordinator replied to this CPU's ${alloc ? 'alloc' : 'free'} request with status ${reply.status}, result ${reply.result}`,
+  ]);
 }

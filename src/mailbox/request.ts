@@ -51,7 +51,13 @@ export function recordAtAllowed(areaSize: number): string {
 
 /** True when `recordAt` is the offset of a u32 inside an area of `areaSize` bytes. */
 export function isRecordAt(recordAt: unknown, areaSize: number): recordAt is number {
-  return typeof recordAt === 'number' && Number.isInteger(recordAt) && recordAt >= 0 && recordAt % 4 === 0 && recordAt + 4 <= areaSize;
+  return (
+    typeof recordAt === 'number' &&
+    Number.isInteger(recordAt) &&
+    recordAt >= 0 &&
+    recordAt % 4 === 0 &&
+    recordAt + 4 <= areaSize
+  );
 }
 
 /** NO_RECORD for undefined, the offset when isRecordAt, else InvalidArgumentError naming `recordAt`. */

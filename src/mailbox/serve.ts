@@ -13,7 +13,16 @@ import type { PercpuAllocator } from '../allocator/allocator.js';
 import { InvalidFreeError } from '../errors.js';
 import type { PerCpuMemory } from '../memory/percpu-memory.js';
 import type { AllocationOwner } from '../runtime/robust.js';
-import { FLAG_RECORD, FLAG_RESERVED, OP_ALLOC, OP_FREE, REQUEST_ARGUMENTS, STATUS_INVALID_ARGUMENT, STATUS_OK, STATUS_OUT_OF_SPACE } from './layout.js';
+import {
+  FLAG_RECORD,
+  FLAG_RESERVED,
+  OP_ALLOC,
+  OP_FREE,
+  REQUEST_ARGUMENTS,
+  STATUS_INVALID_ARGUMENT,
+  STATUS_OK,
+  STATUS_OUT_OF_SPACE,
+} from './layout.js';
 import { type MailboxReply, replyOfError } from './reply.js';
 import { type MailboxRequest, isRecordAt } from './request.js';
 import { type AbandonedRequest, isOrphanedAllocation } from './server.js';
@@ -50,7 +59,9 @@ export function serveCpuRequest(host: CpuRequestHost, cpu: number, request: Mail
   };
   try {
     if (request.op === OP_ALLOC) {
-      const ptr = host.allocator.alloc(request.sizeOrPtr, request.align, { reserved: (request.flags & FLAG_RESERVED) !== 0 });
+      const ptr = host.allocator.alloc(request.sizeOrPtr, request.align, {
+        reserved: (request.flags & FLAG_RESERVED) !== 0,
+      });
       log.debug({ size: request.sizeOrPtr, align: request.align, ptr }, 'alloc requested by CPU');
       if (ptr === null) return { status: STATUS_OUT_OF_SPACE, result: 0 };
       host.countsOf(cpu).allocs++;
@@ -94,7 +105,10 @@ export function settleAbandonedRequest(host: CpuRequestHost, cpu: number, abando
     log.warn({ ptr: abandoned.result }, 'allocation undone: the CPU died before receiving it');
     checkAfterServedOp(host, cpu, null, 0);
   } else if (abandoned.kind === 'dropped') {
-    log.warn({ op: abandoned.op === OP_ALLOC ? 'alloc' : 'free' }, 'request dropped: the CPU died before it was served');
+    log.warn(
+      { op: abandoned.op === OP_ALLOC ? 'alloc' : 'free' },
+      'request dropped: the CPU died before it was served',
+    );
   }
 }
 

@@ -21,7 +21,13 @@ import { type MailboxRequest, readRequest } from './request.js';
 export type AbandonedRequest =
   | { readonly kind: 'none' }
   | { readonly kind: 'dropped'; readonly op: number }
-  | { readonly kind: 'answered'; readonly op: number; readonly status: number; readonly result: number; readonly recorded: boolean };
+  | {
+      readonly kind: 'answered';
+      readonly op: number;
+      readonly status: number;
+      readonly result: number;
+      readonly recorded: boolean;
+    };
 
 export class MailboxServer {
   private readonly control: Int32Array;
@@ -34,7 +40,12 @@ export class MailboxServer {
   private lastRing = 0;
   private pollUntil = 0;
 
-  constructor(control: Int32Array, cpus: number, handle: (cpu: number, request: MailboxRequest) => MailboxReply, pollMs = 0) {
+  constructor(
+    control: Int32Array,
+    cpus: number,
+    handle: (cpu: number, request: MailboxRequest) => MailboxReply,
+    pollMs = 0,
+  ) {
     this.control = control;
     this.cpus = cpus;
     this.handle = handle;
@@ -117,6 +128,10 @@ export class MailboxServer {
  * True when an abandoned request was an allocation that succeeded and reached nobody (and so
  * must be undone). One recorded in the CPU's unit (FLAG_RECORD) reached the CPU's memory: it stays.
  */
-export function isOrphanedAllocation(abandoned: AbandonedRequest): abandoned is Extract<AbandonedRequest, { kind: 'answered' }> {
-  return abandoned.kind === 'answered' && abandoned.op === OP_ALLOC && abandoned.status === STATUS_OK && !abandoned.recorded;
+export function isOrphanedAllocation(
+  abandoned: AbandonedRequest,
+): abandoned is Extract<AbandonedRequest, { kind: 'answered' }> {
+  return (
+    abandoned.kind === 'answered' && abandoned.op === OP_ALLOC && abandoned.status === STATUS_OK && !abandoned.recorded
+  );
 }

@@ -30,7 +30,12 @@ export function opWrite<T extends PerCpuType>(views: CpuViews, type: T, index: n
 }
 
 /** Adds `delta` and returns the new (wrapped) value. */
-export function opAddReturn<T extends PerCpuType>(views: CpuViews, type: T, index: number, delta: ValueOf<T>): ValueOf<T> {
+export function opAddReturn<T extends PerCpuType>(
+  views: CpuViews,
+  type: T,
+  index: number,
+  delta: ValueOf<T>,
+): ValueOf<T> {
   if (isBigIntType(type)) {
     const view = bigintView(views, type);
     view[index] = view[index]! + (delta as bigint);

@@ -57,7 +57,13 @@ export class PerCpuMemory {
       throw new InvalidArgumentError('cpus', cpus, `an integer from 1 to ${MAX_CPUS}`);
     }
     // A multiple of 8, so that every typed view (u64, f64 included) covers the whole area.
-    if (typeof areaSize !== 'number' || !Number.isInteger(areaSize) || areaSize < 8 || areaSize > MAX_AREA_SIZE || areaSize % 8 !== 0) {
+    if (
+      typeof areaSize !== 'number' ||
+      !Number.isInteger(areaSize) ||
+      areaSize < 8 ||
+      areaSize > MAX_AREA_SIZE ||
+      areaSize % 8 !== 0
+    ) {
       throw new InvalidArgumentError('areaSize', areaSize, `a multiple of 8 from 8 to ${MAX_AREA_SIZE}`);
     }
     this.cpus = cpus;
@@ -137,4 +143,3 @@ export class PerCpuMemory {
     return elementIndex(ptr, type, this.areaSize);
   }
 }
-

@@ -11,7 +11,12 @@ import type { CpuViews, PerCpuMemory } from './percpu-memory.js';
 import { type PerCpuType, TYPE_WIDTH, type ValueOf, checkType, isBigIntType } from './types.js';
 
 /** The sum of `ptr` over every possible CPU; `wrap` wraps it at the type's width. */
-export function sumOverCpus<T extends PerCpuType>(memory: PerCpuMemory, ptr: number, type: T, wrap: boolean): ValueOf<T> {
+export function sumOverCpus<T extends PerCpuType>(
+  memory: PerCpuMemory,
+  ptr: number,
+  type: T,
+  wrap: boolean,
+): ValueOf<T> {
   const checked = checkType('type', type);
   const index = memory.indexOf(ptr, checked);
   if (isBigIntType(checked)) {
@@ -31,7 +36,12 @@ export function sumOverCpus<T extends PerCpuType>(memory: PerCpuMemory, ptr: num
  * possible CPU, in one pass per CPU. Exact: numbers for the 8-to-32-bit types and f64, bigints
  * for 64-bit ones.
  */
-export function sumArrayOverCpus<T extends PerCpuType>(memory: PerCpuMemory, ptr: number, type: T, length: number): ValueOf<T>[] {
+export function sumArrayOverCpus<T extends PerCpuType>(
+  memory: PerCpuMemory,
+  ptr: number,
+  type: T,
+  length: number,
+): ValueOf<T>[] {
   const checked = checkType('type', type);
   const index = memory.indexOf(ptr, checked);
   checkLength(length, index, memory.views[0]![checked].length, checked, ptr);
@@ -56,7 +66,13 @@ export function sumArrayOverCpus<T extends PerCpuType>(memory: PerCpuMemory, ptr
  * A snapshot of CPU `cpu`'s copy of `length` elements of `type` at `ptr`, as a new typed array of
  * that type (the CPU may go on updating its own copy; this one does not change).
  */
-export function readCpuArray<T extends PerCpuType>(memory: PerCpuMemory, ptr: number, cpu: number, type: T, length: number): CpuViews[T] {
+export function readCpuArray<T extends PerCpuType>(
+  memory: PerCpuMemory,
+  ptr: number,
+  cpu: number,
+  type: T,
+  length: number,
+): CpuViews[T] {
   const checked = checkType('type', type);
   const views = memory.viewsOf(cpu);
   const index = memory.indexOf(ptr, checked);
@@ -74,7 +90,11 @@ export function readCpuArray<T extends PerCpuType>(memory: PerCpuMemory, ptr: nu
 function checkLength(length: unknown, index: number, viewLength: number, type: PerCpuType, ptr: number): void {
   const most = viewLength - index;
   if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || length > most) {
-    throw new InvalidArgumentError('length', length, `an integer from 1 to ${most} (elements of ${type} from ptr ${ptr} to the end of the area)`);
+    throw new InvalidArgumentError(
+      'length',
+      length,
+      `an integer from 1 to ${most} (elements of ${type} from ptr ${ptr} to the end of the area)`,
+    );
   }
 }
 

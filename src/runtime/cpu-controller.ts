@@ -157,7 +157,9 @@ export class CpuController {
 
   /** Offline or failed, with an online() that runs next: tasks are queued for its worker. */
   private get comingOnline(): boolean {
-    return (this.phase === 'offline' || this.phase === 'failed') && this.target === 'online' && this.pendingOfflines === 0;
+    return (
+      (this.phase === 'offline' || this.phase === 'failed') && this.target === 'online' && this.pendingOfflines === 0
+    );
   }
 
   /** The current incarnation answered its hello and is not dying. */
@@ -259,19 +261,28 @@ export class CpuController {
    */
   submit(message: TaskMessage, controls: TaskControls = {}): Promise<TaskEnvelope> {
     // An offline() queued (an online() may follow it): refused until it has run, as while going offline.
-    if (this.target !== 'online' || this.pendingOfflines > 0 || (this.phase !== 'starting' && this.phase !== 'running' && !this.comingOnline)) {
-      return Promise.reject(this.phase === 'failed' ? new CpuFailedError(this.cpu, this.startFailures) : new CpuOfflineError(this.cpu));
+    if (
+      this.target !== 'online' ||
+      this.pendingOfflines > 0 ||
+      (this.phase !== 'starting' && this.phase !== 'running' && !this.comingOnline)
+    ) {
+      return Promise.reject(
+        this.phase === 'failed' ? new CpuFailedError(this.cpu, this.startFailures) : new CpuOfflineError(this.cpu),
+      );
     }
     const { signal, timeoutMs } = controls;
-    if (signal?.aborted === true) return Promise.reject(new TaskAbortedError(this.cpu, message.name, false, signal.reason));
+    if (signal?.aborted === true)
+      return Promise.reject(new TaskAbortedError(this.cpu, message.name, false, signal.reason));
     // maxQueue counts tasks that wait: one that starts at once (an idle, ready CPU) never waits.
-    const startsAtOnce = this.queue.length === 0 && this.running === null && this.workerReady && !this.pendingKills.includes(this.epoch);
+    const startsAtOnce =
+      this.queue.length === 0 && this.running === null && this.workerReady && !this.pendingKills.includes(this.epoch);
     if (!startsAtOnce && this.queue.length >= this.host.lifecycle.maxQueue) {
       return Promise.reject(new QueueFullError(this.cpu, this.host.lifecycle.maxQueue));
     }
     return new Promise<TaskEnvelope>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => this.endTask(task, (started) => new TaskAbortedError(this.cpu, message.name, started, signal?.reason));
+      const onAbort = (): void =>
+        this.endTask(task, (started) => new TaskAbortedError(this.cpu, message.name, started, signal?.reason));
       const task: QueuedTask = {
         message,
         transferList: controls.transferList,
@@ -298,7 +309,10 @@ export class CpuController {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined) {
-        timer = setTimeout(() => this.endTask(task, (started) => new TaskTimeoutError(this.cpu, message.name, started, timeoutMs)), timeoutMs);
+        timer = setTimeout(
+          () => this.endTask(task, (started) => new TaskTimeoutError(this.cpu, message.name, started, timeoutMs)),
+          timeoutMs,
+        );
       }
       this.queue.push(task);
       this.pump();
@@ -411,7 +425,10 @@ export class CpuController {
     this.phase = 'stopping';
     this.changed();
     const { stopTimeoutMs } = this.host.lifecycle;
-    const drained = await this.waitUntil(() => this.phase === 'failed' || (this.pending === 0 && this.starting === null), stopTimeoutMs);
+    const drained = await this.waitUntil(
+      () => this.phase === 'failed' || (this.pending === 0 && this.starting === null),
+      stopTimeoutMs,
+    );
     this.cancelReplacement();
     const incarnation = this.incarnation;
     this.incarnation = null;
@@ -464,11 +481,16 @@ export class CpuController {
   }
 
   private async startWorkerOnce(): Promise<void> {
-    const incarnation = new WorkerIncarnation(this.host.workerUrl, this.host.workerData(this.cpu), this.host.resourceLimits, {
-      onDeath: (dead, exit) => this.onDeath(dead, exit),
-      onError: (_inc, error) => this.log.error({ err: error }, 'CPU worker error'),
-      onMessage: (_inc, message) => this.host.onWorkerMessage(this.cpu, message),
-    });
+    const incarnation = new WorkerIncarnation(
+      this.host.workerUrl,
+      this.host.workerData(this.cpu),
+      this.host.resourceLimits,
+      {
+        onDeath: (dead, exit) => this.onDeath(dead, exit),
+        onError: (_inc, error) => this.log.error({ err: error }, 'CPU worker error'),
+        onMessage: (_inc, message) => this.host.onWorkerMessage(this.cpu, message),
+      },
+    );
     this.incarnation = incarnation;
     const { startTimeoutMs } = this.host.lifecycle;
     let timer: NodeJS.Timeout | undefined;
@@ -490,7 +512,10 @@ export class CpuController {
       // onDeath has settled its mailbox; the hello may still sit in the pool's queue.
       await incarnation.destroy();
       if (this.incarnation === incarnation) this.incarnation = null;
-      throw this.loadError(`its worker exited while loading it (${describeExit(outcome.died)})`, outcome.died.error ?? outcome.died);
+      throw this.loadError(
+        `its worker exited while loading it (${describeExit(outcome.died)})`,
+        outcome.died.error ?? outcome.died,
+      );
     }
     if (outcome === 'timeout') {
       await this.abandon(incarnation);
@@ -540,7 +565,13 @@ export class CpuController {
     this.host.countDeath(this.cpu);
     if (!byKill && !byTask) this.startFailures++;
     this.log.error(
-      { threadId: dead.threadId, deaths: this.deaths, during: byKill ? 'kill' : byTask ? 'task' : 'idle', exitCode: exit.code, err: exit.error },
+      {
+        threadId: dead.threadId,
+        deaths: this.deaths,
+        during: byKill ? 'kill' : byTask ? 'task' : 'idle',
+        exitCode: exit.code,
+        err: exit.error,
+      },
       'CPU worker died',
     );
     this.host.onLifecycle('died', this.cpu, dead.threadId);
@@ -582,7 +613,8 @@ export class CpuController {
     } catch (error) {
       // Stopped by an offline() or close() that gave up waiting (nothing is left to run on it, or
       // the CPU is another online()'s now): no start failure.
-      const wanted = this.epoch === epoch && (this.phase === 'running' || (this.phase === 'stopping' && this.pending > 0));
+      const wanted =
+        this.epoch === epoch && (this.phase === 'running' || (this.phase === 'stopping' && this.pending > 0));
       if (!wanted) {
         this.log.debug({ err: error }, 'CPU worker start stopped: the CPU is going offline');
         return;
@@ -607,7 +639,10 @@ export class CpuController {
       this.target = 'offline';
       this.targetSetBy = 0;
     }
-    this.log.error({ failures: this.startFailures, maxStartFailures: this.host.lifecycle.maxStartFailures }, 'CPU failed');
+    this.log.error(
+      { failures: this.startFailures, maxStartFailures: this.host.lifecycle.maxStartFailures },
+      'CPU failed',
+    );
     this.rejectQueued(() => new CpuFailedError(this.cpu, this.startFailures));
     this.host.quiesce(this.cpu);
     this.changed();

@@ -138,7 +138,11 @@ function resolveTasks(value: string | URL | undefined): string | null {
     throw new InvalidArgumentError('tasks', value, 'a path or a file: URL of a module');
   }
   if (url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) {
-    throw new InvalidArgumentError('tasks', value instanceof URL ? value.href : value, 'a path or a file: URL of an existing module');
+    throw new InvalidArgumentError(
+      'tasks',
+      value instanceof URL ? value.href : value,
+      'a path or a file: URL of an existing module',
+    );
   }
   return url.href;
 }
@@ -156,7 +160,11 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     const list: readonly unknown[] = options.online;
     online = list.map((cpu, i) => checkCpuId(`online[${i}]`, cpu, cpus));
     if (online.length === 0 || new Set(online).size !== online.length) {
-      throw new InvalidArgumentError('online', options.online, `a non-empty list of distinct CPU ids from 0 to ${cpus - 1}`);
+      throw new InvalidArgumentError(
+        'online',
+        options.online,
+        `a non-empty list of distinct CPU ids from 0 to ${cpus - 1}`,
+      );
     }
   } else {
     throw new InvalidArgumentError('online', options.online, `a count from 1 to ${cpus} or a list of CPU ids`);
@@ -181,7 +189,8 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     stopTimeoutMs: integerIn('stopTimeoutMs', options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, 0, MAX_TIMEOUT_MS),
     maxStartFailures: integerIn('maxStartFailures', options.maxStartFailures ?? DEFAULT_MAX_START_FAILURES, 1, 1000),
     restartBackoffMs: integerIn('restartBackoffMs', options.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS, 0, 60_000),
-    maxQueue: options.maxQueue === undefined ? Infinity : integerIn('maxQueue', options.maxQueue, 0, Number.MAX_SAFE_INTEGER),
+    maxQueue:
+      options.maxQueue === undefined ? Infinity : integerIn('maxQueue', options.maxQueue, 0, Number.MAX_SAFE_INTEGER),
     logLevel: checkLogLevel(options.logLevel, options.logger),
     trace: resolveTraceOptions(options.trace, unitSize, areaSize),
   };
@@ -193,7 +202,11 @@ function checkLogLevel(level: unknown, logger: unknown): LogLevel {
     throw new InvalidArgumentError('logLevel', level, `one of ${LOG_LEVELS.map((l) => `'${l}'`).join(', ')}`);
   }
   if (logger !== undefined) {
-    throw new InvalidArgumentError('logLevel', level, 'left out when a `logger` is given (set the level on the logger)');
+    throw new InvalidArgumentError(
+      'logLevel',
+      level,
+      'left out when a `logger` is given (set the level on the logger)',
+    );
   }
   return level as LogLevel;
 }
@@ -201,7 +214,11 @@ function checkLogLevel(level: unknown, logger: unknown): LogLevel {
 function checkLogger(logger: unknown): void {
   if (logger === undefined) return;
   const methods = ['child', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-  if (typeof logger !== 'object' || logger === null || methods.some((m) => typeof (logger as Record<string, unknown>)[m] !== 'function')) {
+  if (
+    typeof logger !== 'object' ||
+    logger === null ||
+    methods.some((m) => typeof (logger as Record<string, unknown>)[m] !== 'function')
+  ) {
     throw new InvalidArgumentError('logger', logger, 'a pino logger (with child, info, warn, error, ...)');
   }
 }
@@ -231,13 +248,20 @@ function checkResourceLimits(limits: unknown): void {
   }
   for (const key of Object.keys(limits)) {
     if (!(names as string[]).includes(key)) {
-      throw new InvalidArgumentError('workerResourceLimits', limits, `an object with only ${names.join(', ')} (got ${key})`);
+      throw new InvalidArgumentError(
+        'workerResourceLimits',
+        limits,
+        `an object with only ${names.join(', ')} (got ${key})`,
+      );
     }
   }
   for (const name of names) {
     const value = (limits as Record<string, unknown>)[name];
     const min = RESOURCE_LIMIT_MINIMUMS[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_RESOURCE_LIMIT_MB)) {
+    if (
+      value !== undefined &&
+      (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_RESOURCE_LIMIT_MB)
+    ) {
       throw new InvalidArgumentError(
         `workerResourceLimits.${name}`,
         value,

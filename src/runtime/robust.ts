@@ -85,6 +85,11 @@ export class RobustChecker {
 
   /** Live allocations, with who made them. */
   leaks(): Leak[] {
-    return [...this.owners].map(([ptr, owner]) => ({ code: 'PERCPU_LEAK', ptr, size: owner.size, allocatedBy: owner.by }));
+    return [...this.owners].map(([ptr, owner]) => ({
+      code: 'PERCPU_LEAK',
+      ptr,
+      size: owner.size,
+      allocatedBy: owner.by,
+    }));
   }
 }

@@ -16,7 +16,6 @@ export interface SumOptions {
   readonly wrap?: boolean;
 }
 
-
 export interface CpuActivity {
   readonly cpu: number;
   readonly online: boolean;

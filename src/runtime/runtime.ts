@@ -130,7 +130,9 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     this.control64 = new BigInt64Array(this.control);
     // Atomics.store: the slot count, before any worker starts (control-layout.ts, MAX_COUNTERS).
     Atomics.store(this.control32, MAX_COUNTERS, resolved.maxCounters);
-    this.quarantine = new CounterQuarantine((error) => this.logger.error({ err: error }, 'releasing a destroyed counter failed'));
+    this.quarantine = new CounterQuarantine((error) =>
+      this.logger.error({ err: error }, 'releasing a destroyed counter failed'),
+    );
     this.freeCounterSlots = Array.from({ length: resolved.maxCounters }, (_, i) => resolved.maxCounters - 1 - i);
     this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
     this.trace = new RuntimeTrace(resolved.trace, this.memory, (cpu) => this.cpuLoggers[cpu]!);
@@ -142,7 +144,13 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
       for (const controller of this.cpuControllers) if (controller.hasWorker) this.logReaders[controller.cpu]!.drain();
     }, LOG_DRAIN_INTERVAL_MS);
     this.logDrainTimer.unref();
-    this.activity = Array.from({ length: resolved.cpus }, () => ({ tasksRun: 0, tasksFailed: 0, deaths: 0, allocs: 0, frees: 0 }));
+    this.activity = Array.from({ length: resolved.cpus }, () => ({
+      tasksRun: 0,
+      tasksFailed: 0,
+      deaths: 0,
+      allocs: 0,
+      frees: 0,
+    }));
     this.requestHost = {
       allocator: this.allocator,
       memory: this.memory,
@@ -191,7 +199,10 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
       onWorkerMessage: (cpu, message) => this.logReaders[cpu]!.onMessage(message),
       onLifecycle: (kind, cpu, threadId) => this.trace.lifecycle(kind, cpu, threadId),
     };
-    this.cpuControllers = Array.from({ length: resolved.cpus }, (_, cpu) => new CpuController(cpu, controllerHost, this.cpuLoggers[cpu]!));
+    this.cpuControllers = Array.from(
+      { length: resolved.cpus },
+      (_, cpu) => new CpuController(cpu, controllerHost, this.cpuLoggers[cpu]!),
+    );
   }
 
   /**
@@ -249,7 +260,11 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
   /** A counter's local part is freed by its destroy(), never by free(): InvalidFreeError. */
   private checkNotCounterMemory(ptr: number): void {
     if (this.counterPtrs.has(ptr)) {
-      throw new InvalidFreeError(ptr, 'owned-by-counter', "it is a percpu_counter's local part: counter.destroy() frees it");
+      throw new InvalidFreeError(
+        ptr,
+        'owned-by-counter',
+        "it is a percpu_counter's local part: counter.destroy() frees it",
+      );
     }
   }
 
@@ -309,7 +324,11 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
   }
 
   /** Runs task `name` on CPU `cpu` (like smp_call_function_single). */
-  async runOn<K extends TaskName<Tasks>>(cpu: number, name: K, ...[arg, options]: TaskArgs<Tasks, K>): Promise<TaskResult<Tasks, K>> {
+  async runOn<K extends TaskName<Tasks>>(
+    cpu: number,
+    name: K,
+    ...[arg, options]: TaskArgs<Tasks, K>
+  ): Promise<TaskResult<Tasks, K>> {
     this.assertUsable('run a task');
     const controller = this.cpuControllers[checkCpuId('cpu', cpu, this.cpus)]!;
     this.checkTaskName(name);
@@ -321,7 +340,10 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
    * Runs task `name` on every online CPU at once (like on_each_cpu); results by CPU. Rejects with
    * the first failure; runOnEachSettled() keeps every CPU's outcome.
    */
-  async runOnEach<K extends TaskName<Tasks>>(name: K, ...args: TaskArgs<Tasks, K>): Promise<Map<number, TaskResult<Tasks, K>>> {
+  async runOnEach<K extends TaskName<Tasks>>(
+    name: K,
+    ...args: TaskArgs<Tasks, K>
+  ): Promise<Map<number, TaskResult<Tasks, K>>> {
     const settled = await this.runOnEachSettled(name, ...args);
     const results = new Map<number, TaskResult<Tasks, K>>();
     for (const [cpu, outcome] of settled) {
@@ -340,11 +362,19 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     this.checkTaskName(name);
     const online = this.cpuControllers.filter((c) => c.isOnline);
     if (options?.transferList !== undefined && options.transferList.length > 0 && online.length > 1) {
-      throw new InvalidArgumentError('options.transferList', options.transferList, 'empty for runOnEach on more than one CPU (a buffer can move to one worker only)');
+      throw new InvalidArgumentError(
+        'options.transferList',
+        options.transferList,
+        'empty for runOnEach on more than one CPU (a buffer can move to one worker only)',
+      );
     }
     const task = prepareTask(arg, options);
-    const outcomes = await Promise.allSettled(online.map((controller) => this.dispatch(controller, name, task.arg, task.controls)));
-    return new Map(online.map((controller, i) => [controller.cpu, outcomes[i] as PromiseSettledResult<TaskResult<Tasks, K>>]));
+    const outcomes = await Promise.allSettled(
+      online.map((controller) => this.dispatch(controller, name, task.arg, task.controls)),
+    );
+    return new Map(
+      online.map((controller, i) => [controller.cpu, outcomes[i] as PromiseSettledResult<TaskResult<Tasks, K>>]),
+    );
   }
 
   /** Runs task `name` on the online CPU with the fewest pending tasks. */
@@ -418,7 +448,9 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
       const held = this.quarantine.size;
       throw new OutOfSpaceError(
         `All ${this.options.maxCounters} counter slots are in use (option maxCounters)` +
-          (held === 0 ? '' : `; ${held} of them hold destroyed counters until the tasks that were running or queued when they were destroyed end`),
+          (held === 0
+            ? ''
+            : `; ${held} of them hold destroyed counters until the tasks that were running or queued when they were destroyed end`),
       );
     }
     const ptr = this.allocator.alloc(4, 4);
@@ -507,7 +539,13 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     await this.metricsRegistry?.close();
     for (const [cpu, activity] of this.stats().cpus.entries()) {
       this.cpuLoggers[cpu]!.info(
-        { tasksRun: activity.tasksRun, tasksFailed: activity.tasksFailed, deaths: activity.deaths, allocs: activity.allocs, frees: activity.frees },
+        {
+          tasksRun: activity.tasksRun,
+          tasksFailed: activity.tasksFailed,
+          deaths: activity.deaths,
+          allocs: activity.allocs,
+          frees: activity.frees,
+        },
         'CPU summary',
       );
     }
@@ -527,12 +565,20 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     this.metricsRegistry?.cpuGone(cpu);
     for (const counter of this.counters) {
       if (counter.releaseLockOf(cpu)) {
-        log.error({ counterSlot: counter.handle.slot }, 'CPU died while folding a counter; its count may be off by one fold');
+        log.error(
+          { counterSlot: counter.handle.slot },
+          'CPU died while folding a counter; its count may be off by one fold',
+        );
       }
     }
   }
 
-  private async dispatch(controller: CpuController, name: string, arg: unknown, controls: TaskControls): Promise<unknown> {
+  private async dispatch(
+    controller: CpuController,
+    name: string,
+    arg: unknown,
+    controls: TaskControls,
+  ): Promise<unknown> {
     const activity = this.activity[controller.cpu]!;
     let envelope: TaskEnvelope;
     // The task may hold a counter's handle until it ends: the quarantine waits for it.
@@ -542,7 +588,9 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     } catch (error) {
       // The worker died under the task (CpuDiedError) or the caller ended it while it ran
       // (started: true): a failed task. Refused or ended before it started: not a task run.
-      const started = error instanceof CpuDiedError || ((error instanceof TaskAbortedError || error instanceof TaskTimeoutError) && error.started);
+      const started =
+        error instanceof CpuDiedError ||
+        ((error instanceof TaskAbortedError || error instanceof TaskTimeoutError) && error.started);
       if (started) activity.tasksFailed++;
       throw error;
     } finally {
@@ -555,7 +603,10 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     activity.tasksFailed++;
     const failure = new TaskFailedError(controller.cpu, name, envelope.error);
     // Debug, not warn: the caller gets the error and decides; `err.type` names the class.
-    this.cpuLoggers[controller.cpu]!.debug({ task: name, err: failure, remoteType: envelope.error.name }, 'task failed');
+    this.cpuLoggers[controller.cpu]!.debug(
+      { task: name, err: failure, remoteType: envelope.error.name },
+      'task failed',
+    );
     throw failure;
   }
 
@@ -565,7 +616,9 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
       throw new InvalidArgumentError(
         'name',
         name,
-        names.length === 0 ? 'a task name, but no tasks module with exported functions was given' : `one of the tasks module's exports: ${names.map((n) => `'${n}'`).join(', ')}`,
+        names.length === 0
+          ? 'a task name, but no tasks module with exported functions was given'
+          : `one of the tasks module's exports: ${names.map((n) => `'${n}'`).join(', ')}`,
       );
     }
   }

@@ -24,7 +24,10 @@ export interface StaticLayout {
  * declarations may take (the first chunk keeps a page of dynamic space), checked here so the error names `statics`, the option
  * the caller wrote, rather than the allocator's `staticSize`.
  */
-export function layoutStatics(declarations: Readonly<Record<string, StaticDeclaration>> | undefined, maxSize: number): StaticLayout {
+export function layoutStatics(
+  declarations: Readonly<Record<string, StaticDeclaration>> | undefined,
+  maxSize: number,
+): StaticLayout {
   const offsets: Record<string, number> = {};
   let end = NULL_GUARD;
   if (declarations === undefined) return { offsets, size: 0 };
@@ -72,7 +75,11 @@ export function staticOffset(offsets: Readonly<Record<string, number>>, name: st
   const ptr = offsets[name];
   if (ptr === undefined || !Object.hasOwn(offsets, name)) {
     const names = Object.keys(offsets);
-    throw new InvalidArgumentError('name', name, names.length === 0 ? 'a declared static (none are declared)' : `one of ${names.map((n) => `'${n}'`).join(', ')}`);
+    throw new InvalidArgumentError(
+      'name',
+      name,
+      names.length === 0 ? 'a declared static (none are declared)' : `one of ${names.map((n) => `'${n}'`).join(', ')}`,
+    );
   }
   return ptr;
 }

@@ -20,20 +20,34 @@ import type { TaskOptions } from './task-types.js';
 export function prepareTask(arg: unknown, options: TaskOptions | undefined): { arg: unknown; controls: TaskControls } {
   checkOptionsObject(options, '{ signal?, timeout?, transferList? }');
   const signal: unknown = options?.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
   const timeout: unknown = options?.timeout;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 2 ** 31 - 1)) {
-    throw new InvalidArgumentError('options.timeout', timeout, `an integer number of milliseconds from 1 to ${2 ** 31 - 1}`);
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 2 ** 31 - 1)
+  ) {
+    throw new InvalidArgumentError(
+      'options.timeout',
+      timeout,
+      `an integer number of milliseconds from 1 to ${2 ** 31 - 1}`,
+    );
   }
   const transfer: unknown = options?.transferList;
-  if (transfer !== undefined && !Array.isArray(transfer)) throw new InvalidArgumentError('options.transferList', transfer, 'an array of ArrayBuffers or MessagePorts');
+  if (transfer !== undefined && !Array.isArray(transfer))
+    throw new InvalidArgumentError('options.transferList', transfer, 'an array of ArrayBuffers or MessagePorts');
   const transferList = transfer as TransferListItem[] | undefined;
   let copy: { arg: unknown; transferList: TransferListItem[] | undefined };
   try {
     // The list is cloned with the argument, so it names the copy's transferred buffers.
     copy = structuredClone({ arg, transferList }, transferList !== undefined ? { transfer: transferList } : undefined);
   } catch (error) {
-    throw new InvalidArgumentError('arg', arg, 'a value structured clone can copy to a worker (no functions, symbols or throwing getters)', { cause: error });
+    throw new InvalidArgumentError(
+      'arg',
+      arg,
+      'a value structured clone can copy to a worker (no functions, symbols or throwing getters)',
+      { cause: error },
+    );
   }
   return {
     arg: copy.arg,

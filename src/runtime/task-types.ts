@@ -66,7 +66,11 @@ type FirstParameter<P extends readonly unknown[]> = P extends readonly []
 
 /** The argument of task K (its first parameter), or unknown for an untyped runtime. */
 export type TaskArg<Tasks extends TaskModule, K extends string> =
-  IsUntyped<Tasks> extends true ? unknown : TaskParameters<Tasks, K> extends readonly [] ? unknown : TaskParameters<Tasks, K>[0];
+  IsUntyped<Tasks> extends true
+    ? unknown
+    : TaskParameters<Tasks, K> extends readonly []
+      ? unknown
+      : TaskParameters<Tasks, K>[0];
 
 /** The resolved result of task K, or unknown for an untyped runtime. */
 export type TaskResult<Tasks extends TaskModule, K extends string> =

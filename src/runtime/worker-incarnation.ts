@@ -47,7 +47,12 @@ export class WorkerIncarnation {
   /** A task on it rejected: the thread is dying (its exit follows); nothing more is submitted. */
   dying = false;
 
-  constructor(workerUrl: URL, data: CpuWorkerData, resourceLimits: ResourceLimits | undefined, events: IncarnationEvents) {
+  constructor(
+    workerUrl: URL,
+    data: CpuWorkerData,
+    resourceLimits: ResourceLimits | undefined,
+    events: IncarnationEvents,
+  ) {
     this.events = events;
     this.exited = new Promise<WorkerExit>((resolve) => {
       this.resolveExit = resolve;

@@ -93,5 +93,4 @@ export class LogRingReader {
     // Atomics.add (SEEN): only this thread writes it; the CPU's Atomics.load reads it.
     Atomics.add(this.i32, L_SEEN, 1);
   }
-
 }

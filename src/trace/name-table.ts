@@ -15,7 +15,14 @@
  * Context: NameTableReader on the coordinator; NameTableWriter on the CPU that owns the region.
  */
 import { InvalidArgumentError, OutOfSpaceError } from '../errors.js';
-import { H_NAMES, H_NAME_BYTES, MAX_NAMES, MAX_NAME_BYTES, NAME_TABLE_BYTES, NAME_TABLE_OFFSET } from './ring-layout.js';
+import {
+  H_NAMES,
+  H_NAME_BYTES,
+  MAX_NAMES,
+  MAX_NAME_BYTES,
+  NAME_TABLE_BYTES,
+  NAME_TABLE_OFFSET,
+} from './ring-layout.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

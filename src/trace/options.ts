@@ -51,16 +51,28 @@ const LEVELS: readonly TraceLogLevel[] = ['trace', 'debug', 'info'];
 /** null when tracing is off (no option, `false`). */
 export function resolveTraceOptions(value: unknown, unitSize: number, areaSize: number): ResolvedTrace | null {
   if (value === undefined || value === false) return null;
-  const options: Record<string, unknown> = value === true ? {} : checkObject('trace', value, '{ bufferSize?, mode?, toLogger? }');
+  const options: Record<string, unknown> =
+    value === true ? {} : checkObject('trace', value, '{ bufferSize?, mode?, toLogger? }');
   for (const key of Object.keys(options)) {
-    if (!['bufferSize', 'mode', 'toLogger'].includes(key)) throw new InvalidArgumentError('trace', value, `an object with bufferSize, mode or toLogger (not ${key})`);
+    if (!['bufferSize', 'mode', 'toLogger'].includes(key))
+      throw new InvalidArgumentError('trace', value, `an object with bufferSize, mode or toLogger (not ${key})`);
   }
   const mode = options.mode ?? 'overwrite';
-  if (mode !== 'overwrite' && mode !== 'discard') throw new InvalidArgumentError('trace.mode', mode, "'overwrite' or 'discard'");
+  if (mode !== 'overwrite' && mode !== 'discard')
+    throw new InvalidArgumentError('trace.mode', mode, "'overwrite' or 'discard'");
   const bufferSize = options.bufferSize ?? DEFAULT_TRACE_BUFFER;
   const regionMax = areaSize - unitSize;
-  if (typeof bufferSize !== 'number' || !isPowerOfTwo(bufferSize) || bufferSize < MIN_TRACE_BUFFER || bufferSize > MAX_TRACE_BUFFER) {
-    throw new InvalidArgumentError('trace.bufferSize', bufferSize, `a power of two from ${MIN_TRACE_BUFFER} to ${MAX_TRACE_BUFFER} (bytes of events per CPU)`);
+  if (
+    typeof bufferSize !== 'number' ||
+    !isPowerOfTwo(bufferSize) ||
+    bufferSize < MIN_TRACE_BUFFER ||
+    bufferSize > MAX_TRACE_BUFFER
+  ) {
+    throw new InvalidArgumentError(
+      'trace.bufferSize',
+      bufferSize,
+      `a power of two from ${MIN_TRACE_BUFFER} to ${MAX_TRACE_BUFFER} (bytes of events per CPU)`,
+    );
   }
   const regionSize = traceRegionSize(bufferSize, unitSize);
   if (regionSize > regionMax) {
@@ -84,13 +96,19 @@ export function resolveTraceOptions(value: unknown, unitSize: number, areaSize: 
 
 function resolveToLogger(value: unknown): ResolvedTrace['toLogger'] {
   if (value === undefined || value === false) return null;
-  const options: Record<string, unknown> = value === true ? {} : checkObject('trace.toLogger', value, '{ intervalMs?, level? }');
+  const options: Record<string, unknown> =
+    value === true ? {} : checkObject('trace.toLogger', value, '{ intervalMs?, level? }');
   const intervalMs = options.intervalMs ?? 50;
   if (typeof intervalMs !== 'number' || !Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs > 60_000) {
-    throw new InvalidArgumentError('trace.toLogger.intervalMs', intervalMs, 'an integer from 1 to 60000 (milliseconds)');
+    throw new InvalidArgumentError(
+      'trace.toLogger.intervalMs',
+      intervalMs,
+      'an integer from 1 to 60000 (milliseconds)',
+    );
   }
   const level = options.level ?? 'info';
-  if (!LEVELS.includes(level as TraceLogLevel)) throw new InvalidArgumentError('trace.toLogger.level', level, "'trace', 'debug' or 'info'");
+  if (!LEVELS.includes(level as TraceLogLevel))
+    throw new InvalidArgumentError('trace.toLogger.level', level, "'trace', 'debug' or 'info'");
   return { intervalMs, level: level as TraceLogLevel };
 }
 

@@ -51,7 +51,16 @@ export function toChromeTrace(events: readonly TraceEvent[], cpus: number): Chro
   const closeTask = (cpu: number, endTs: number, args: Record<string, unknown>): void => {
     const task = open[cpu]!.pop();
     if (task === undefined) return;
-    out.push({ name: task.name, cat: 'task', ph: 'X', ts: us(task.ts), dur: us(Math.max(0, endTs - task.ts)), pid: PID, tid: cpu, args: { seq: task.seq, ...args } });
+    out.push({
+      name: task.name,
+      cat: 'task',
+      ph: 'X',
+      ts: us(task.ts),
+      dur: us(Math.max(0, endTs - task.ts)),
+      pid: PID,
+      tid: cpu,
+      args: { seq: task.seq, ...args },
+    });
   };
   for (const e of events) {
     if (e.cpu < 0 || e.cpu >= cpus) continue;
@@ -66,16 +75,43 @@ export function toChromeTrace(events: readonly TraceEvent[], cpus: number): Chro
         break;
       case 'alloc': {
         const wait = Number(e.args[3] ?? 0);
-        out.push({ name: 'alloc', cat: 'alloc', ph: 'X', ts: us(e.ts - wait), dur: us(wait), pid: PID, tid: e.cpu, args: { seq: e.seq, size: a[0], align: a[1], offset: a[2] === -1 ? null : a[2] } });
+        out.push({
+          name: 'alloc',
+          cat: 'alloc',
+          ph: 'X',
+          ts: us(e.ts - wait),
+          dur: us(wait),
+          pid: PID,
+          tid: e.cpu,
+          args: { seq: e.seq, size: a[0], align: a[1], offset: a[2] === -1 ? null : a[2] },
+        });
         break;
       }
       case 'free': {
         const wait = Number(e.args[1] ?? 0);
-        out.push({ name: 'free', cat: 'alloc', ph: 'X', ts: us(e.ts - wait), dur: us(wait), pid: PID, tid: e.cpu, args: { seq: e.seq, offset: a[0], ok: a[2] === 1 } });
+        out.push({
+          name: 'free',
+          cat: 'alloc',
+          ph: 'X',
+          ts: us(e.ts - wait),
+          dur: us(wait),
+          pid: PID,
+          tid: e.cpu,
+          args: { seq: e.seq, offset: a[0], ok: a[2] === 1 },
+        });
         break;
       }
       case 'fold':
-        out.push({ name: 'fold', cat: 'counter', ph: 'i', s: 't', ts: us(e.ts), pid: PID, tid: e.cpu, args: { seq: e.seq, slot: a[0], amount: a[1], count: a[2] } });
+        out.push({
+          name: 'fold',
+          cat: 'counter',
+          ph: 'i',
+          s: 't',
+          ts: us(e.ts),
+          pid: PID,
+          tid: e.cpu,
+          args: { seq: e.seq, slot: a[0], amount: a[1], count: a[2] },
+        });
         out.push({ name: `percpu_counter ${String(a[0])}`, ph: 'C', ts: us(e.ts), pid: PID, args: { count: a[2] } });
         break;
       case 'counter':
@@ -84,15 +120,42 @@ export function toChromeTrace(events: readonly TraceEvent[], cpus: number): Chro
       case 'died':
         // The running task ends here: its worker is gone.
         while (open[e.cpu]!.length > 0) closeTask(e.cpu, e.ts, { died: true });
-        out.push({ name: e.name, cat: 'lifecycle', ph: 'i', s: 't', ts: us(e.ts), pid: PID, tid: e.cpu, args: { threadId: a[0] } });
+        out.push({
+          name: e.name,
+          cat: 'lifecycle',
+          ph: 'i',
+          s: 't',
+          ts: us(e.ts),
+          pid: PID,
+          tid: e.cpu,
+          args: { threadId: a[0] },
+        });
         break;
       case 'online':
       case 'offline':
       case 'replaced':
-        out.push({ name: e.name, cat: 'lifecycle', ph: 'i', s: 't', ts: us(e.ts), pid: PID, tid: e.cpu, args: { threadId: a[0] } });
+        out.push({
+          name: e.name,
+          cat: 'lifecycle',
+          ph: 'i',
+          s: 't',
+          ts: us(e.ts),
+          pid: PID,
+          tid: e.cpu,
+          args: { threadId: a[0] },
+        });
         break;
       default:
-        out.push({ name: e.name, cat: 'event', ph: 'i', s: 't', ts: us(e.ts), pid: PID, tid: e.cpu, args: { seq: e.seq, values: a } });
+        out.push({
+          name: e.name,
+          cat: 'event',
+          ph: 'i',
+          s: 't',
+          ts: us(e.ts),
+          pid: PID,
+          tid: e.cpu,
+          args: { seq: e.seq, values: a },
+        });
     }
   }
   // Tasks still running when the trace was taken end at their CPU's last event.
@@ -103,6 +166,7 @@ export function toChromeTrace(events: readonly TraceEvent[], cpus: number): Chro
 /** One JSON line per event: { cpu, seq, ts, name, kind, args } (bigints beyond 2^53 as strings). */
 export function toNdjson(events: readonly TraceEvent[]): string {
   let text = '';
-  for (const e of events) text += `${JSON.stringify({ cpu: e.cpu, seq: e.seq, ts: e.ts, name: e.name, kind: e.kind, args: e.args.map(jsonValue) })}\n`;
+  for (const e of events)
+    text += `${JSON.stringify({ cpu: e.cpu, seq: e.seq, ts: e.ts, name: e.name, kind: e.kind, args: e.args.map(jsonValue) })}\n`;
   return text;
 }

@@ -144,7 +144,15 @@ export class TraceRingReader {
     // Overwrite mode: what the ring no longer holds is lost already, even before a drain sees it.
     const overwritten = this.overwritten + (this.stored - this.read - inRing);
     const lost = this.dropped + overwritten;
-    return { cpu: this.cpu, written: this.stored + this.dropped, drained: this.drained, lost, dropped: this.dropped, overwritten, inRing };
+    return {
+      cpu: this.cpu,
+      written: this.stored + this.dropped,
+      drained: this.drained,
+      lost,
+      dropped: this.dropped,
+      overwritten,
+      inRing,
+    };
   }
 
   private decode(i: number): TraceEvent {

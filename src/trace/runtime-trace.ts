@@ -62,7 +62,12 @@ export class RuntimeTrace {
   /** @internal What a CPU's worker needs to write its ring (null: tracing off). */
   workerConfig(): TraceWorkerConfig | null {
     if (this.config === null) return null;
-    return { regionStart: this.config.regionStart, slots: this.config.slots, discard: this.config.mode === 'discard', coordinatorOrigin: performance.timeOrigin };
+    return {
+      regionStart: this.config.regionStart,
+      slots: this.config.slots,
+      discard: this.config.mode === 'discard',
+      coordinatorOrigin: performance.timeOrigin,
+    };
   }
 
   /** @internal A hook: a CPU's lifecycle event, stamped now on the coordinator. */
@@ -98,11 +103,17 @@ export class RuntimeTrace {
     if (!this.enabled) throw new TracingOffError('write the trace');
     if (typeof file !== 'string' || file.length === 0) throw new InvalidArgumentError('file', file, 'a path');
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new InvalidArgumentError('options', options, "an object { format?: 'perfetto' | 'ndjson', events? } or nothing");
+      throw new InvalidArgumentError(
+        'options',
+        options,
+        "an object { format?: 'perfetto' | 'ndjson', events? } or nothing",
+      );
     }
     const format = options?.format ?? 'perfetto';
-    if (format !== 'perfetto' && format !== 'ndjson') throw new InvalidArgumentError('format', format, "'perfetto' or 'ndjson'");
-    if (options?.events !== undefined && !Array.isArray(options.events)) throw new InvalidArgumentError('events', options.events, 'an array of events from drain()');
+    if (format !== 'perfetto' && format !== 'ndjson')
+      throw new InvalidArgumentError('format', format, "'perfetto' or 'ndjson'");
+    if (options?.events !== undefined && !Array.isArray(options.events))
+      throw new InvalidArgumentError('events', options.events, 'an array of events from drain()');
     const events = options?.events ?? this.drain();
     const text = format === 'perfetto' ? JSON.stringify(toChromeTrace(events, this.cpus)) : toNdjson(events);
     await writeFile(file, text);
@@ -117,7 +128,10 @@ export class RuntimeTrace {
 
   private drainToLogger(loggerOf: (cpu: number) => Logger, level: 'trace' | 'debug' | 'info'): void {
     for (const e of this.drain()) {
-      loggerOf(e.cpu)[level]({ seq: e.seq, ts: e.ts, name: e.name, kind: e.kind, args: e.args.map(jsonValue) }, 'trace event');
+      loggerOf(e.cpu)[level](
+        { seq: e.seq, ts: e.ts, name: e.name, kind: e.kind, args: e.args.map(jsonValue) },
+        'trace event',
+      );
     }
   }
 }
@@ -127,7 +141,8 @@ export function mergeByTime(runs: TraceEvent[][]): TraceEvent[] {
   if (runs.length === 0) return [];
   while (runs.length > 1) {
     const next: TraceEvent[][] = [];
-    for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? mergeTwo(runs[i]!, runs[i + 1]!) : runs[i]!);
+    for (let i = 0; i < runs.length; i += 2)
+      next.push(i + 1 < runs.length ? mergeTwo(runs[i]!, runs[i + 1]!) : runs[i]!);
     runs = next;
   }
   return runs[0]!;

@@ -52,10 +52,12 @@ export function taskIntervals(events: readonly TraceEvent[], cpus: number): Inte
       const t = open[e.cpu]!.pop();
       if (t !== undefined) out.push({ cpu: e.cpu, name: t.name, start: t.ts, end: e.ts, ok: e.args[1] === 1 });
     } else if (e.kind === 'died') {
-      for (let t = open[e.cpu]!.pop(); t !== undefined; t = open[e.cpu]!.pop()) out.push({ cpu: e.cpu, name: t.name, start: t.ts, end: e.ts, ok: false });
+      for (let t = open[e.cpu]!.pop(); t !== undefined; t = open[e.cpu]!.pop())
+        out.push({ cpu: e.cpu, name: t.name, start: t.ts, end: e.ts, ok: false });
     }
   }
-  for (let cpu = 0; cpu < cpus; cpu++) for (const t of open[cpu]!) out.push({ cpu, name: t.name, start: t.ts, end: last[cpu]!, ok: true });
+  for (let cpu = 0; cpu < cpus; cpu++)
+    for (const t of open[cpu]!) out.push({ cpu, name: t.name, start: t.ts, end: last[cpu]!, ok: true });
   return out;
 }
 
@@ -81,14 +83,19 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
   legend(parts);
   for (let cpu = 0; cpu < cpus; cpu++) {
     const y = TOP + cpu * LANE;
-    parts.push(`<rect x="${LEFT}" y="${y}" width="${PLOT}" height="${LANE - 6}" fill="${cpu % 2 === 0 ? '#f4f6f9' : '#eceff4'}"/>`);
+    parts.push(
+      `<rect x="${LEFT}" y="${y}" width="${PLOT}" height="${LANE - 6}" fill="${cpu % 2 === 0 ? '#f4f6f9' : '#eceff4'}"/>`,
+    );
     parts.push(`<text x="10" y="${y + LANE / 2}" font-weight="bold">CPU ${cpu}</text>`);
   }
   for (const t of taskIntervals(events, cpus)) {
     const y = TOP + t.cpu * LANE + 18;
     const w = Math.max(x(t.end) - x(t.start), 1);
-    parts.push(`<rect x="${x(t.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="28" fill="${t.ok ? TIMELINE_COLORS.task : TIMELINE_COLORS.failed}" stroke="${TIMELINE_COLORS.taskStroke}" stroke-width="0.7"/>`);
-    if (w > t.name.length * 7 + 8) parts.push(`<text x="${(x(t.start) + 4).toFixed(1)}" y="${y + 18}" fill="#1d2f4d">${escapeXml(t.name)}</text>`);
+    parts.push(
+      `<rect x="${x(t.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="28" fill="${t.ok ? TIMELINE_COLORS.task : TIMELINE_COLORS.failed}" stroke="${TIMELINE_COLORS.taskStroke}" stroke-width="0.7"/>`,
+    );
+    if (w > t.name.length * 7 + 8)
+      parts.push(`<text x="${(x(t.start) + 4).toFixed(1)}" y="${y + 18}" fill="#1d2f4d">${escapeXml(t.name)}</text>`);
   }
   // Ticks merged per pixel column: kind → lane → columns.
   const columns = new Map<string, Set<number>>();
@@ -100,16 +107,29 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
   };
   for (const e of events) {
     if (e.cpu < 0 || e.cpu >= cpus) continue;
-    if (e.kind === 'alloc' || e.kind === 'free' || e.kind === 'fold' || e.kind === 'event' || e.kind === 'counter') mark(e.kind === 'counter' ? 'event' : e.kind, e.cpu, e.ts);
+    if (e.kind === 'alloc' || e.kind === 'free' || e.kind === 'fold' || e.kind === 'event' || e.kind === 'counter')
+      mark(e.kind === 'counter' ? 'event' : e.kind, e.cpu, e.ts);
   }
   for (const [key, set] of columns) {
     const [kind, cpuText] = key.split(' ') as [string, string];
     const y = TOP + Number(cpuText) * LANE;
     for (const px of set) {
-      if (kind === 'alloc') parts.push(`<line x1="${px}" y1="${y + 3}" x2="${px}" y2="${y + 16}" stroke="${TIMELINE_COLORS.alloc}" stroke-width="1"/>`);
-      else if (kind === 'free') parts.push(`<line x1="${px}" y1="${y + 48}" x2="${px}" y2="${y + 61}" stroke="${TIMELINE_COLORS.free}" stroke-width="1"/>`);
-      else if (kind === 'fold') parts.push(`<path d="M${px} ${y + 26}l5 6l-5 6l-5 -6z" fill="${TIMELINE_COLORS.fold}" stroke="#ffffff" stroke-width="0.5"/>`);
-      else parts.push(`<line x1="${px}" y1="${y + 16}" x2="${px}" y2="${y + 20}" stroke="${TIMELINE_COLORS.event}" stroke-width="1"/>`);
+      if (kind === 'alloc')
+        parts.push(
+          `<line x1="${px}" y1="${y + 3}" x2="${px}" y2="${y + 16}" stroke="${TIMELINE_COLORS.alloc}" stroke-width="1"/>`,
+        );
+      else if (kind === 'free')
+        parts.push(
+          `<line x1="${px}" y1="${y + 48}" x2="${px}" y2="${y + 61}" stroke="${TIMELINE_COLORS.free}" stroke-width="1"/>`,
+        );
+      else if (kind === 'fold')
+        parts.push(
+          `<path d="M${px} ${y + 26}l5 6l-5 6l-5 -6z" fill="${TIMELINE_COLORS.fold}" stroke="#ffffff" stroke-width="0.5"/>`,
+        );
+      else
+        parts.push(
+          `<line x1="${px}" y1="${y + 16}" x2="${px}" y2="${y + 20}" stroke="${TIMELINE_COLORS.event}" stroke-width="1"/>`,
+        );
     }
   }
   for (const e of events) {
@@ -117,12 +137,18 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
     const y = TOP + e.cpu * LANE;
     const px = x(e.ts).toFixed(1);
     if (e.kind === 'died') {
-      parts.push(`<line x1="${px}" y1="${y - 2}" x2="${px}" y2="${y + LANE - 4}" stroke="${TIMELINE_COLORS.died}" stroke-width="2.5"/>`);
-      parts.push(`<text x="${px}" y="${y + 10}" dx="3" fill="${TIMELINE_COLORS.died}" font-weight="bold">✕ died</text>`);
+      parts.push(
+        `<line x1="${px}" y1="${y - 2}" x2="${px}" y2="${y + LANE - 4}" stroke="${TIMELINE_COLORS.died}" stroke-width="2.5"/>`,
+      );
+      parts.push(
+        `<text x="${px}" y="${y + 10}" dx="3" fill="${TIMELINE_COLORS.died}" font-weight="bold">✕ died</text>`,
+      );
     } else if (e.kind === 'replaced') {
       parts.push(`<path d="M${px} ${y + LANE - 6}l5 -9h-10z" fill="${TIMELINE_COLORS.replaced}"/>`);
     } else {
-      parts.push(`<line x1="${px}" y1="${y}" x2="${px}" y2="${y + LANE - 6}" stroke="${TIMELINE_COLORS.online}" stroke-width="1" stroke-dasharray="3 2"/>`);
+      parts.push(
+        `<line x1="${px}" y1="${y}" x2="${px}" y2="${y + LANE - 6}" stroke="${TIMELINE_COLORS.online}" stroke-width="1" stroke-dasharray="3 2"/>`,
+      );
     }
   }
   axis(parts, t0, span, x, TOP + cpus * LANE);
@@ -144,13 +170,20 @@ function legend(parts: string[]): void {
   let lx = 10;
   const ly = 48;
   for (const [kind, label] of items) {
-    if (kind === 'rect') parts.push(`<rect x="${lx}" y="${ly - 9}" width="22" height="12" fill="${TIMELINE_COLORS.task}" stroke="${TIMELINE_COLORS.taskStroke}" stroke-width="0.7"/>`);
-    else if (kind === 'fold') parts.push(`<path d="M${lx + 11} ${ly - 10}l5 6l-5 6l-5 -6z" fill="${TIMELINE_COLORS.fold}"/>`);
-    else if (kind === 'replaced') parts.push(`<path d="M${lx + 11} ${ly + 3}l5 -9h-10z" fill="${TIMELINE_COLORS.replaced}"/>`);
+    if (kind === 'rect')
+      parts.push(
+        `<rect x="${lx}" y="${ly - 9}" width="22" height="12" fill="${TIMELINE_COLORS.task}" stroke="${TIMELINE_COLORS.taskStroke}" stroke-width="0.7"/>`,
+      );
+    else if (kind === 'fold')
+      parts.push(`<path d="M${lx + 11} ${ly - 10}l5 6l-5 6l-5 -6z" fill="${TIMELINE_COLORS.fold}"/>`);
+    else if (kind === 'replaced')
+      parts.push(`<path d="M${lx + 11} ${ly + 3}l5 -9h-10z" fill="${TIMELINE_COLORS.replaced}"/>`);
     else {
       const color = TIMELINE_COLORS[kind as 'alloc' | 'free' | 'event' | 'died' | 'online'];
       const dash = kind === 'online' ? ' stroke-dasharray="3 2"' : '';
-      parts.push(`<line x1="${lx + 11}" y1="${ly - 11}" x2="${lx + 11}" y2="${ly + 3}" stroke="${color}" stroke-width="${kind === 'died' ? 2.5 : 1.5}"${dash}/>`);
+      parts.push(
+        `<line x1="${lx + 11}" y1="${ly - 11}" x2="${lx + 11}" y2="${ly + 3}" stroke="${color}" stroke-width="${kind === 'died' ? 2.5 : 1.5}"${dash}/>`,
+      );
     }
     parts.push(`<text x="${lx + 28}" y="${ly}">${label}</text>`);
     lx += 40 + label.length * 7;

@@ -26,7 +26,12 @@ export function renderConsoleTable(table: Table): string {
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [table.title, line(table.headers), rule, ...table.rows.map((row) => line(table.headers.map((_, c) => row[c] ?? '')))].join('\n');
+  return [
+    table.title,
+    line(table.headers),
+    rule,
+    ...table.rows.map((row) => line(table.headers.map((_, c) => row[c] ?? ''))),
+  ].join('\n');
 }
 
 function escapeCell(cell: string): string {

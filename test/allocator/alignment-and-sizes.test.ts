@@ -27,7 +27,10 @@ describe('alignment', () => {
         expect(offset % 4).toBe(0);
         expect(allocator.sizeOf(offset)).toBe(roundUp4(size));
         for (const [start, bytes] of areas) {
-          expect(offset + roundUp4(size) <= start || start + bytes <= offset, `overlap with [${start}, +${bytes})`).toBe(true);
+          expect(
+            offset + roundUp4(size) <= start || start + bytes <= offset,
+            `overlap with [${start}, +${bytes})`,
+          ).toBe(true);
         }
         areas.push([offset, roundUp4(size)]);
       }

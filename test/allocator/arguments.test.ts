@@ -6,13 +6,7 @@
  * saw the bad calls.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidArgumentError,
-  InvalidFreeError,
-  type InvalidFreeReason,
-  PercpuAllocator,
-  PercpuError,
-} from 'percpu';
+import { InvalidArgumentError, InvalidFreeError, type InvalidFreeReason, PercpuAllocator, PercpuError } from 'percpu';
 import { Prng } from '../../src/util/prng.js';
 import { mustAlloc, snapshot, thrownBy } from './helpers.js';
 
@@ -72,7 +66,13 @@ function expectRejectedWithoutChange(fixture: Fixture, call: () => unknown): unk
   return error;
 }
 
-function expectArgumentError(error: unknown, argument: string, value: unknown, rendered: string, allowed: string): void {
+function expectArgumentError(
+  error: unknown,
+  argument: string,
+  value: unknown,
+  rendered: string,
+  allowed: string,
+): void {
   expect(error).toBeInstanceOf(PercpuError);
   expect(error).toBeInstanceOf(InvalidArgumentError);
   if (!(error instanceof InvalidArgumentError)) return;

@@ -147,7 +147,10 @@ describe('bitmap: property test against a boolean array', () => {
         fc.record({ set: fc.boolean(), range }).map(({ set, range: [start, end] }): RangeOp => ({ set, start, end })),
         { minLength: 1, maxLength: 25, size: 'max' },
       ),
-      queries: fc.array(range.map(([start, end]): Query => ({ start, end })), { minLength: 1, maxLength: 20, size: 'max' }),
+      queries: fc.array(
+        range.map(([start, end]): Query => ({ start, end })),
+        { minLength: 1, maxLength: 20, size: 'max' },
+      ),
     });
   });
 
@@ -177,18 +180,21 @@ describe('bitmap: property test against a boolean array', () => {
 
   it('single-bit operations match the model', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 127 })), { maxLength: 60, size: 'max' }), (ops) => {
-        const map = new Uint32Array(4);
-        const model = new Model(128);
-        for (const [set, bit] of ops) {
-          if (set) setBit(map, bit);
-          else clearBit(map, bit);
-          model.apply(bit, bit + 1, set);
-        }
-        expect(bitsOf(map, 128)).toEqual(model.bits);
-        // The words stay valid unsigned 32-bit values.
-        for (const word of map) expect(word).toBeGreaterThanOrEqual(0);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 127 })), { maxLength: 60, size: 'max' }),
+        (ops) => {
+          const map = new Uint32Array(4);
+          const model = new Model(128);
+          for (const [set, bit] of ops) {
+            if (set) setBit(map, bit);
+            else clearBit(map, bit);
+            model.apply(bit, bit + 1, set);
+          }
+          expect(bitsOf(map, 128)).toEqual(model.bits);
+          // The words stay valid unsigned 32-bit values.
+          for (const word of map) expect(word).toBeGreaterThanOrEqual(0);
+        },
+      ),
       { numRuns: 200 },
     );
   });

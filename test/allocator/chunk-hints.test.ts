@@ -88,7 +88,8 @@ function same(actual: unknown, expected: unknown, message: () => string): void {
 
 /** Every block hint and chunk hint against the model. */
 function checkHints(chunk: Chunk, model: ChunkModel): void {
-  for (let i = 0; i < chunk.nrBits; i++) same(testBit(chunk.allocMap, i), model.free[i] !== true, () => `allocMap bit ${i}`);
+  for (let i = 0; i < chunk.nrBits; i++)
+    same(testBit(chunk.allocMap, i), model.free[i] !== true, () => `allocMap bit ${i}`);
   const hints = chunk.blocks;
   for (let b = 0; b < chunk.nrBlocks; b++) {
     const base = b * BLOCK_BITS;
@@ -98,7 +99,11 @@ function checkHints(chunk: Chunk, model: ChunkModel): void {
     same(hints.contig(b), largest, () => `${where()}: contig`);
     if (largest > 0) {
       const cs = hints.contigStart(b);
-      same(runs.some((r) => r.start <= cs && cs + largest <= r.end), true, () => `${where()}: contig run at ${cs} is free`);
+      same(
+        runs.some((r) => r.start <= cs && cs + largest <= r.end),
+        true,
+        () => `${where()}: contig run at ${cs} is free`,
+      );
     }
     const first = runs[0];
     const last = runs[runs.length - 1];
@@ -113,9 +118,17 @@ function checkHints(chunk: Chunk, model: ChunkModel): void {
     same(hints.isFull(b), runs.length === 0, () => `${where()}: isFull`);
     const scan = hints.scanHint(b);
     const skip = hints.scanHintStart(b) + scan;
-    same(scan >= 0 && skip >= 0 && skip <= BLOCK_BITS, true, () => `${where()}: scan hint ${scan} skip point ${skip} in range`);
+    same(
+      scan >= 0 && skip >= 0 && skip <= BLOCK_BITS,
+      true,
+      () => `${where()}: scan hint ${scan} skip point ${skip} in range`,
+    );
     for (const r of runs) {
-      same(r.start < skip && r.end > skip, false, () => `${where()}: run [${r.start}, ${r.end}) crosses skip point ${skip}`);
+      same(
+        r.start < skip && r.end > skip,
+        false,
+        () => `${where()}: run [${r.start}, ${r.end}) crosses skip point ${skip}`,
+      );
       same(
         r.end <= skip && r.end - r.start > scan,
         false,
@@ -133,7 +146,11 @@ function checkHints(chunk: Chunk, model: ChunkModel): void {
       () => `chunk contig run at ${chunk.contigStart} is free`,
     );
   }
-  same(chunk.freeBits, runs.reduce((sum, r) => sum + r.end - r.start, 0), () => 'chunk freeBits');
+  same(
+    chunk.freeBits,
+    runs.reduce((sum, r) => sum + r.end - r.start, 0),
+    () => 'chunk freeBits',
+  );
   const firstFreeBit = runs[0]?.start;
   same(
     chunk.firstFreeBlock,
@@ -162,7 +179,13 @@ function checkStates(chunk: Chunk, model: ChunkModel, startBit: number, endBit: 
 }
 
 type Op =
-  | { readonly kind: 'alloc'; readonly bits: number; readonly alignBits: number; readonly anywhere: boolean; readonly pick: number }
+  | {
+      readonly kind: 'alloc';
+      readonly bits: number;
+      readonly alignBits: number;
+      readonly anywhere: boolean;
+      readonly pick: number;
+    }
   | { readonly kind: 'free'; readonly pick: number };
 
 const bitsArb = fc.oneof(
@@ -188,7 +211,10 @@ const configArb = fc.integer({ min: 1, max: 4 }).chain((nrBlocks) => {
   const nrBits = nrBlocks * BLOCK_BITS;
   return fc.record({
     nrBits: fc.constant(nrBits),
-    startBit: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: nrBits / 2 }), weight: 1 }),
+    startBit: fc.oneof(
+      { arbitrary: fc.constant(0), weight: 3 },
+      { arbitrary: fc.integer({ min: 1, max: nrBits / 2 }), weight: 1 },
+    ),
     endBit: fc.oneof(
       { arbitrary: fc.constant(nrBits), weight: 3 },
       { arbitrary: fc.integer({ min: nrBits / 2 + 1, max: nrBits }), weight: 1 },
@@ -220,7 +246,8 @@ function checkApproximateFit(chunk: Chunk, model: ChunkModel, bits: number, alig
   const got = chunk.findFit(bits, alignBits);
   const label = `findFit(${bits}, ${alignBits})`;
   if (got >= 0) expect(model.fits(bits, alignBits), label).toContain(got);
-  if (model.firstFit(bits + alignBits - 1, 1) >= 0) expect(got, `${label} with a run of ${bits + alignBits - 1} free`).toBeGreaterThanOrEqual(0);
+  if (model.firstFit(bits + alignBits - 1, 1) >= 0)
+    expect(got, `${label} with a run of ${bits + alignBits - 1} free`).toBeGreaterThanOrEqual(0);
 }
 
 function runScenario(nrBits: number, startBit: number, endBit: number, ops: readonly Op[]): void {
@@ -251,7 +278,11 @@ function runScenario(nrBits: number, startBit: number, endBit: number, ops: read
     checkStates(chunk, model, startBit, endBit, false);
     const runFrom = model.runLengths();
     for (const [bits, alignBits] of FIXED_QUERIES) {
-      same(chunk.findFit(bits, alignBits, true), model.firstFit(bits, alignBits, runFrom), () => `findFit(${bits}, ${alignBits}, exact)`);
+      same(
+        chunk.findFit(bits, alignBits, true),
+        model.firstFit(bits, alignBits, runFrom),
+        () => `findFit(${bits}, ${alignBits}, exact)`,
+      );
       checkApproximateFit(chunk, model, bits, alignBits);
     }
   }
@@ -410,9 +441,13 @@ describe('Chunk and BlockHints: random sequences against a brute-force scan', ()
 
   it('hints, states and findFit stay exact (areas placed at any free aligned position)', () => {
     fc.assert(
-      fc.property(configArb, fc.array(opArb, { minLength: 1, maxLength: 70, size: 'max' }), ({ nrBits, startBit, endBit }, ops) => {
-        runScenario(nrBits, startBit, endBit, ops);
-      }),
+      fc.property(
+        configArb,
+        fc.array(opArb, { minLength: 1, maxLength: 70, size: 'max' }),
+        ({ nrBits, startBit, endBit }, ops) => {
+          runScenario(nrBits, startBit, endBit, ops);
+        },
+      ),
       { numRuns: 80 },
     );
   });
@@ -435,6 +470,12 @@ describe('alignmentOf (the reference) and betterAligned', () => {
       }),
       { numRuns: 2000 },
     );
-    expect([betterAligned(0, 0), betterAligned(0, 8), betterAligned(8, 0), betterAligned(8, 12), betterAligned(12, 8)]).toEqual([false, true, false, true, false]);
+    expect([
+      betterAligned(0, 0),
+      betterAligned(0, 8),
+      betterAligned(8, 0),
+      betterAligned(8, 12),
+      betterAligned(12, 8),
+    ]).toEqual([false, true, false, true, false]);
   });
 });

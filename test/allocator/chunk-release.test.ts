@@ -88,7 +88,8 @@ describe('released chunk objects are reused', () => {
       }
       expect(allocator.stats().nrChunks).toBeGreaterThan(6);
       const ends = [...live].sort((a, b) => a.offset - b.offset);
-      for (let i = 1; i < ends.length; i++) expect(ends[i]!.offset).toBeGreaterThanOrEqual(ends[i - 1]!.offset + ends[i - 1]!.size);
+      for (let i = 1; i < ends.length; i++)
+        expect(ends[i]!.offset).toBeGreaterThanOrEqual(ends[i - 1]!.offset + ends[i - 1]!.size);
       random.shuffle(live);
       for (const { offset } of live) {
         allocator.free(offset);
@@ -131,7 +132,8 @@ describe("Kiran's 2005 test: 2000 four-byte counters", () => {
     expect(second).toMatchObject({ nrAreas: 3000 - (UNIT - G) / 4 });
     allocator.verify();
 
-    for (const offset of live.map((o) => ({ o, key: random.next() })).sort((a, b) => a.key - b.key)) allocator.free(offset.o);
+    for (const offset of live.map((o) => ({ o, key: random.next() })).sort((a, b) => a.key - b.key))
+      allocator.free(offset.o);
     expect(allocator.chunkStats()).toMatchObject([{ index: 0, nrAreas: 0, freeBytes: UNIT - G }]);
     // Chunk 0's first page holds the hidden NULL guard, so (as a page of the static region would)
     // it stays populated once used; the second page held only areas and is depopulated.

@@ -57,7 +57,9 @@ describe('out of space', () => {
     mustAlloc(allocator, UNIT - G);
     for (let i = 0; i < MAX_FAILURE_WARNINGS + 7; i++) expect(allocator.alloc(4 + 4 * i, 8)).toBeNull();
     expect(warnings.length).toBe(MAX_FAILURE_WARNINGS);
-    expect(warnings.map((w) => w.fields.size)).toEqual(Array.from({ length: MAX_FAILURE_WARNINGS }, (_, i) => 4 + 4 * i));
+    expect(warnings.map((w) => w.fields.size)).toEqual(
+      Array.from({ length: MAX_FAILURE_WARNINGS }, (_, i) => 4 + 4 * i),
+    );
     expect(warnings.every((w) => w.fields.align === 8 && !w.fields.reserved)).toBe(true);
     expect(warnings[MAX_FAILURE_WARNINGS - 1]!.message).toContain('limit');
     expect(allocator.stats().nrFailed).toBe(MAX_FAILURE_WARNINGS + 7);

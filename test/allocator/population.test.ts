@@ -169,7 +169,8 @@ describe('pristine pages', () => {
     for (let step = 0; step < 500; step++) {
       if (random.next() < 0.6 || live.length === 0) {
         const pristineBefore = new Set<number>();
-        for (let page = 0; page < allocator.pages.nrPages; page++) if (allocator.pages.isPristine(page)) pristineBefore.add(page);
+        for (let page = 0; page < allocator.pages.nrPages; page++)
+          if (allocator.pages.isPristine(page)) pristineBefore.add(page);
         zeroCalls.length = 0;
         const size = 1 + Math.floor(random.next() * (random.next() < 0.8 ? 500 : 3 * PAGE));
         const offset = allocator.alloc(size, 2 ** Math.floor(random.next() * 13));
@@ -181,7 +182,9 @@ describe('pristine pages', () => {
           expect(zeroOffset + zeroSize).toBeLessThanOrEqual(offset + roundUp4(size));
           // ...and only in pages that were not pristine.
           for (const page of pagesOf(zeroOffset, zeroSize)) {
-            expect(pristineBefore.has(page), `zero(${zeroOffset}, ${zeroSize}) wrote pristine page ${page}`).toBe(false);
+            expect(pristineBefore.has(page), `zero(${zeroOffset}, ${zeroSize}) wrote pristine page ${page}`).toBe(
+              false,
+            );
           }
         }
         // An area wholly in pristine pages needs no zeroing at all.
@@ -230,7 +233,8 @@ describe('population', () => {
       }
       for (const [offset, size] of live) {
         for (const page of pagesOf(offset, size)) {
-          if (!allocator.pages.isPopulated(page)) throw new Error(`step ${step}: area ${offset} (+${size}) on unpopulated page ${page}`);
+          if (!allocator.pages.isPopulated(page))
+            throw new Error(`step ${step}: area ${offset} (+${size}) on unpopulated page ${page}`);
         }
       }
     }
@@ -251,7 +255,8 @@ describe('population', () => {
     expect(allocator.chunkStats().map((c) => c.index)).toEqual([0]);
     for (const chunk of usedChunks) {
       if (chunk === 0) continue;
-      for (const page of pagesOf(chunk * UNIT, UNIT)) expect(allocator.pages.isPopulated(page), `page ${page}`).toBe(false);
+      for (const page of pagesOf(chunk * UNIT, UNIT))
+        expect(allocator.pages.isPopulated(page), `page ${page}`).toBe(false);
     }
     // In chunk 0 only the static page stays populated.
     expect(allocator.pages.isPopulated(0)).toBe(true);

@@ -71,7 +71,10 @@ function opArb(unitSize: number, reservedWeight: number): fc.Arbitrary<Op> {
         .record({
           size: sizeArb(unitSize),
           align: alignArb,
-          reserved: fc.oneof({ arbitrary: fc.constant(false), weight: 10 - reservedWeight }, { arbitrary: fc.constant(true), weight: reservedWeight }),
+          reserved: fc.oneof(
+            { arbitrary: fc.constant(false), weight: 10 - reservedWeight },
+            { arbitrary: fc.constant(true), weight: reservedWeight },
+          ),
         })
         .map((r): Op => ({ kind: 'alloc', ...r })),
       weight: 3,
@@ -118,10 +121,18 @@ class Harness {
     expect(Number.isInteger(offset), what).toBe(true);
     expect(offset % align, `${what} = ${offset}: aligned`).toBe(0);
     expect(offset % 4, `${what} = ${offset}: multiple of 4`).toBe(0);
-    expect(offset >= layout.NULL_GUARD && offset + bytes <= this.areaSize, `${what} = ${offset}: inside the area, never at NULL`).toBe(true);
-    expect(Math.floor(offset / unit), `${what} = ${offset}: inside one chunk`).toBe(Math.floor((offset + bytes - 1) / unit));
+    expect(
+      offset >= layout.NULL_GUARD && offset + bytes <= this.areaSize,
+      `${what} = ${offset}: inside the area, never at NULL`,
+    ).toBe(true);
+    expect(Math.floor(offset / unit), `${what} = ${offset}: inside one chunk`).toBe(
+      Math.floor((offset + bytes - 1) / unit),
+    );
     if (reserved) {
-      expect(offset >= a.reservedStart && offset + bytes <= a.dynamicStart, `${what} = ${offset}: inside the reserved region`).toBe(true);
+      expect(
+        offset >= a.reservedStart && offset + bytes <= a.dynamicStart,
+        `${what} = ${offset}: inside the reserved region`,
+      ).toBe(true);
     } else if (offset < unit) {
       expect(offset, `${what}: not in chunk 0's static or reserved region`).toBeGreaterThanOrEqual(a.dynamicStart);
     }
@@ -139,7 +150,8 @@ class Harness {
     for (let cpu = 0; cpu < CPUS; cpu++) {
       const view = this.memory.views[cpu]!.u8;
       for (let i = 0; i < bytes; i++) {
-        if (view[offset + i] !== 0) throw new Error(`${what} = ${offset}: byte ${offset + i} is ${view[offset + i]} on cpu ${cpu}, not 0`);
+        if (view[offset + i] !== 0)
+          throw new Error(`${what} = ${offset}: byte ${offset + i} is ${view[offset + i]} on cpu ${cpu}, not 0`);
         view[offset + i] = patternByte(seq, cpu, i);
       }
     }
@@ -153,7 +165,9 @@ class Harness {
       const view = this.memory.views[cpu]!.u8;
       for (let i = 0; i < area.bytes; i++) {
         if (view[area.offset + i] !== patternByte(area.seq, cpu, i)) {
-          throw new Error(`live area ${area.offset} (+${area.bytes}): byte ${area.offset + i} on cpu ${cpu} was overwritten`);
+          throw new Error(
+            `live area ${area.offset} (+${area.bytes}): byte ${area.offset + i} on cpu ${cpu} was overwritten`,
+          );
         }
       }
     }
@@ -171,8 +185,13 @@ class Harness {
     const a = this.allocator;
     a.verify();
     for (const area of this.live) {
-      for (let page = Math.floor(area.offset / PAGE); page <= Math.floor((area.offset + area.bytes - 1) / PAGE); page++) {
-        if (!a.pages.isPopulated(page)) throw new Error(`live area ${area.offset} (+${area.bytes}) on unpopulated page ${page}`);
+      for (
+        let page = Math.floor(area.offset / PAGE);
+        page <= Math.floor((area.offset + area.bytes - 1) / PAGE);
+        page++
+      ) {
+        if (!a.pages.isPopulated(page))
+          throw new Error(`live area ${area.offset} (+${area.bytes}) on unpopulated page ${page}`);
       }
     }
     const stats = a.stats();
@@ -246,7 +265,10 @@ function runWorkload(config: Config, ops: readonly Op[]): void {
     const freshChunk = Math.floor(expected / unit);
     const mapped = chunkMap.get(freshChunk);
     if (mapped === undefined) chunkMap.set(freshChunk, Math.floor(got / unit));
-    else expect(Math.floor(got / unit), `${what}: same chunk as the earlier areas of fresh chunk ${freshChunk}`).toBe(mapped);
+    else
+      expect(Math.floor(got / unit), `${what}: same chunk as the earlier areas of fresh chunk ${freshChunk}`).toBe(
+        mapped,
+      );
   }
   expect(new Set(chunkMap.values()).size).toBe(chunkMap.size);
   h.checkState();
@@ -280,7 +302,10 @@ function runSmallArea(config: Config, ops: readonly Op[]): void {
       const unit = config.unitSize;
       const regions: [number, number][] = op.reserved
         ? [[allocator.reservedStart, allocator.dynamicStart]]
-        : Array.from({ length: chunks }, (_, k): [number, number] => [k === 0 ? allocator.dynamicStart : k * unit, (k + 1) * unit]);
+        : Array.from({ length: chunks }, (_, k): [number, number] => [
+            k === 0 ? allocator.dynamicStart : k * unit,
+            (k + 1) * unit,
+          ]);
       for (const [from, to] of regions) {
         const room = fits(from, to, bytes, op.align);
         if (room >= 0) {
@@ -303,7 +328,10 @@ describe('PercpuAllocator against a reference model', () => {
     fc.assert(
       fc.property(
         configArb.chain((config) =>
-          fc.tuple(fc.constant(config), fc.array(opArb(config.unitSize, 1), { minLength: 1, maxLength: 60, size: 'max' })),
+          fc.tuple(
+            fc.constant(config),
+            fc.array(opArb(config.unitSize, 1), { minLength: 1, maxLength: 60, size: 'max' }),
+          ),
         ),
         ([config, ops]) => runWorkload(config, ops),
       ),
@@ -317,12 +345,26 @@ describe('PercpuAllocator against a reference model', () => {
     // request of 4097 bytes returns null.
     const found: [Config, Op[]] = [
       { unitSize: 8192, staticSize: 0, reservedSize: 4 },
-      [alloc(1), alloc(1), alloc(1), alloc(1), alloc(1), alloc(4073), alloc(2049), alloc(4097), alloc(4097), alloc(4097)],
+      [
+        alloc(1),
+        alloc(1),
+        alloc(1),
+        alloc(1),
+        alloc(1),
+        alloc(4073),
+        alloc(2049),
+        alloc(4097),
+        alloc(4097),
+        alloc(4097),
+      ],
     ];
     fc.assert(
       fc.property(
         configArb.chain((config) =>
-          fc.tuple(fc.constant(config), fc.array(opArb(config.unitSize, 1), { minLength: 1, maxLength: 80, size: 'max' })),
+          fc.tuple(
+            fc.constant(config),
+            fc.array(opArb(config.unitSize, 1), { minLength: 1, maxLength: 80, size: 'max' }),
+          ),
         ),
         ([config, ops]) => runSmallArea(config, ops),
       ),

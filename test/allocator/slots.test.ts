@@ -54,7 +54,8 @@ describe('sureSlotFor', () => {
       if (range === undefined || range.min < bits) throw new Error(`slot ${slot} is not sure for ${bits}`);
       // Every lower slot that is used holds a contig value below bits.
       const own = ranges.get(contigToSlot(bits))!;
-      if (contigToSlot(bits) < slot && own.min >= bits) throw new Error(`slot ${contigToSlot(bits)} would already be sure for ${bits}`);
+      if (contigToSlot(bits) < slot && own.min >= bits)
+        throw new Error(`slot ${contigToSlot(bits)} would already be sure for ${bits}`);
     }
     expect([1, 2, 3, 4, 5, 9, 1024, 1025].map(sureSlotFor)).toEqual([1, 5, 6, 9, 10, 14, 41, 42]);
   });

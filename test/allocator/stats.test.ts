@@ -179,7 +179,12 @@ describe('chunkStats()', () => {
       curMaxAlloc: 12,
     });
     allocator.free(x1);
-    expect(allocator.chunkStats()[0]).toMatchObject({ nrAreas: 1, firstFreeByte: G, sumFragBytes: 112, maxFragBytes: 112 });
+    expect(allocator.chunkStats()[0]).toMatchObject({
+      nrAreas: 1,
+      firstFreeByte: G,
+      sumFragBytes: 112,
+      maxFragBytes: 112,
+    });
   });
 
   it('lists the reserved chunk first, with the hidden parts of both views of chunk 0', () => {

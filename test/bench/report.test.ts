@@ -26,7 +26,11 @@ describe('the benchmark report', () => {
     expect(runs.counters).not.toBeNull();
     expect(runs.costs).not.toBeNull();
     expect(runs.allocator).not.toBeNull();
-    const out = { ...full, counterChart: { ...full.counterChart, file: join(charts, 'counters.svg') }, scalingChart: { ...full.scalingChart, file: join(charts, 'scaling.svg') } };
+    const out = {
+      ...full,
+      counterChart: { ...full.counterChart, file: join(charts, 'counters.svg') },
+      scalingChart: { ...full.scalingChart, file: join(charts, 'scaling.svg') },
+    };
     const doc = renderBenchmarksDoc(runs, buildGroups(runs, out));
     expect(doc).toBe(repoFile(full.doc));
     expect(readFileSync(out.counterChart.file, 'utf8')).toBe(repoFile(full.counterChart.file));

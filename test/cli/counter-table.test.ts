@@ -8,7 +8,14 @@ import { BUSIEST_SHOWN, renderCounterTable } from '../../src/cli/counter-table.j
 import type { CounterCheck } from '../../src/cli/run-workload.js';
 
 function check(ptr: number, expected: number, actual = expected): CounterCheck {
-  return { ptr, fields: 1, allocatedBy: ptr % 2 === 0 ? 'coordinator' : { cpu: 1 }, expected: [String(expected)], actual: [String(actual)], exact: expected === actual };
+  return {
+    ptr,
+    fields: 1,
+    allocatedBy: ptr % 2 === 0 ? 'coordinator' : { cpu: 1 },
+    expected: [String(expected)],
+    actual: [String(actual)],
+    exact: expected === actual,
+  };
 }
 
 describe('renderCounterTable', () => {
@@ -16,8 +23,12 @@ describe('renderCounterTable', () => {
 
   it(`shows the ${BUSIEST_SHOWN} busiest, busiest first, then the total of all`, () => {
     const lines = renderCounterTable(checks, false).split('\n');
-    expect(lines[0]).toBe(`Counters, the ${BUSIEST_SHOWN} busiest of 20 (expected = what the CPUs did, actual = the sum over CPUs)`);
-    expect(lines.slice(3, 11).map((l) => Number(l.split(/\s+/)[0]))).toEqual([1019, 1018, 1017, 1016, 1015, 1014, 1013, 1012]);
+    expect(lines[0]).toBe(
+      `Counters, the ${BUSIEST_SHOWN} busiest of 20 (expected = what the CPUs did, actual = the sum over CPUs)`,
+    );
+    expect(lines.slice(3, 11).map((l) => Number(l.split(/\s+/)[0]))).toEqual([
+      1019, 1018, 1017, 1016, 1015, 1014, 1013, 1012,
+    ]);
     expect(lines[3]).toContain('CPU 1');
     expect(lines[4]).toContain('coordinator');
     expect(lines[11]!.split(/\s{2,}/)).toEqual(['total', '20', '20 objects', '2,100', '2,100', 'exact']);
@@ -27,7 +38,9 @@ describe('renderCounterTable', () => {
   it('never hides a mismatch: the least busy object is shown when its sum is off, and the total says so', () => {
     const withMismatch = [...checks.slice(1), check(999, 5, 6)];
     const lines = renderCounterTable(withMismatch, false).split('\n');
-    expect(lines[0]).toBe(`Counters, the ${BUSIEST_SHOWN} busiest of 20 and 1 more that mismatches (expected = what the CPUs did, actual = the sum over CPUs)`);
+    expect(lines[0]).toBe(
+      `Counters, the ${BUSIEST_SHOWN} busiest of 20 and 1 more that mismatches (expected = what the CPUs did, actual = the sum over CPUs)`,
+    );
     expect(lines[11]!.split(/\s{2,}/)).toEqual(['999', '1', 'CPU 1', '5', '6', 'MISMATCH']);
     expect(lines[12]!.split(/\s{2,}/)).toEqual(['total', '20', '20 objects', '2,095', '2,096', '1 MISMATCH']);
     expect(lines[13]).toBe('(11 objects not shown, all exact; --all-counters lists every one, --json has them all)');

@@ -20,14 +20,37 @@ let lines: LogLine[] = [];
 
 beforeAll(async () => {
   logPath = join(tempDir(), 'run.ndjson');
-  const result = await runCli(['run', '--cpus', '2', '--ops', '300000', '--counters', '3', '--log', logPath, '--log-level', 'debug']);
+  const result = await runCli([
+    'run',
+    '--cpus',
+    '2',
+    '--ops',
+    '300000',
+    '--counters',
+    '3',
+    '--log',
+    logPath,
+    '--log-level',
+    'debug',
+  ]);
   expect(result.code).toBe(0);
-  lines = readFileSync(logPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+  lines = readFileSync(logPath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as LogLine);
 });
 
 /** The pretty form's first line of each entry: "[time] LEVEL: [cpu n] message". */
-const ENTRY = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): (?:\[cpu (\d+)\] )?(.*)$/;
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const ENTRY =
+  /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): (?:\[cpu (\d+)\] )?(.*)$/;
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 function entries(stdout: string): { level: string; cpu: number | undefined; msg: string }[] {
   return stdout
@@ -48,7 +71,9 @@ describe('percpu log', () => {
     expect(lines.length).toBeGreaterThan(8);
     expect(entries(result.stdout)).toEqual(expectedEntries(() => true));
     // The data fields are printed under their line; pid and hostname are left out; no colour on a pipe.
-    expect(result.stdout).toMatch(/\] DEBUG: \[cpu \d\] alloc requested by CPU\n {4}size: 256\n {4}align: 8\n {4}ptr: \d+\n/);
+    expect(result.stdout).toMatch(
+      /\] DEBUG: \[cpu \d\] alloc requested by CPU\n {4}size: 256\n {4}align: 8\n {4}ptr: \d+\n/,
+    );
     expect(result.stdout).not.toContain('hostname');
     expect(result.stdout).not.toContain('\u001b[');
   });
@@ -81,7 +106,12 @@ describe('percpu log', () => {
     const path = join(tempDir(), 'mixed.ndjson');
     writeFileSync(path, `${readFileSync(logPath, 'utf8').split('\n')[0]!}\nnot a pino line\n`);
     const all = await runCli(['log', path]);
-    expect(all.stdout.split('\n').filter((l) => l !== '').at(-1)).toBe('not a pino line');
+    expect(
+      all.stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .at(-1),
+    ).toBe('not a pino line');
     const filtered = await runCli(['log', path, '--level', 'trace']);
     expect(filtered.stdout).not.toContain('not a pino line');
   });
@@ -89,10 +119,16 @@ describe('percpu log', () => {
   it('a file that does not exist, a bad --cpu or a bad --level is a usage error naming it', async () => {
     const missing = join(tempDir(), 'none.ndjson');
     const cases: [string[], string][] = [
-      [['log', missing], `error: command-argument value '${missing}' is invalid for argument 'file'. Expected an existing file, got "${missing}".`],
+      [
+        ['log', missing],
+        `error: command-argument value '${missing}' is invalid for argument 'file'. Expected an existing file, got "${missing}".`,
+      ],
       [['log', tempDir()], "argument 'file'. Expected an existing file"],
       [['log', logPath, '--cpu', '-1'], "option '--cpu <n>' argument '-1' is invalid"],
-      [['log', logPath, '--level', 'loud'], "option '--level <level>' argument 'loud' is invalid. Allowed choices are trace, debug, info, warn, error, fatal."],
+      [
+        ['log', logPath, '--level', 'loud'],
+        "option '--level <level>' argument 'loud' is invalid. Allowed choices are trace, debug, info, warn, error, fatal.",
+      ],
       [['log'], "missing required argument 'file'"],
     ];
     for (const [args, message] of cases) {
@@ -111,6 +147,8 @@ describe('percpu log', () => {
     };
     expect(manifest.dependencies['pino-pretty']).toBeDefined();
     expect(manifest.devDependencies['pino-pretty']).toBeUndefined();
-    expect(readFileSync(new URL('../../dist/src/cli/commands/log.js', import.meta.url), 'utf8')).toContain("from 'pino-pretty'");
+    expect(readFileSync(new URL('../../dist/src/cli/commands/log.js', import.meta.url), 'utf8')).toContain(
+      "from 'pino-pretty'",
+    );
   });
 });

@@ -15,10 +15,15 @@ export interface CliResult {
 
 export function runCli(args: readonly string[], cwd?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -51,7 +56,8 @@ export async function waitForText(file: string, text: string, timeoutMs = 30_000
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (existsSync(file) && readFileSync(file, 'utf8').includes(text)) return;
-    if (Date.now() > deadline) throw new Error(`${file} did not contain ${JSON.stringify(text)} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${file} did not contain ${JSON.stringify(text)} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

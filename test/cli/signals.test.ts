@@ -16,7 +16,10 @@ interface LogLine {
 }
 
 function logLines(path: string): LogLine[] {
-  return readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as LogLine);
 }
 
 /** Operations per CPU no run here can finish (hours of counting), so only a signal ends it. */
@@ -39,7 +42,10 @@ describe('a signal during percpu run', () => {
     // What ran is verified: every counter exact, no leak, verify() OK.
     expect(result.stdout).toMatch(/all counters: expected [\d,]+, actual [\d,]+: EXACT/);
     expect(result.stdout).toContain('leaks 0, verify OK');
-    const summary = /result: INTERRUPTED by SIGINT after ([\d,]+) operations of ([\d,]+) requested; what ran verified/.exec(result.stdout);
+    const summary =
+      /result: INTERRUPTED by SIGINT after ([\d,]+) operations of ([\d,]+) requested; what ran verified/.exec(
+        result.stdout,
+      );
     expect(summary, result.stdout).not.toBeNull();
     const ran = Number(summary![1]!.replaceAll(',', ''));
     expect(ran).toBeGreaterThan(0);
@@ -64,7 +70,17 @@ describe('a signal during percpu run', () => {
     cli.child.kill('SIGINT');
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(130);
-    const report = JSON.parse(result.stdout) as { interrupted: string | null; stopped: boolean; totalOps: number; perCpu: { ops: number }[]; expected: string; actual: string; exact: boolean; leaks: number; verified: boolean };
+    const report = JSON.parse(result.stdout) as {
+      interrupted: string | null;
+      stopped: boolean;
+      totalOps: number;
+      perCpu: { ops: number }[];
+      expected: string;
+      actual: string;
+      exact: boolean;
+      leaks: number;
+      verified: boolean;
+    };
     expect(report.interrupted).toBe('SIGINT');
     expect(report.stopped).toBe(true);
     expect(report.totalOps).toBeGreaterThan(0);
@@ -112,7 +128,22 @@ describe('a signal during percpu stress', () => {
     cli.child.kill('SIGTERM');
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(143);
-    const report = JSON.parse(result.stdout) as { interrupted: string; stopped: boolean; opsDone: number; allocations: number; frees: number; violations: number; leaks: number; counts: { expected: string; perCpu: string; counter: string; lost: string }; verified: boolean; ok: boolean; problems: string[]; faultsRequested: number; faultsInjectedTotal: number; deaths: number };
+    const report = JSON.parse(result.stdout) as {
+      interrupted: string;
+      stopped: boolean;
+      opsDone: number;
+      allocations: number;
+      frees: number;
+      violations: number;
+      leaks: number;
+      counts: { expected: string; perCpu: string; counter: string; lost: string };
+      verified: boolean;
+      ok: boolean;
+      problems: string[];
+      faultsRequested: number;
+      faultsInjectedTotal: number;
+      deaths: number;
+    };
     expect(report.interrupted).toBe('SIGTERM');
     expect(report.stopped).toBe(true);
     expect(report.opsDone).toBeGreaterThan(0);

@@ -25,7 +25,18 @@ interface StressJson {
 
 describe('percpu stress', () => {
   it('allocates and frees on every CPU at once with no violation and no leak', async () => {
-    const result = await runCli(['stress', '--cpus', '3', '--ops', '600', '--seed', '9', '--json', '--log', join(tempDir(), 'stress.ndjson')]);
+    const result = await runCli([
+      'stress',
+      '--cpus',
+      '3',
+      '--ops',
+      '600',
+      '--seed',
+      '9',
+      '--json',
+      '--log',
+      join(tempDir(), 'stress.ndjson'),
+    ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as StressJson;
     expect(report.cpus).toBe(3);
@@ -48,7 +59,10 @@ describe('percpu stress', () => {
     expect(report.violations).toBe(0);
     expect(report.leaks).toBe(0);
     expect(report.ok).toBe(true);
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string });
     expect(report.logLines).toBe(lines.length);
     expect(lines.filter((l) => l.msg === 'CPU worker died')).toHaveLength(8);
     expect(lines.filter((l) => l.msg === 'CPU worker replaced')).toHaveLength(8);
@@ -68,7 +82,18 @@ interface FaultsJson {
 
 describe('percpu stress: allocation counts that cannot be misread', () => {
   it("--json: the CPUs' allocations and frees plus the coordinator's (the percpu_counter) are the allocator's nr_alloc and nr_dealloc", async () => {
-    const result = await runCli(['stress', '--cpus', '2', '--ops', '500', '--faults', '4', '--json', '--log', join(tempDir(), 'counts.ndjson')]);
+    const result = await runCli([
+      'stress',
+      '--cpus',
+      '2',
+      '--ops',
+      '500',
+      '--faults',
+      '4',
+      '--json',
+      '--log',
+      join(tempDir(), 'counts.ndjson'),
+    ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as StressJson;
     expect(report.problems).toEqual([]);
@@ -81,11 +106,25 @@ describe('percpu stress: allocation counts that cannot be misread', () => {
   });
 
   it('the text says which allocations it counts and adds them up to nr_alloc', async () => {
-    const result = await runCli(['stress', '--cpus', '1', '--ops', '300', '--log', join(tempDir(), 'counts-text.ndjson')]);
+    const result = await runCli([
+      'stress',
+      '--cpus',
+      '1',
+      '--ops',
+      '300',
+      '--log',
+      join(tempDir(), 'counts-text.ndjson'),
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('percpu stress: 1 CPU × 300 operations,');
-    const allocs = /allocations {8}([\d,]+) for the CPUs \+ 1 by the coordinator \(the percpu_counter\) = ([\d,]+), the allocator's nr_alloc/.exec(result.stdout);
-    const frees = /frees {14}([\d,]+) for the CPUs \+ 1 by the coordinator \(the percpu_counter\) = ([\d,]+), the allocator's nr_dealloc/.exec(result.stdout);
+    const allocs =
+      /allocations {8}([\d,]+) for the CPUs \+ 1 by the coordinator \(the percpu_counter\) = ([\d,]+), the allocator's nr_alloc/.exec(
+        result.stdout,
+      );
+    const frees =
+      /frees {14}([\d,]+) for the CPUs \+ 1 by the coordinator \(the percpu_counter\) = ([\d,]+), the allocator's nr_dealloc/.exec(
+        result.stdout,
+      );
     expect(allocs, result.stdout).not.toBeNull();
     expect(frees, result.stdout).not.toBeNull();
     const n = (s: string): number => Number(s.replaceAll(',', ''));
@@ -95,14 +134,29 @@ describe('percpu stress: allocation counts that cannot be misread', () => {
     const log = /log: (\S+) \((\d+) lines; read it with: npx percpu log (\S+)\)/.exec(result.stdout);
     expect(log, result.stdout).not.toBeNull();
     expect(log![3]).toBe(log![1]);
-    const closed = readFileSync(log![1]!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string; allocator?: { nrAlloc: number } }).find((l) => l.msg === 'runtime closed');
+    const closed = readFileSync(log![1]!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; allocator?: { nrAlloc: number } })
+      .find((l) => l.msg === 'runtime closed');
     expect(closed?.allocator?.nrAlloc).toBe(n(allocs![2]!));
   });
 });
 
 describe('percpu stress --faults: requested and injected faults', () => {
   it('fails (exit 1, saying why) when fewer faults were injected than requested: --ops 1 has no point between two operations', async () => {
-    const result = await runCli(['stress', '--cpus', '2', '--ops', '1', '--faults', '5', '--json', '--log', join(tempDir(), 'short.ndjson')]);
+    const result = await runCli([
+      'stress',
+      '--cpus',
+      '2',
+      '--ops',
+      '1',
+      '--faults',
+      '5',
+      '--json',
+      '--log',
+      join(tempDir(), 'short.ndjson'),
+    ]);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as FaultsJson;
     expect(report.faultsRequested).toBe(5);
@@ -118,16 +172,39 @@ describe('percpu stress --faults: requested and injected faults', () => {
   });
 
   it('prints requested and injected faults and the reason it failed', async () => {
-    const result = await runCli(['stress', '--cpus', '2', '--ops', '1', '--faults', '5', '--log', join(tempDir(), 'short-text.ndjson')]);
+    const result = await runCli([
+      'stress',
+      '--cpus',
+      '2',
+      '--ops',
+      '1',
+      '--faults',
+      '5',
+      '--log',
+      join(tempDir(), 'short-text.ndjson'),
+    ]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('faults             requested 5, injected 0 (exit 0, throw 0, oom 0, terminate 0), worker deaths 0  <- fewer than requested');
+    expect(result.stdout).toContain(
+      'faults             requested 5, injected 0 (exit 0, throw 0, oom 0, terminate 0), worker deaths 0  <- fewer than requested',
+    );
     expect(result.stdout).toContain('result             FAILED: only 0 of 5 requested faults were injected');
   });
 
   it('injects every requested fault even when a CPU finishes its operations before its next fault (--ops 2 --faults 8)', async () => {
     // CPU 1 gets throw, terminate, throw, terminate, all after operation 1: a worker killed from
     // outside may finish operation 2 before the kill lands, and the next fault must still strike.
-    const result = await runCli(['stress', '--cpus', '2', '--ops', '2', '--faults', '8', '--json', '--log', join(tempDir(), 'eight.ndjson')]);
+    const result = await runCli([
+      'stress',
+      '--cpus',
+      '2',
+      '--ops',
+      '2',
+      '--faults',
+      '8',
+      '--json',
+      '--log',
+      join(tempDir(), 'eight.ndjson'),
+    ]);
     const report = JSON.parse(result.stdout) as FaultsJson;
     expect(report.problems).toEqual([]);
     expect(result.code).toBe(0);
@@ -143,9 +220,25 @@ describe('percpu map', () => {
   it('prints percpu_stats and draws one row per chunk with every live area', async () => {
     const dir = tempDir();
     const svgPath = join(dir, 'map.svg');
-    const result = await runCli(['map', '--after', 'stress', '--cpus', '2', '--ops', '400', '--out', svgPath, '--json']);
+    const result = await runCli([
+      'map',
+      '--after',
+      'stress',
+      '--cpus',
+      '2',
+      '--ops',
+      '400',
+      '--out',
+      svgPath,
+      '--json',
+    ]);
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { svg: string; workloadOk: boolean; chunks: { index: number; nrAreas: number; nrPages: number }[]; allocator: { nrCurAlloc: number } };
+    const report = JSON.parse(result.stdout) as {
+      svg: string;
+      workloadOk: boolean;
+      chunks: { index: number; nrAreas: number; nrPages: number }[];
+      allocator: { nrCurAlloc: number };
+    };
     expect(report.svg).toBe(svgPath);
     expect(report.workloadOk).toBe(true);
     const svg = readFileSync(svgPath, 'utf8');

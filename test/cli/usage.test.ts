@@ -8,8 +8,14 @@ describe('usage errors exit 2 with a message naming the flag and the value', () 
     [['run', '--cpus', 'two'], /--cpus <n>.*'two' is invalid/],
     [['run', '--ops', '1.5'], /--ops <n>.*'1.5' is invalid/],
     [['run', '--seconds', '-1'], /--seconds <s>.*'-1' is invalid/],
-    [['run', '--cpus', '2', '--online', '3'], /--online <n>.*'3' is invalid.*at most --cpus \(2\)\.\n\(add --help for the options\)/],
-    [['run', '--online', '3', '--cpus', '2'], /--online <n>.*'3' is invalid.*at most --cpus \(2\)\.\n\(add --help for the options\)/],
+    [
+      ['run', '--cpus', '2', '--online', '3'],
+      /--online <n>.*'3' is invalid.*at most --cpus \(2\)\.\n\(add --help for the options\)/,
+    ],
+    [
+      ['run', '--online', '3', '--cpus', '2'],
+      /--online <n>.*'3' is invalid.*at most --cpus \(2\)\.\n\(add --help for the options\)/,
+    ],
     [['run', '--log-level', 'loud'], /--log-level <level>.*'loud' is invalid/],
     [['run', '--bogus'], /unknown option '--bogus'/],
     [['stress', '--max-size', '70000'], /--max-size <bytes>.*'70000' is invalid/],
@@ -59,7 +65,10 @@ describe.concurrent('integer flags take plain decimal digits only', () => {
   ];
   for (const [command, flag, value] of cases) {
     it(`percpu ${command} ${flag.split(' ')[0]!} ${JSON.stringify(value)} is a usage error naming the flag and the value`, async () => {
-      const args = command === 'log' ? [command, 'no-such.ndjson', flag.split(' ')[0]!, value] : [command, flag.split(' ')[0]!, value];
+      const args =
+        command === 'log'
+          ? [command, 'no-such.ndjson', flag.split(' ')[0]!, value]
+          : [command, flag.split(' ')[0]!, value];
       const result = await runCli(args, tempDir());
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
@@ -77,7 +86,8 @@ describe.concurrent('help shows each default once', () => {
       expect(result.code).toBe(0);
       const help = result.stdout.replace(/\s+/g, ' ');
       expect(help).not.toMatch(/\(default: [^)]*\) \(default:/);
-      if (command !== 'map') expect(help).toMatch(/--cpus <n> [^(]*\(default: the machine's parallelism, at least 2: \d+ here\)/);
+      if (command !== 'map')
+        expect(help).toMatch(/--cpus <n> [^(]*\(default: the machine's parallelism, at least 2: \d+ here\)/);
     });
   }
 
@@ -88,7 +98,9 @@ describe.concurrent('help shows each default once', () => {
 });
 
 describe('percpu --version', () => {
-  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const version = (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
   for (const flag of ['--version', '-V']) {
     it(`percpu ${flag} prints package.json's version from any working directory and exits 0`, async () => {
       // A fresh directory: the version is read relative to the module, not the working directory.

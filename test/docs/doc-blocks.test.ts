@@ -11,9 +11,9 @@ const MARKDOWN = [
   '# A doc',
   `${FENCE}ts`,
   '// file: tasks.ts',
-  "export const t = (): number => 1;",
+  'export const t = (): number => 1;',
   '// file: main.ts',
-  "console.log(1); // prints 1 (one)",
+  'console.log(1); // prints 1 (one)',
   `${FENCE}`,
   'Text.',
   `${FENCE}sh`,
@@ -55,13 +55,19 @@ describe('the docs’ TypeScript blocks', () => {
     const program = docProgram(tsBlocks(MARKDOWN));
     expect(program?.files.map((f) => f.name)).toEqual(['tasks.ts', 'main.ts', 'helper.ts']);
     expect(program?.prints).toEqual(['1']);
-    expect(docProgram(tsBlocks(MARKDOWN.replace('// prints 1 (one)', "// prints `1 and more`")))?.prints).toEqual(['1 and more']);
+    expect(docProgram(tsBlocks(MARKDOWN.replace('// prints 1 (one)', '// prints `1 and more`')))?.prints).toEqual([
+      '1 and more',
+    ]);
   });
 
   it('refuses a program without main.ts, a file defined twice, code before the first file, an open block', () => {
     expect(() => docProgram(tsBlocks(`${FENCE}ts\n// file: a.ts\nx;\n${FENCE}\n`))).toThrow(/needs a main\.ts/);
-    expect(() => docProgram(tsBlocks(`${FENCE}ts\n// file: main.ts\n${FENCE}\n${FENCE}ts\n// file: main.ts\n${FENCE}\n`))).toThrow(/defined twice/);
-    expect(() => tsBlocks(`${FENCE}ts\nconst a = 1;\n// file: main.ts\n${FENCE}\n`)).toThrow(/before the block's first/);
+    expect(() =>
+      docProgram(tsBlocks(`${FENCE}ts\n// file: main.ts\n${FENCE}\n${FENCE}ts\n// file: main.ts\n${FENCE}\n`)),
+    ).toThrow(/defined twice/);
+    expect(() => tsBlocks(`${FENCE}ts\nconst a = 1;\n// file: main.ts\n${FENCE}\n`)).toThrow(
+      /before the block's first/,
+    );
     expect(() => tsBlocks(`${FENCE}ts\nconst a = 1;\n`)).toThrow(/never closes/);
   });
 

@@ -25,7 +25,12 @@ const WORK = join(ROOT, '.doc-examples');
 const OUT = join(WORK, 'out');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** A document's folder under .doc-examples/: README.md → README, docs/api.md → docs-api. */
 function folderOf(doc: string): string {
@@ -54,7 +59,14 @@ function writeProject(): void {
       {
         extends: '../tsconfig.base.json',
         // Examples may declare what they show without using it.
-        compilerOptions: { rootDir: '.', outDir: 'out', declaration: false, sourceMap: false, noUnusedLocals: false, noUnusedParameters: false },
+        compilerOptions: {
+          rootDir: '.',
+          outDir: 'out',
+          declaration: false,
+          sourceMap: false,
+          noUnusedLocals: false,
+          noUnusedParameters: false,
+        },
         include: ['**/*.ts'],
         exclude: ['out'],
       },
@@ -67,7 +79,8 @@ function writeProject(): void {
     mkdirSync(dir, { recursive: true });
     for (const block of blocks) {
       if (block.kind === 'module') writeFileSync(join(dir, `block-line-${block.line}.ts`), block.text);
-      if (block.kind === 'fragment') writeFileSync(join(dir, `fragment-line-${block.line}.ts`), FRAGMENT_PREAMBLE + block.text);
+      if (block.kind === 'fragment')
+        writeFileSync(join(dir, `fragment-line-${block.line}.ts`), FRAGMENT_PREAMBLE + block.text);
     }
     if (program !== null) {
       mkdirSync(join(dir, 'program'), { recursive: true });
@@ -92,8 +105,18 @@ describe('the docs’ TypeScript', () => {
 
   it('README.md and docs/api.md have TypeScript blocks and a program each (the check sees them)', () => {
     const byDoc = new Map(PARSED.map((p) => [p.doc, p]));
-    expect(byDoc.get('README.md')?.program?.files.map((f) => f.name).sort()).toEqual(['main.ts', 'tasks.ts']);
-    expect(byDoc.get('docs/api.md')?.program?.files.map((f) => f.name).sort()).toEqual(['main.ts', 'tasks.ts']);
+    expect(
+      byDoc
+        .get('README.md')
+        ?.program?.files.map((f) => f.name)
+        .sort(),
+    ).toEqual(['main.ts', 'tasks.ts']);
+    expect(
+      byDoc
+        .get('docs/api.md')
+        ?.program?.files.map((f) => f.name)
+        .sort(),
+    ).toEqual(['main.ts', 'tasks.ts']);
     expect(PARSED.reduce((n, p) => n + p.blocks.length, 0)).toBeGreaterThanOrEqual(3);
   });
 
@@ -104,12 +127,16 @@ describe('the docs’ TypeScript', () => {
   });
 
   const programs = PARSED.flatMap((p) => (p.program === null ? [] : [{ doc: p.doc, program: p.program }]));
-  it.each(programs)('$doc: its program runs and prints what the doc says', async ({ doc, program }) => {
-    expect(compiled.ok, compiled.output).toBe(true);
-    const main = join(OUT, folderOf(doc), 'program', 'main.js');
-    // From another directory: the example finds its tasks module from its own URL, not the cwd.
-    const { stdout } = await run(process.execPath, [main], { cwd: WORK, timeout: 60_000 });
-    const lines = stdout.split('\n').filter((l) => l !== '');
-    expect(lines, `${relative(ROOT, main)} printed`).toEqual(program.prints);
-  }, 90_000);
+  it.each(programs)(
+    '$doc: its program runs and prints what the doc says',
+    async ({ doc, program }) => {
+      expect(compiled.ok, compiled.output).toBe(true);
+      const main = join(OUT, folderOf(doc), 'program', 'main.js');
+      // From another directory: the example finds its tasks module from its own URL, not the cwd.
+      const { stdout } = await run(process.execPath, [main], { cwd: WORK, timeout: 60_000 });
+      const lines = stdout.split('\n').filter((l) => l !== '');
+      expect(lines, `${relative(ROOT, main)} printed`).toEqual(program.prints);
+    },
+    90_000,
+  );
 });

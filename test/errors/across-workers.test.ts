@@ -35,7 +35,12 @@ describe('errors across the worker boundary', () => {
       CounterDestroyedError: 'PERCPU_COUNTER_DESTROYED',
     };
     for (const check of checks) {
-      expect(check, check.call).toMatchObject({ instanceOfExpected: true, instanceOfPercpuError: true, name: check.expected, code: codes[check.expected] });
+      expect(check, check.call).toMatchObject({
+        instanceOfExpected: true,
+        instanceOfPercpuError: true,
+        name: check.expected,
+        code: codes[check.expected],
+      });
     }
     // The coordinator's rejection names the reason it found.
     expect(checks.find((c) => c.call.includes('(freed)'))?.message).toContain('not-allocated');

@@ -12,8 +12,25 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as percpu from 'percpu';
 import * as percpuCpu from 'percpu/cpu';
-import { CounterDestroyedError, CpuFailedError, InsufficientMemoryError, PerCpuMemory, PercpuAllocator, PercpuError, type PercpuErrorCode, VerifyError } from 'percpu';
-import { BROKEN_TASKS, type Counting, captureLogger, mustAlloc, rejectionOf, thrownBy, trackRuntimes } from '../runtime/helpers.js';
+import {
+  CounterDestroyedError,
+  CpuFailedError,
+  InsufficientMemoryError,
+  PerCpuMemory,
+  PercpuAllocator,
+  PercpuError,
+  type PercpuErrorCode,
+  VerifyError,
+} from 'percpu';
+import {
+  BROKEN_TASKS,
+  type Counting,
+  captureLogger,
+  mustAlloc,
+  rejectionOf,
+  thrownBy,
+  trackRuntimes,
+} from '../runtime/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,7 +44,8 @@ function tableRows(): Row[] {
   const api = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
   const section = api.slice(api.indexOf('\n## Errors'));
   const rows: Row[] = [];
-  for (const match of section.matchAll(/^\| `(PERCPU_[A-Z_]+)` \| `([A-Za-z]+)`/gm)) rows.push({ code: match[1]!, className: match[2]! });
+  for (const match of section.matchAll(/^\| `(PERCPU_[A-Z_]+)` \| `([A-Za-z]+)`/gm))
+    rows.push({ code: match[1]!, className: match[2]! });
   return rows;
 }
 
@@ -71,7 +89,8 @@ const PROVOKE: Record<PercpuErrorCode, () => unknown> = {
     return thrownBy(() => rt.alloc(4));
   },
   PERCPU_NOT_ON_CPU: () => thrownBy(() => percpuCpu.thisCpu.id),
-  PERCPU_TASKS_LOAD_FAILED: () => rejectionOf(percpu.Runtime.start({ cpus: 1, tasks: BROKEN_TASKS, logger: captureLogger().logger })),
+  PERCPU_TASKS_LOAD_FAILED: () =>
+    rejectionOf(percpu.Runtime.start({ cpus: 1, tasks: BROKEN_TASKS, logger: captureLogger().logger })),
   // A bug in percpu.
   PERCPU_VERIFY_FAILED: () => new VerifyError(['a broken invariant']),
   PERCPU_TASK_ABORTED: async () => {
@@ -134,12 +153,15 @@ describe('the error table of docs/api.md', () => {
     expect(rows.map((r) => r.className).sort()).toEqual(errorClasses(percpu));
     // percpu/cpu exports the same classes, not copies.
     expect(errorClasses(percpuCpu)).toEqual(errorClasses(percpu));
-    for (const name of errorClasses(percpu)) expect((percpuCpu as Record<string, unknown>)[name]).toBe((percpu as Record<string, unknown>)[name]);
+    for (const name of errorClasses(percpu))
+      expect((percpuCpu as Record<string, unknown>)[name]).toBe((percpu as Record<string, unknown>)[name]);
   });
 
   it.each(tableRows())('$code is a $className', async ({ code, className }) => {
     const error = await PROVOKE[code as PercpuErrorCode]();
-    const expectedClass = (percpu as Record<string, unknown>)[className] as abstract new (...args: never[]) => PercpuError;
+    const expectedClass = (percpu as Record<string, unknown>)[className] as abstract new (
+      ...args: never[]
+    ) => PercpuError;
     expect(error).toBeInstanceOf(expectedClass);
     expect(error).toBeInstanceOf(PercpuError);
     expect(error).toMatchObject({ code, name: className });
@@ -160,7 +182,7 @@ describe('the error table of docs/api.md', () => {
 });
 
 describe('errors thrown on purpose in src/ and workers/', () => {
-  it('are of a class of the table (the CLI also uses commander\'s usage error; one fault injection throws an Error on purpose)', () => {
+  it("are of a class of the table (the CLI also uses commander's usage error; one fault injection throws an Error on purpose)", () => {
     const classes = new Set([...tableRows().map((r) => r.className), 'PercpuError']);
     const found: string[] = [];
     for (const file of [...sourceFiles('src'), ...sourceFiles('workers')]) {

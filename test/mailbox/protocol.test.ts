@@ -26,7 +26,14 @@ import {
   STATUS_OUT_OF_SPACE,
 } from '../../src/mailbox/layout.js';
 import { readReply, replyError, replyOfError, writeReply } from '../../src/mailbox/reply.js';
-import { type MailboxRequest, NO_RECORD, checkRecordAt, isRecordAt, readRequest, writeRequest } from '../../src/mailbox/request.js';
+import {
+  type MailboxRequest,
+  NO_RECORD,
+  checkRecordAt,
+  isRecordAt,
+  readRequest,
+  writeRequest,
+} from '../../src/mailbox/request.js';
 
 const LIMITS = { unitSize: 65536, areaSize: 65536 * 4 };
 const alloc = (size: number, align = 8, recordAt = NO_RECORD): MailboxRequest => ({
@@ -36,7 +43,13 @@ const alloc = (size: number, align = 8, recordAt = NO_RECORD): MailboxRequest =>
   flags: FLAG_RESERVED | (recordAt === NO_RECORD ? 0 : FLAG_RECORD),
   recordAt,
 });
-const free = (ptr: number): MailboxRequest => ({ op: OP_FREE, sizeOrPtr: ptr, align: 0, flags: 0, recordAt: NO_RECORD });
+const free = (ptr: number): MailboxRequest => ({
+  op: OP_FREE,
+  sizeOrPtr: ptr,
+  align: 0,
+  flags: 0,
+  recordAt: NO_RECORD,
+});
 
 /** A reply through the mailbox's words, as the coordinator writes it and a CPU reads it. */
 function throughWords(reply: { status: number; result: number }): { status: number; result: number } {
@@ -79,21 +92,27 @@ describe('the table between reply status and error', () => {
     expect(replyError(throughWords({ status: STATUS_OUT_OF_SPACE, result: 0 }), alloc(8), LIMITS)).toBeNull();
   });
 
-  it.each(FREE_REASONS)('a free rejected with reason %s is InvalidFreeError with that reason and the offset', (reason) => {
-    const reply = throughWords(replyOfError(new InvalidFreeError(4096, reason, 'detail')));
-    const error = replyError(reply, free(4096), LIMITS);
-    expect(error).toBeInstanceOf(InvalidFreeError);
-    expect(error).toMatchObject({ code: 'PERCPU_INVALID_FREE', name: 'InvalidFreeError', offset: 4096, reason });
-  });
+  it.each(FREE_REASONS)(
+    'a free rejected with reason %s is InvalidFreeError with that reason and the offset',
+    (reason) => {
+      const reply = throughWords(replyOfError(new InvalidFreeError(4096, reason, 'detail')));
+      const error = replyError(reply, free(4096), LIMITS);
+      expect(error).toBeInstanceOf(InvalidFreeError);
+      expect(error).toMatchObject({ code: 'PERCPU_INVALID_FREE', name: 'InvalidFreeError', offset: 4096, reason });
+    },
+  );
 
-  it.each(REQUEST_ARGUMENTS)('a request rejected for `%s` is InvalidArgumentError naming it and the value sent', (argument) => {
-    const request = alloc(70000, 3, 2);
-    const reply = throughWords(replyOfError(new InvalidArgumentError(argument, 0, 'whatever')));
-    const error = replyError(reply, request, LIMITS);
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    const value = { size: request.sizeOrPtr, align: request.align, recordAt: request.recordAt }[argument];
-    expect(error).toMatchObject({ code: 'PERCPU_INVALID_ARGUMENT', name: 'InvalidArgumentError', argument, value });
-  });
+  it.each(REQUEST_ARGUMENTS)(
+    'a request rejected for `%s` is InvalidArgumentError naming it and the value sent',
+    (argument) => {
+      const request = alloc(70000, 3, 2);
+      const reply = throughWords(replyOfError(new InvalidArgumentError(argument, 0, 'whatever')));
+      const error = replyError(reply, request, LIMITS);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      const value = { size: request.sizeOrPtr, align: request.align, recordAt: request.recordAt }[argument];
+      expect(error).toMatchObject({ code: 'PERCPU_INVALID_ARGUMENT', name: 'InvalidArgumentError', argument, value });
+    },
+  );
 
   it('a closed runtime is ClosedError naming the operation', () => {
     const closed = { status: STATUS_CLOSED, result: 0 };
@@ -102,10 +121,14 @@ describe('the table between reply status and error', () => {
     expect(replyError(closed, free(8), LIMITS)?.message).toBe('Cannot free: the runtime is closed');
   });
 
-  it('anything that is not the request\'s fault, and any status the table does not know, is VerifyError', () => {
+  it("anything that is not the request's fault, and any status the table does not know, is VerifyError", () => {
     expect(replyOfError(new Error('boom'))).toEqual({ status: STATUS_FAILED, result: 0 });
     expect(replyOfError(new InvalidArgumentError('options', 1, 'x')).status).toBe(STATUS_FAILED);
-    for (const reply of [{ status: STATUS_FAILED, result: 0 }, { status: 99, result: 0 }, { status: STATUS_OUT_OF_SPACE, result: 0 }]) {
+    for (const reply of [
+      { status: STATUS_FAILED, result: 0 },
+      { status: 99, result: 0 },
+      { status: STATUS_OUT_OF_SPACE, result: 0 },
+    ]) {
       const error = replyError(reply, reply.status === STATUS_OUT_OF_SPACE ? free(8) : alloc(8), LIMITS);
       expect(error).toBeInstanceOf(VerifyError);
       expect(error).toMatchObject({ code: 'PERCPU_VERIFY_FAILED', name: 'VerifyError' });

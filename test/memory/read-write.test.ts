@@ -27,7 +27,19 @@ const SAMPLES: Readonly<Record<PerCpuType, readonly (number | bigint)[]>> = {
   s32: [-0x80000000, -1, 0, 1, 0x7fffffff],
   u64: [0n, 1n, 0x7fffffffffffffffn, 0x8000000000000000n, 0xffffffffffffffffn],
   s64: [-0x8000000000000000n, -1n, 0n, 1n, 0x7fffffffffffffffn],
-  f64: [0, -0, 1.5, -2.25, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, Infinity, -Infinity, NaN, 2 ** 53 + 2],
+  f64: [
+    0,
+    -0,
+    1.5,
+    -2.25,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    Infinity,
+    -Infinity,
+    NaN,
+    2 ** 53 + 2,
+  ],
 };
 
 describe('PerCpuMemory read/write', () => {
@@ -41,7 +53,10 @@ describe('PerCpuMemory read/write', () => {
           for (let cpu = 0; cpu < CPUS; cpu++) write(ptr, cpu, type, value);
           for (let cpu = 0; cpu < CPUS; cpu++) {
             const read: number | bigint = memory.read(ptr, cpu, type);
-            expect(Object.is(read, value), `${type} at ${ptr} on cpu ${cpu}: wrote ${String(value)}, read ${String(read)}`).toBe(true);
+            expect(
+              Object.is(read, value),
+              `${type} at ${ptr} on cpu ${cpu}: wrote ${String(value)}, read ${String(read)}`,
+            ).toBe(true);
           }
         }
       }
@@ -58,7 +73,10 @@ describe('PerCpuMemory read/write', () => {
       for (let i = 0; i < 64; i++) {
         if (i < 16 || i >= 16 + width) expect(bytes[i], `${type}: byte ${i}`).toBe(0);
       }
-      expect(bytes.subarray(16, 16 + width).some((b) => b !== 0), `${type}: the value's bytes`).toBe(true);
+      expect(
+        bytes.subarray(16, 16 + width).some((b) => b !== 0),
+        `${type}: the value's bytes`,
+      ).toBe(true);
     }
   });
 
@@ -83,10 +101,17 @@ describe('PerCpuMemory read/write', () => {
   it('random writes on random CPUs match a per-CPU model (u32)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: CPUS - 1 }), fc.integer({ min: 0, max: 63 }), fc.integer({ min: 0, max: 0xffffffff })), {
-          maxLength: 100,
-          size: 'max',
-        }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: CPUS - 1 }),
+            fc.integer({ min: 0, max: 63 }),
+            fc.integer({ min: 0, max: 0xffffffff }),
+          ),
+          {
+            maxLength: 100,
+            size: 'max',
+          },
+        ),
         (writes) => {
           const memory = new PerCpuMemory(CPUS, 256);
           const model = Array.from({ length: CPUS }, () => new Array<number>(64).fill(0));
@@ -166,7 +191,8 @@ describe('PerCpuMemory.zero', () => {
     memory.zero(512, 512);
     for (let cpu = 0; cpu < CPUS; cpu++) {
       const words = memory.views[cpu]!.u32;
-      for (let w = 128; w < 256; w++) if (words[w] !== 0) throw new Error(`cpu ${cpu} word ${w}: ${words[w]}, expected 0`);
+      for (let w = 128; w < 256; w++)
+        if (words[w] !== 0) throw new Error(`cpu ${cpu} word ${w}: ${words[w]}, expected 0`);
     }
     // Outside the range nothing changed.
     expect(memory.views[0]!.u32[300 - 1]).toBe(0x5a5a5a5a);

@@ -109,7 +109,10 @@ describe('unaligned access', () => {
       const memory = new PerCpuMemory(CPUS, AREA);
       const before = contents(memory);
       const value = type === 'u64' || type === 's64' ? 1n : 1;
-      for (const error of [thrown(() => loose(memory).read(ptr, 0, type)), thrown(() => loose(memory).write(ptr, 0, type, value))]) {
+      for (const error of [
+        thrown(() => loose(memory).read(ptr, 0, type)),
+        thrown(() => loose(memory).write(ptr, 0, type, value)),
+      ]) {
         expect(error).toBeInstanceOf(PercpuError);
         expect(error).toBeInstanceOf(UnalignedAccessError);
         if (!(error instanceof PercpuError)) continue;
@@ -145,8 +148,18 @@ describe('bad cpu', () => {
       const before = contents(memory);
       for (const type of PERCPU_TYPES) {
         const value = type === 'u64' || type === 's64' ? 1n : 1;
-        expectInvalidArgument(thrown(() => loose(memory).read(0, cpu as number, type)), 'cpu', cpu, rendered);
-        expectInvalidArgument(thrown(() => loose(memory).write(0, cpu as number, type, value)), 'cpu', cpu, rendered);
+        expectInvalidArgument(
+          thrown(() => loose(memory).read(0, cpu as number, type)),
+          'cpu',
+          cpu,
+          rendered,
+        );
+        expectInvalidArgument(
+          thrown(() => loose(memory).write(0, cpu as number, type, value)),
+          'cpu',
+          cpu,
+          rendered,
+        );
       }
       expect(contents(memory)).toEqual(before);
       const error = thrown(() => memory.viewsOf(cpu as number));
@@ -172,8 +185,18 @@ describe('bad ptr', () => {
       const memory = new PerCpuMemory(CPUS, AREA);
       const before = contents(memory);
       const value = type === 'u64' || type === 's64' ? 1n : 1;
-      expectInvalidArgument(thrown(() => loose(memory).read(ptr as number, 0, type)), 'ptr', ptr, rendered);
-      expectInvalidArgument(thrown(() => loose(memory).write(ptr as number, 0, type, value)), 'ptr', ptr, rendered);
+      expectInvalidArgument(
+        thrown(() => loose(memory).read(ptr as number, 0, type)),
+        'ptr',
+        ptr,
+        rendered,
+      );
+      expectInvalidArgument(
+        thrown(() => loose(memory).write(ptr as number, 0, type, value)),
+        'ptr',
+        ptr,
+        rendered,
+      );
       expect(contents(memory)).toEqual(before);
     });
   }
@@ -190,11 +213,21 @@ describe('bad ptr', () => {
 });
 
 describe('bad type', () => {
-  it("an unknown type name is rejected as `type`", () => {
+  it('an unknown type name is rejected as `type`', () => {
     const memory = new PerCpuMemory(1, AREA);
     const before = contents(memory);
-    expectInvalidArgument(thrown(() => loose(memory).read(0, 0, 'u128' as PerCpuType)), 'type', 'u128', '`"u128"` (string)');
-    expectInvalidArgument(thrown(() => loose(memory).write(0, 0, 'i32' as PerCpuType, 1)), 'type', 'i32', '`"i32"` (string)');
+    expectInvalidArgument(
+      thrown(() => loose(memory).read(0, 0, 'u128' as PerCpuType)),
+      'type',
+      'u128',
+      '`"u128"` (string)',
+    );
+    expectInvalidArgument(
+      thrown(() => loose(memory).write(0, 0, 'i32' as PerCpuType, 1)),
+      'type',
+      'i32',
+      '`"i32"` (string)',
+    );
     expect(contents(memory)).toEqual(before);
   });
 });

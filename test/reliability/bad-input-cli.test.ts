@@ -70,7 +70,9 @@ describe.concurrent('every output path flag has one rule: its directory must exi
     const result = await runCli([command, flag.split(' ')[0]!, value], cwd);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`option '${flag}' argument '${value}' is invalid. Expected a file in an existing directory (no directory is created), got "${value}".`);
+    expect(result.stderr).toContain(
+      `option '${flag}' argument '${value}' is invalid. Expected a file in an existing directory (no directory is created), got "${value}".`,
+    );
     expect(existsSync(join(cwd, 'missing-dir'))).toBe(false);
   });
 });

@@ -75,7 +75,13 @@ type CallOf = (w: World) => CpuCall;
 
 const T = (method: string, ...args: unknown[]): CpuCall => ({ on: 'thisCpu', method, args });
 /** A method of a ref made first, and of a counter made first. */
-const R = (ptr: number, type: PerCpuType, method: string, ...args: unknown[]): CpuCall => ({ on: 'ref', ptr, type, method, args });
+const R = (ptr: number, type: PerCpuType, method: string, ...args: unknown[]): CpuCall => ({
+  on: 'ref',
+  ptr,
+  type,
+  method,
+  args,
+});
 const C = (handle: unknown, method: string, ...args: unknown[]): CpuCall => ({ on: 'counter', handle, method, args });
 const IA = 'PERCPU_INVALID_ARGUMENT' as const;
 const FREE = 'PERCPU_INVALID_FREE' as const;
@@ -86,54 +92,147 @@ const TYPED: readonly string[] = ['read', 'inc', 'dec', 'ref', 'cell'];
 /** [label, call, expected, the bad value] */
 const CASES: readonly (readonly [string, CallOf, Expected, unknown])[] = [
   // ptr and type of every typed operation
-  ...TYPED.flatMap((m) => BAD_PTRS.map((v) => [`${m}(ptr ${String(v)})`, () => T(m, v, 'u32'), { code: IA, argument: 'ptr' }, v] as const)),
-  ...TYPED.map((m) => [`${m}(type 'i32')`, (w: World) => T(m, w.p, 'i32'), { code: IA, argument: 'type' }, 'i32'] as const),
-  ...['write', 'add', 'sub', 'addReturn', 'subReturn', 'xchg'].map((m) => [`${m}(type 'u128')`, (w: World) => T(m, w.p, 'u128', 1), { code: IA, argument: 'type' }, 'u128'] as const),
-  ['cmpxchg(type 8)', (w) => T('cmpxchg', w.p, 8, 0, 1), { code: IA, argument: 'type' }, 8],
-  ...['read', 'write', 'ref', 'array'].map((m) => [`${m}(unaligned)`, (w: World) => T(m, w.p + 2, 'u32', 1), { code: 'PERCPU_UNALIGNED_ACCESS', says: '`ptr`' }, undefined] as const),
-  // values and deltas
-  ...BAD_NUMBERS.map((v) => [`write(u32, ${String(v)})`, (w: World) => T('write', w.p, 'u32', v), { code: IA, argument: 'value' }, v] as const),
-  ...[2 ** 64, 1, -1n, 2n ** 64n].map((v) => [`write(u64, ${String(v)})`, (w: World) => T('write', w.p, 'u64', v), { code: IA, argument: 'value' }, v] as const),
-  ...[NaN, Infinity, 2 ** 53, '1', 1n].map((v) =>
-    [`add(s32, ${String(v)})`, (w: World) => T('add', w.p, 's32', v), { code: IA, argument: 'delta' }, v] as const,
+  ...TYPED.flatMap((m) =>
+    BAD_PTRS.map((v) => [`${m}(ptr ${String(v)})`, () => T(m, v, 'u32'), { code: IA, argument: 'ptr' }, v] as const),
   ),
-  ...['sub', 'addReturn', 'subReturn'].map((m) => [`${m}(u16, Infinity)`, (w: World) => T(m, w.p, 'u16', Infinity), { code: IA, argument: 'delta' }, Infinity] as const),
+  ...TYPED.map(
+    (m) => [`${m}(type 'i32')`, (w: World) => T(m, w.p, 'i32'), { code: IA, argument: 'type' }, 'i32'] as const,
+  ),
+  ...['write', 'add', 'sub', 'addReturn', 'subReturn', 'xchg'].map(
+    (m) => [`${m}(type 'u128')`, (w: World) => T(m, w.p, 'u128', 1), { code: IA, argument: 'type' }, 'u128'] as const,
+  ),
+  ['cmpxchg(type 8)', (w) => T('cmpxchg', w.p, 8, 0, 1), { code: IA, argument: 'type' }, 8],
+  ...['read', 'write', 'ref', 'array'].map(
+    (m) =>
+      [
+        `${m}(unaligned)`,
+        (w: World) => T(m, w.p + 2, 'u32', 1),
+        { code: 'PERCPU_UNALIGNED_ACCESS', says: '`ptr`' },
+        undefined,
+      ] as const,
+  ),
+  // values and deltas
+  ...BAD_NUMBERS.map(
+    (v) =>
+      [
+        `write(u32, ${String(v)})`,
+        (w: World) => T('write', w.p, 'u32', v),
+        { code: IA, argument: 'value' },
+        v,
+      ] as const,
+  ),
+  ...[2 ** 64, 1, -1n, 2n ** 64n].map(
+    (v) =>
+      [
+        `write(u64, ${String(v)})`,
+        (w: World) => T('write', w.p, 'u64', v),
+        { code: IA, argument: 'value' },
+        v,
+      ] as const,
+  ),
+  ...[NaN, Infinity, 2 ** 53, '1', 1n].map(
+    (v) =>
+      [`add(s32, ${String(v)})`, (w: World) => T('add', w.p, 's32', v), { code: IA, argument: 'delta' }, v] as const,
+  ),
+  ...['sub', 'addReturn', 'subReturn'].map(
+    (m) =>
+      [
+        `${m}(u16, Infinity)`,
+        (w: World) => T(m, w.p, 'u16', Infinity),
+        { code: IA, argument: 'delta' },
+        Infinity,
+      ] as const,
+  ),
   ['add(u64, 1)', (w) => T('add', w.p, 'u64', 1), { code: IA, argument: 'delta' }, 1],
   ['add(f64, 1n)', (w) => T('add', w.p, 'f64', 1n), { code: IA, argument: 'delta' }, 1n],
   ['xchg(u8, 256)', (w) => T('xchg', w.p, 'u8', 256), { code: IA, argument: 'value' }, 256],
   ['cmpxchg(s8, expected -129)', (w) => T('cmpxchg', w.p, 's8', -129, 0), { code: IA, argument: 'expected' }, -129],
   ['cmpxchg(s8, value NaN)', (w) => T('cmpxchg', w.p, 's8', 0, NaN), { code: IA, argument: 'value' }, NaN],
   // thisCpu.array(ptr, type, length)
-  ...[NaN, Infinity, -Infinity, 0, -1, 1.5, AREA, 2 ** 40, '4', null, 4n].map((v) =>
-    [`array(p, 's32', length ${String(v)})`, (w: World) => T('array', w.p, 's32', v), { code: IA, argument: 'length' }, v] as const,
+  ...[NaN, Infinity, -Infinity, 0, -1, 1.5, AREA, 2 ** 40, '4', null, 4n].map(
+    (v) =>
+      [
+        `array(p, 's32', length ${String(v)})`,
+        (w: World) => T('array', w.p, 's32', v),
+        { code: IA, argument: 'length' },
+        v,
+      ] as const,
   ),
-  ['array(last u64, length 2: past the area)', () => T('array', AREA - 8, 'u64', 2), { code: IA, argument: 'length', says: 'from 1 to 1' }, 2],
-  ...BAD_PTRS.map((v) => [`array(ptr ${String(v)})`, () => T('array', v, 's32', 1), { code: IA, argument: 'ptr' }, v] as const),
+  [
+    'array(last u64, length 2: past the area)',
+    () => T('array', AREA - 8, 'u64', 2),
+    { code: IA, argument: 'length', says: 'from 1 to 1' },
+    2,
+  ],
+  ...BAD_PTRS.map(
+    (v) => [`array(ptr ${String(v)})`, () => T('array', v, 's32', 1), { code: IA, argument: 'ptr' }, v] as const,
+  ),
   ['array(type "s33")', (w) => T('array', w.p, 's33', 1), { code: IA, argument: 'type' }, 's33'],
   // ref and its methods
   ['ref(s32).add(NaN)', (w) => R(w.p, 's32', 'add', NaN), { code: IA, argument: 'delta' }, NaN],
   ['ref(u8).write(300)', (w) => R(w.p, 'u8', 'write', 300), { code: IA, argument: 'value' }, 300],
   ['ref(s64).add(1)', (w) => R(w.p, 's64', 'add', 1), { code: IA, argument: 'delta' }, 1],
   // staticPtr
-  ...['nope', 'toString', 3, undefined].map((v) => [`staticPtr(${String(v)})`, () => T('staticPtr', v), { code: IA, argument: 'name' }, v] as const),
-  // counters
-  ...[null, 5, {}, { ptr: 1, slot: 0 }, { ptr: 0, slot: 0.5, batch: 8 }].map((v) =>
-    [`counter(${JSON.stringify(v)})`, () => T('counter', v), { code: IA, argument: 'counter', says: 'counter handle' }, v] as const,
+  ...['nope', 'toString', 3, undefined].map(
+    (v) => [`staticPtr(${String(v)})`, () => T('staticPtr', v), { code: IA, argument: 'name' }, v] as const,
   ),
-  ['counter(slot 1e9)', (w) => T('counter', { ...w.counter.handle, slot: 1e9 }), { code: IA, argument: 'counter', says: 'slot from 0 to' }, undefined],
-  ['counter(batch 2^31)', (w) => T('counter', { ...w.counter.handle, batch: 2 ** 31 }), { code: IA, argument: 'counter', says: 'batch from 1 to' }, undefined],
-  ...[NaN, Infinity, -Infinity, 0.5, 2 ** 53, 1n, '1'].map((v) =>
-    [`counter.add(${String(v)})`, (w: World) => C(w.counter.handle, 'add', v), { code: IA, argument: 'amount' }, v] as const,
+  // counters
+  ...[null, 5, {}, { ptr: 1, slot: 0 }, { ptr: 0, slot: 0.5, batch: 8 }].map(
+    (v) =>
+      [
+        `counter(${JSON.stringify(v)})`,
+        () => T('counter', v),
+        { code: IA, argument: 'counter', says: 'counter handle' },
+        v,
+      ] as const,
+  ),
+  [
+    'counter(slot 1e9)',
+    (w) => T('counter', { ...w.counter.handle, slot: 1e9 }),
+    { code: IA, argument: 'counter', says: 'slot from 0 to' },
+    undefined,
+  ],
+  [
+    'counter(batch 2^31)',
+    (w) => T('counter', { ...w.counter.handle, batch: 2 ** 31 }),
+    { code: IA, argument: 'counter', says: 'batch from 1 to' },
+    undefined,
+  ],
+  ...[NaN, Infinity, -Infinity, 0.5, 2 ** 53, 1n, '1'].map(
+    (v) =>
+      [
+        `counter.add(${String(v)})`,
+        (w: World) => C(w.counter.handle, 'add', v),
+        { code: IA, argument: 'amount' },
+        v,
+      ] as const,
   ),
   // alloc and free through the coordinator
-  ...[NaN, Infinity, -Infinity, 0, -8, 1.5, 65537, 2 ** 40, '8', null].map((v) => [`alloc(${String(v)})`, () => T('alloc', v), { code: IA, argument: 'size' }, v] as const),
-  ...[NaN, Infinity, 3, 0, -4, 8192, 0.5, '8'].map((v) => [`alloc(8, ${String(v)})`, () => T('alloc', 8, v), { code: IA, argument: 'align' }, v] as const),
-  ['alloc(8, 4, "x")', () => T('alloc', 8, 4, 'x'), { code: IA, argument: 'options' }, 'x'],
-  ["alloc(8, 4, { reserved: 'yes' })", () => T('alloc', 8, 4, { reserved: 'yes' }), { code: IA, argument: 'reserved' }, 'yes'],
-  ...[NaN, Infinity, -4, 2, 1.5, AREA, '0'].map((v) =>
-    [`alloc(8, 4, { recordAt: ${String(v)} })`, () => T('alloc', 8, 4, { recordAt: v }), { code: IA, argument: 'recordAt' }, v] as const,
+  ...[NaN, Infinity, -Infinity, 0, -8, 1.5, 65537, 2 ** 40, '8', null].map(
+    (v) => [`alloc(${String(v)})`, () => T('alloc', v), { code: IA, argument: 'size' }, v] as const,
   ),
-  ...[NaN, Infinity, -Infinity, -4, 1.5, 2 ** 33].map((v) => [`free(${String(v)})`, () => T('free', v), { code: FREE, says: `offset ${String(v)}` }, v] as const),
+  ...[NaN, Infinity, 3, 0, -4, 8192, 0.5, '8'].map(
+    (v) => [`alloc(8, ${String(v)})`, () => T('alloc', 8, v), { code: IA, argument: 'align' }, v] as const,
+  ),
+  ['alloc(8, 4, "x")', () => T('alloc', 8, 4, 'x'), { code: IA, argument: 'options' }, 'x'],
+  [
+    "alloc(8, 4, { reserved: 'yes' })",
+    () => T('alloc', 8, 4, { reserved: 'yes' }),
+    { code: IA, argument: 'reserved' },
+    'yes',
+  ],
+  ...[NaN, Infinity, -4, 2, 1.5, AREA, '0'].map(
+    (v) =>
+      [
+        `alloc(8, 4, { recordAt: ${String(v)} })`,
+        () => T('alloc', 8, 4, { recordAt: v }),
+        { code: IA, argument: 'recordAt' },
+        v,
+      ] as const,
+  ),
+  ...[NaN, Infinity, -Infinity, -4, 1.5, 2 ** 33].map(
+    (v) => [`free(${String(v)})`, () => T('free', v), { code: FREE, says: `offset ${String(v)}` }, v] as const,
+  ),
   ['free("8")', () => T('free', '8'), { code: FREE, says: 'offset `"8"` (string)' }, '8'],
   ['free(already freed)', (w) => T('free', w.freed), { code: FREE, says: 'not-allocated' }, undefined],
   ['free(interior)', (w) => T('free', w.p + 4), { code: FREE, says: 'interior' }, undefined],
@@ -157,13 +256,16 @@ function expectTyped(outcome: CpuCallOutcome, expected: Expected, value: unknown
 }
 
 describe('bad thisCpu calls on a CPU', () => {
-  it.each(CASES)('%s → a typed error naming the argument and the value; nothing changes', async (label, call, expected, value) => {
-    const before = snapshot(world);
-    const outcome = await world.rt.runOn(1, 'tryCpuCall', call(world));
-    expectTyped(outcome, expected, value, label);
-    world.rt.verify();
-    expect(snapshot(world)).toEqual(before);
-  });
+  it.each(CASES)(
+    '%s → a typed error naming the argument and the value; nothing changes',
+    async (label, call, expected, value) => {
+      const before = snapshot(world);
+      const outcome = await world.rt.runOn(1, 'tryCpuCall', call(world));
+      expectTyped(outcome, expected, value, label);
+      world.rt.verify();
+      expect(snapshot(world)).toEqual(before);
+    },
+  );
 
   it('the CPU and its mailbox still serve: a good allocation and free after all of them', async () => {
     const ptr = await world.rt.runOn(1, 'allocOnly', { size: 8, align: 4 });

@@ -70,26 +70,74 @@ describe('Runtime.start with bad options', () => {
     ...[NaN, Infinity, -Infinity, -1, 0, 1.5, 1025, 1e9, '2', 2n, null].map(
       (v) => [`cpus ${String(v)}`, { cpus: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'cpus' }, v] as const,
     ),
-    ...[NaN, Infinity, 0, 3, 1.5, '2'].map((v) => [`online ${String(v)}`, { cpus: 2, online: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'online' }, v] as const),
+    ...[NaN, Infinity, 0, 3, 1.5, '2'].map(
+      (v) =>
+        [
+          `online ${String(v)}`,
+          { cpus: 2, online: v },
+          { code: 'PERCPU_INVALID_ARGUMENT', argument: 'online' },
+          v,
+        ] as const,
+    ),
     ['online [0, NaN]', { cpus: 2, online: [0, NaN] }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'online[1]' }, NaN],
     ['online [0.5]', { cpus: 2, online: [0.5] }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'online[0]' }, 0.5],
-    ['online [-Infinity]', { cpus: 2, online: [-Infinity] }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'online[0]' }, -Infinity],
+    [
+      'online [-Infinity]',
+      { cpus: 2, online: [-Infinity] },
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'online[0]' },
+      -Infinity,
+    ],
     ...[NaN, Infinity, -65536, 24576, 4096, 2 ** 27, '65536'].map(
-      (v) => [`unitSize ${String(v)}`, { cpus: 1, unitSize: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'unitSize' }, v] as const,
+      (v) =>
+        [
+          `unitSize ${String(v)}`,
+          { cpus: 1, unitSize: v },
+          { code: 'PERCPU_INVALID_ARGUMENT', argument: 'unitSize' },
+          v,
+        ] as const,
     ),
     ...[NaN, -Infinity, 65536.5, 0, 2 ** 33, 3 * 32768, '65536'].map(
-      (v) => [`areaSize ${String(v)}`, { cpus: 1, areaSize: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'areaSize' }, v] as const,
+      (v) =>
+        [
+          `areaSize ${String(v)}`,
+          { cpus: 1, areaSize: v },
+          { code: 'PERCPU_INVALID_ARGUMENT', argument: 'areaSize' },
+          v,
+        ] as const,
     ),
     ...[NaN, -4, 1.5, 61444, 2 ** 40, Infinity, '8'].map(
-      (v) => [`reservedSize ${String(v)}`, { cpus: 1, reservedSize: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'reservedSize' }, v] as const,
+      (v) =>
+        [
+          `reservedSize ${String(v)}`,
+          { cpus: 1, reservedSize: v },
+          { code: 'PERCPU_INVALID_ARGUMENT', argument: 'reservedSize' },
+          v,
+        ] as const,
     ),
     ...[NaN, Infinity, 0, -1, 0.5, 2 ** 21, '8'].map(
-      (v) => [`maxCounters ${String(v)}`, { cpus: 1, maxCounters: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'maxCounters' }, v] as const,
+      (v) =>
+        [
+          `maxCounters ${String(v)}`,
+          { cpus: 1, maxCounters: v },
+          { code: 'PERCPU_INVALID_ARGUMENT', argument: 'maxCounters' },
+          v,
+        ] as const,
     ),
     ...[NaN, Infinity, -1, 0.5, 1_000_001, '200'].map(
-      (v) => [`requestPollUs ${String(v)}`, { cpus: 1, requestPollUs: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'requestPollUs' }, v] as const,
+      (v) =>
+        [
+          `requestPollUs ${String(v)}`,
+          { cpus: 1, requestPollUs: v },
+          { code: 'PERCPU_INVALID_ARGUMENT', argument: 'requestPollUs' },
+          v,
+        ] as const,
     ),
-    ['workerResourceLimits "big"', { cpus: 1, workerResourceLimits: 'big' }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'workerResourceLimits' }, 'big'],
+    [
+      'workerResourceLimits "big"',
+      { cpus: 1, workerResourceLimits: 'big' },
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'workerResourceLimits' },
+      'big',
+    ],
     ...(
       [
         ['maxOldGenerationSizeMb', NaN],
@@ -107,30 +155,79 @@ describe('Runtime.start with bad options', () => {
           v,
         ] as const,
     ),
-    ...['yes', null, 0, 1].map((v) => [`robust ${String(v)}`, { cpus: 1, robust: v }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'robust' }, v] as const),
-    ['robust.verifyEveryOperation 1', { cpus: 1, robust: { verifyEveryOperation: 1 } }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'robust.verifyEveryOperation' }, 1],
+    ...['yes', null, 0, 1].map(
+      (v) =>
+        [
+          `robust ${String(v)}`,
+          { cpus: 1, robust: v },
+          { code: 'PERCPU_INVALID_ARGUMENT', argument: 'robust' },
+          v,
+        ] as const,
+    ),
+    [
+      'robust.verifyEveryOperation 1',
+      { cpus: 1, robust: { verifyEveryOperation: 1 } },
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'robust.verifyEveryOperation' },
+      1,
+    ],
     ['logger "pino"', { cpus: 1, logger: 'pino' }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'logger' }, 'pino'],
     ['statics 5', { cpus: 1, statics: 5 }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics' }, 5],
-    ["statics { a: 'u128' }", { cpus: 1, statics: { a: 'u128' } }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics.a' }, 'u128'],
-    ['statics { a: { size: NaN } }', { cpus: 1, statics: { a: { size: NaN } } }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics.a.size' }, NaN],
-    ['statics { a: { size: -1 } }', { cpus: 1, statics: { a: { size: -1 } } }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics.a.size' }, -1],
-    ['statics { a: { size: 4, align: 3 } }', { cpus: 1, statics: { a: { size: 4, align: 3 } } }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics.a.align' }, 3],
+    [
+      "statics { a: 'u128' }",
+      { cpus: 1, statics: { a: 'u128' } },
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics.a' },
+      'u128',
+    ],
+    [
+      'statics { a: { size: NaN } }',
+      { cpus: 1, statics: { a: { size: NaN } } },
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics.a.size' },
+      NaN,
+    ],
+    [
+      'statics { a: { size: -1 } }',
+      { cpus: 1, statics: { a: { size: -1 } } },
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics.a.size' },
+      -1,
+    ],
+    [
+      'statics { a: { size: 4, align: 3 } }',
+      { cpus: 1, statics: { a: { size: 4, align: 3 } } },
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics.a.align' },
+      3,
+    ],
     ['tasks 5', { cpus: 1, tasks: 5 }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'tasks' }, 5],
-    ['tasks http:', { cpus: 1, tasks: 'http://example.com/tasks.js' }, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'tasks' }, 'http://example.com/tasks.js'],
+    [
+      'tasks http:',
+      { cpus: 1, tasks: 'http://example.com/tasks.js' },
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'tasks' },
+      'http://example.com/tasks.js',
+    ],
   ];
 
-  it.each(cases)('%s → a typed error naming the option and the value; no CPU started', async (label, options, expected, value) => {
-    const log = captureLogger('info');
-    const withLogger = options !== null && typeof options === 'object' && !('logger' in options) ? { ...options, logger: log.logger } : options;
-    const error = await outcomeOf(() => Runtime.start(withLogger as RuntimeOptions));
-    expectTyped(error, expected, value, label);
-    expect(log.count('CPU online')).toBe(0);
-  });
+  it.each(cases)(
+    '%s → a typed error naming the option and the value; no CPU started',
+    async (label, options, expected, value) => {
+      const log = captureLogger('info');
+      const withLogger =
+        options !== null && typeof options === 'object' && !('logger' in options)
+          ? { ...options, logger: log.logger }
+          : options;
+      const error = await outcomeOf(() => Runtime.start(withLogger as RuntimeOptions));
+      expectTyped(error, expected, value, label);
+      expect(log.count('CPU online')).toBe(0);
+    },
+  );
 
   it('statics larger than the first chunk allows are rejected naming `statics`, not an internal name', async () => {
     const statics = { big: { size: 2 ** 20 } };
     const error = await outcomeOf(() => Runtime.start({ cpus: 1, statics }));
-    expectTyped(error, { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics', says: /at most 61432 bytes.*these take 1048576/ }, statics, 'statics');
+    expectTyped(
+      error,
+      { code: 'PERCPU_INVALID_ARGUMENT', argument: 'statics', says: /at most 61432 bytes.*these take 1048576/ },
+      statics,
+      'statics',
+    );
   });
 
   it('a tasks module that fails to load is PERCPU_TASKS_LOAD_FAILED naming the module and its error', async () => {
@@ -237,7 +334,17 @@ type Call = (w: World) => unknown;
 const CPU_IDS: readonly unknown[] = [NaN, Infinity, -Infinity, -1, 3, 0.5, 2 ** 40, '0', null];
 const BAD_SIZES: readonly unknown[] = [NaN, Infinity, -Infinity, -1, 0, 1.5, 65537, 2 ** 53, '8', null, 8n];
 const BAD_ALIGNS: readonly unknown[] = [NaN, Infinity, 3, 0, -4, 8192, 0.5, '8'];
-const BAD_AMOUNTS: readonly unknown[] = [NaN, Infinity, -Infinity, 0.5, 2 ** 53, '1', 2n ** 63n, -(2n ** 63n) - 1n, null];
+const BAD_AMOUNTS: readonly unknown[] = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0.5,
+  2 ** 53,
+  '1',
+  2n ** 63n,
+  -(2n ** 63n) - 1n,
+  null,
+];
 const BAD_NAMES: readonly unknown[] = ['nope', '', 5, undefined, 'constructor', 'toString'];
 
 const IA = 'PERCPU_INVALID_ARGUMENT' as const;
@@ -245,31 +352,110 @@ const FREE = 'PERCPU_INVALID_FREE' as const;
 
 /** [label, call, expected, the bad value] */
 const CALLS: readonly (readonly [string, Call, Expected, (w: World) => unknown])[] = [
-  ...BAD_SIZES.map((v) => [`alloc(${String(v)})`, (w: World) => w.rt.alloc(v as number), { code: IA, argument: 'size' }, () => v] as const),
-  ...BAD_ALIGNS.map((v) => [`alloc(8, ${String(v)})`, (w: World) => w.rt.alloc(8, v as number), { code: IA, argument: 'align' }, () => v] as const),
+  ...BAD_SIZES.map(
+    (v) =>
+      [`alloc(${String(v)})`, (w: World) => w.rt.alloc(v as number), { code: IA, argument: 'size' }, () => v] as const,
+  ),
+  ...BAD_ALIGNS.map(
+    (v) =>
+      [
+        `alloc(8, ${String(v)})`,
+        (w: World) => w.rt.alloc(8, v as number),
+        { code: IA, argument: 'align' },
+        () => v,
+      ] as const,
+  ),
   ['alloc(8, 4, "x")', (w) => w.rt.alloc(8, 4, 'x' as never), { code: IA, argument: 'options' }, () => 'x'],
-  ["alloc(8, 4, { reserved: 'yes' })", (w) => w.rt.alloc(8, 4, { reserved: 'yes' as never }), { code: IA, argument: 'reserved' }, () => 'yes'],
+  [
+    "alloc(8, 4, { reserved: 'yes' })",
+    (w) => w.rt.alloc(8, 4, { reserved: 'yes' as never }),
+    { code: IA, argument: 'reserved' },
+    () => 'yes',
+  ],
   // free: the offset and what is there.
   ...[NaN, Infinity, -Infinity, -4, 1.5, 2 ** 60].map(
-    (v) => [`free(${String(v)})`, (w: World) => w.rt.free(v), { code: FREE, says: `offset ${String(v)}` }, () => v] as const,
+    (v) =>
+      [`free(${String(v)})`, (w: World) => w.rt.free(v), { code: FREE, says: `offset ${String(v)}` }, () => v] as const,
   ),
   // Not a number: quoted with its type, so that the string '8' does not read as offset 8.
   ['free("8")', (w) => w.rt.free('8' as never), { code: FREE, says: 'offset `"8"` (string)' }, () => '8'],
-  ['free(undefined)', (w) => w.rt.free(undefined as never), { code: FREE, says: 'offset `undefined` (undefined)' }, () => undefined],
+  [
+    'free(undefined)',
+    (w) => w.rt.free(undefined as never),
+    { code: FREE, says: 'offset `undefined` (undefined)' },
+    () => undefined,
+  ],
   ['free(never allocated)', (w) => w.rt.free(w.never), { code: FREE, says: /never allocated/ }, (w) => w.never],
   ['free(already freed)', (w) => w.rt.free(w.freed), { code: FREE, says: /already freed/ }, (w) => w.freed],
-  ['free(interior)', (w) => w.rt.free(w.area + 4), { code: FREE, says: /inside the allocation that starts at/ }, (w) => w.area + 4],
+  [
+    'free(interior)',
+    (w) => w.rt.free(w.area + 4),
+    { code: FREE, says: /inside the allocation that starts at/ },
+    (w) => w.area + 4,
+  ],
   ['free(unaligned)', (w) => w.rt.free(w.area + 2), { code: FREE, says: /multiples of 4/ }, (w) => w.area + 2],
-  ['free(static)', (w) => w.rt.free(w.rt.staticPtr('rel_ops')), { code: FREE, says: /static region/ }, (w) => w.rt.staticPtr('rel_ops')],
+  [
+    'free(static)',
+    (w) => w.rt.free(w.rt.staticPtr('rel_ops')),
+    { code: FREE, says: /static region/ },
+    (w) => w.rt.staticPtr('rel_ops'),
+  ],
   ['free(no chunk there)', (w) => w.rt.free(5 * 65536), { code: FREE, says: /holds no allocations/ }, () => 5 * 65536],
-  ['free(reserved interior)', (w) => w.rt.free(w.reserved + 8), { code: FREE, says: /inside the allocation/ }, (w) => w.reserved + 8],
-  ['free(an offset of another runtime)', (w) => w.rt.free(w.foreign), { code: FREE, says: /never allocated/ }, (w) => w.foreign],
+  [
+    'free(reserved interior)',
+    (w) => w.rt.free(w.reserved + 8),
+    { code: FREE, says: /inside the allocation/ },
+    (w) => w.reserved + 8,
+  ],
+  [
+    'free(an offset of another runtime)',
+    (w) => w.rt.free(w.foreign),
+    { code: FREE, says: /never allocated/ },
+    (w) => w.foreign,
+  ],
   // read / write / sum
-  ...CPU_IDS.map((v) => [`read(s32, cpu ${String(v)})`, (w: World) => w.rt.read(w.s32, v as number, 's32'), { code: IA, argument: 'cpu' }, () => v] as const),
-  ...CPU_IDS.map((v) => [`write(s32, cpu ${String(v)})`, (w: World) => w.rt.write(w.s32, v as number, 's32', 1), { code: IA, argument: 'cpu' }, () => v] as const),
-  ...['int', 'S32', '', undefined, 4].map((v) => [`read(type ${String(v)})`, (w: World) => w.rt.read(w.s32, 0, v as PerCpuType), { code: IA, argument: 'type' }, () => v] as const),
-  ...[NaN, -4, Infinity, 2 ** 26, '0'].map((v) => [`read(ptr ${String(v)})`, (w: World) => w.rt.read(v as number, 0, 'u32'), { code: IA, argument: 'ptr' }, () => v] as const),
-  ['read(unaligned)', (w) => w.rt.read(w.area + 2, 0, 'u32'), { code: 'PERCPU_UNALIGNED_ACCESS', says: /`ptr`.*multiple of 4/ }, (w) => w.area + 2],
+  ...CPU_IDS.map(
+    (v) =>
+      [
+        `read(s32, cpu ${String(v)})`,
+        (w: World) => w.rt.read(w.s32, v as number, 's32'),
+        { code: IA, argument: 'cpu' },
+        () => v,
+      ] as const,
+  ),
+  ...CPU_IDS.map(
+    (v) =>
+      [
+        `write(s32, cpu ${String(v)})`,
+        (w: World) => w.rt.write(w.s32, v as number, 's32', 1),
+        { code: IA, argument: 'cpu' },
+        () => v,
+      ] as const,
+  ),
+  ...['int', 'S32', '', undefined, 4].map(
+    (v) =>
+      [
+        `read(type ${String(v)})`,
+        (w: World) => w.rt.read(w.s32, 0, v as PerCpuType),
+        { code: IA, argument: 'type' },
+        () => v,
+      ] as const,
+  ),
+  ...[NaN, -4, Infinity, 2 ** 26, '0'].map(
+    (v) =>
+      [
+        `read(ptr ${String(v)})`,
+        (w: World) => w.rt.read(v as number, 0, 'u32'),
+        { code: IA, argument: 'ptr' },
+        () => v,
+      ] as const,
+  ),
+  [
+    'read(unaligned)',
+    (w) => w.rt.read(w.area + 2, 0, 'u32'),
+    { code: 'PERCPU_UNALIGNED_ACCESS', says: /`ptr`.*multiple of 4/ },
+    (w) => w.area + 2,
+  ],
   ...(
     [
       ['u8', 256],
@@ -287,52 +473,182 @@ const CALLS: readonly (readonly [string, Call, Expected, (w: World) => unknown])
       ['f64', '1'],
       ['f64', 1n],
     ] as const
-  ).map(([type, v]) => [`write(${type}, ${String(v)})`, (w: World) => w.rt.write(w.area, 0, type, v as never), { code: IA, argument: 'value' }, () => v] as const),
+  ).map(
+    ([type, v]) =>
+      [
+        `write(${type}, ${String(v)})`,
+        (w: World) => w.rt.write(w.area, 0, type, v as never),
+        { code: IA, argument: 'value' },
+        () => v,
+      ] as const,
+  ),
   ['sum(type "x")', (w) => w.rt.sum(w.s32, 'x' as PerCpuType), { code: IA, argument: 'type' }, () => 'x'],
   ['sum(ptr -8)', (w) => w.rt.sum(-8, 's32'), { code: IA, argument: 'ptr' }, () => -8],
   ['sum(s32, 5)', (w) => w.rt.sum(w.s32, 's32', 5 as never), { code: IA, argument: 'options' }, () => 5],
-  ["sum(s32, { wrap: 'yes' })", (w) => w.rt.sum(w.s32, 's32', { wrap: 'yes' as never }), { code: IA, argument: 'wrap' }, () => 'yes'],
-  ...['nope', 'toString', 5].map((v) => [`staticPtr(${String(v)})`, (w: World) => w.rt.staticPtr(v as string), { code: IA, argument: 'name' }, () => v] as const),
-  ...CPU_IDS.map((v) => [`isOnline(${String(v)})`, (w: World) => w.rt.isOnline(v as number), { code: IA, argument: 'cpu' }, () => v] as const),
+  [
+    "sum(s32, { wrap: 'yes' })",
+    (w) => w.rt.sum(w.s32, 's32', { wrap: 'yes' as never }),
+    { code: IA, argument: 'wrap' },
+    () => 'yes',
+  ],
+  ...['nope', 'toString', 5].map(
+    (v) =>
+      [
+        `staticPtr(${String(v)})`,
+        (w: World) => w.rt.staticPtr(v as string),
+        { code: IA, argument: 'name' },
+        () => v,
+      ] as const,
+  ),
+  ...CPU_IDS.map(
+    (v) =>
+      [
+        `isOnline(${String(v)})`,
+        (w: World) => w.rt.isOnline(v as number),
+        { code: IA, argument: 'cpu' },
+        () => v,
+      ] as const,
+  ),
   // counters
-  ...[NaN, Infinity, 0, -1, 1.5, 2 ** 31, '5'].map((v) => [`counter({ batch: ${String(v)} })`, (w: World) => w.rt.counter({ batch: v as number }), { code: IA, argument: 'batch' }, () => v] as const),
+  ...[NaN, Infinity, 0, -1, 1.5, 2 ** 31, '5'].map(
+    (v) =>
+      [
+        `counter({ batch: ${String(v)} })`,
+        (w: World) => w.rt.counter({ batch: v as number }),
+        { code: IA, argument: 'batch' },
+        () => v,
+      ] as const,
+  ),
   ['counter(5)', (w) => w.rt.counter(5 as never), { code: IA, argument: 'options' }, () => 5],
-  ...BAD_AMOUNTS.map((v) => [`counter.add(${String(v)})`, (w: World) => w.counter.add(v as number), { code: IA, argument: 'amount' }, () => v] as const),
-  ...BAD_AMOUNTS.map((v) => [`counter.set(${String(v)})`, (w: World) => w.counter.set(v as number), { code: IA, argument: 'value' }, () => v] as const),
-  ...[NaN, '1', 1.5].map((v) => [`counter.compare(${String(v)})`, (w: World) => w.counter.compare(v as number), { code: IA, argument: 'rhs' }, () => v] as const),
+  ...BAD_AMOUNTS.map(
+    (v) =>
+      [
+        `counter.add(${String(v)})`,
+        (w: World) => w.counter.add(v as number),
+        { code: IA, argument: 'amount' },
+        () => v,
+      ] as const,
+  ),
+  ...BAD_AMOUNTS.map(
+    (v) =>
+      [
+        `counter.set(${String(v)})`,
+        (w: World) => w.counter.set(v as number),
+        { code: IA, argument: 'value' },
+        () => v,
+      ] as const,
+  ),
+  ...[NaN, '1', 1.5].map(
+    (v) =>
+      [
+        `counter.compare(${String(v)})`,
+        (w: World) => w.counter.compare(v as number),
+        { code: IA, argument: 'rhs' },
+        () => v,
+      ] as const,
+  ),
   // tasks and CPUs
-  ...CPU_IDS.map((v) => [`runOn(cpu ${String(v)})`, (w: World) => w.rt.runOn(v as number, 'whoAmI'), { code: IA, argument: 'cpu' }, () => v] as const),
-  ['runOn(an offline CPU)', (w) => w.rt.runOn(2, 'whoAmI'), { code: 'PERCPU_CPU_OFFLINE', says: 'CPU 2 is offline' }, () => 2],
-  ...BAD_NAMES.map((v) => [`runOn(0, name ${String(v)})`, (w: World) => w.loose.runOn(0, v as string), { code: IA, argument: 'name', says: "'whoAmI'" }, () => v] as const),
-  ...BAD_NAMES.map((v) => [`runOnEach(name ${String(v)})`, (w: World) => w.loose.runOnEach(v as string), { code: IA, argument: 'name' }, () => v] as const),
-  ...BAD_NAMES.map((v) => [`run(name ${String(v)})`, (w: World) => w.loose.run(v as string), { code: IA, argument: 'name' }, () => v] as const),
-  ['runOn(0, arg: a function)', (w) => w.loose.runOn(0, 'whoAmI', () => 1), { code: IA, argument: 'arg', says: 'structured clone' }, () => undefined],
-  ...CPU_IDS.map((v) => [`offline(${String(v)})`, (w: World) => w.rt.offline(v as number), { code: IA, argument: 'cpu' }, () => v] as const),
+  ...CPU_IDS.map(
+    (v) =>
+      [
+        `runOn(cpu ${String(v)})`,
+        (w: World) => w.rt.runOn(v as number, 'whoAmI'),
+        { code: IA, argument: 'cpu' },
+        () => v,
+      ] as const,
+  ),
+  [
+    'runOn(an offline CPU)',
+    (w) => w.rt.runOn(2, 'whoAmI'),
+    { code: 'PERCPU_CPU_OFFLINE', says: 'CPU 2 is offline' },
+    () => 2,
+  ],
+  ...BAD_NAMES.map(
+    (v) =>
+      [
+        `runOn(0, name ${String(v)})`,
+        (w: World) => w.loose.runOn(0, v as string),
+        { code: IA, argument: 'name', says: "'whoAmI'" },
+        () => v,
+      ] as const,
+  ),
+  ...BAD_NAMES.map(
+    (v) =>
+      [
+        `runOnEach(name ${String(v)})`,
+        (w: World) => w.loose.runOnEach(v as string),
+        { code: IA, argument: 'name' },
+        () => v,
+      ] as const,
+  ),
+  ...BAD_NAMES.map(
+    (v) =>
+      [
+        `run(name ${String(v)})`,
+        (w: World) => w.loose.run(v as string),
+        { code: IA, argument: 'name' },
+        () => v,
+      ] as const,
+  ),
+  [
+    'runOn(0, arg: a function)',
+    (w) => w.loose.runOn(0, 'whoAmI', () => 1),
+    { code: IA, argument: 'arg', says: 'structured clone' },
+    () => undefined,
+  ],
+  ...CPU_IDS.map(
+    (v) =>
+      [
+        `offline(${String(v)})`,
+        (w: World) => w.rt.offline(v as number),
+        { code: IA, argument: 'cpu' },
+        () => v,
+      ] as const,
+  ),
   ['offline(an offline CPU)', (w) => w.rt.offline(2), { code: 'PERCPU_CPU_OFFLINE', says: 'CPU 2' }, () => 2],
-  ...CPU_IDS.map((v) => [`online(${String(v)})`, (w: World) => w.rt.online(v as number), { code: IA, argument: 'cpu' }, () => v] as const),
+  ...CPU_IDS.map(
+    (v) =>
+      [`online(${String(v)})`, (w: World) => w.rt.online(v as number), { code: IA, argument: 'cpu' }, () => v] as const,
+  ),
   ['online(an online CPU)', (w) => w.rt.online(1), { code: IA, argument: 'cpu', says: 'an offline CPU' }, () => 1],
-  ...CPU_IDS.map((v) => [`killCpu(${String(v)})`, (w: World) => killCpu(w.rt, v as number), { code: IA, argument: 'cpu' }, () => v] as const),
+  ...CPU_IDS.map(
+    (v) =>
+      [
+        `killCpu(${String(v)})`,
+        (w: World) => killCpu(w.rt, v as number),
+        { code: IA, argument: 'cpu' },
+        () => v,
+      ] as const,
+  ),
   ['killCpu(an offline CPU)', (w) => killCpu(w.rt, 2), { code: 'PERCPU_CPU_OFFLINE', says: 'CPU 2' }, () => 2],
 ];
 
 describe('bad calls on a running runtime', () => {
-  it.each(CALLS)('%s → a typed error naming the argument and the value; nothing changes', async (label, call, expected, value) => {
-    const before = snapshot(world);
-    const error = await outcomeOf(() => call(world));
-    if (expected.argument === 'arg') {
-      // The value is a function: the message says what it is instead of quoting it.
-      expect(error, label).toBeInstanceOf(PercpuError);
-      expect((error as PercpuError).code).toBe(IA);
-      expect((error as Error).message).toContain('`arg`');
-      expect((error as Error).message).toContain('a value of type function');
-    } else {
-      expectTyped(error, expected, value(world), label);
-    }
-    world.rt.verify();
-    expect(snapshot(world)).toEqual(before);
-    // The CPUs still answer.
-    expect(await world.rt.runOnEach('whoAmI')).toEqual(new Map([[0, 0], [1, 1]]));
-  });
+  it.each(CALLS)(
+    '%s → a typed error naming the argument and the value; nothing changes',
+    async (label, call, expected, value) => {
+      const before = snapshot(world);
+      const error = await outcomeOf(() => call(world));
+      if (expected.argument === 'arg') {
+        // The value is a function: the message says what it is instead of quoting it.
+        expect(error, label).toBeInstanceOf(PercpuError);
+        expect((error as PercpuError).code).toBe(IA);
+        expect((error as Error).message).toContain('`arg`');
+        expect((error as Error).message).toContain('a value of type function');
+      } else {
+        expectTyped(error, expected, value(world), label);
+      }
+      world.rt.verify();
+      expect(snapshot(world)).toEqual(before);
+      // The CPUs still answer.
+      expect(await world.rt.runOnEach('whoAmI')).toEqual(
+        new Map([
+          [0, 0],
+          [1, 1],
+        ]),
+      );
+    },
+  );
 });
 
 describe('generated bad values (fast-check)', () => {
@@ -348,9 +664,16 @@ describe('generated bad values (fast-check)', () => {
     const before = snapshot(world);
     fc.assert(
       fc.property(
-        fc.oneof(notSafeInt, fc.integer({ max: 0 }), fc.integer({ min: 65537 }), fc.bigInt()).filter((v) => v !== undefined),
+        fc
+          .oneof(notSafeInt, fc.integer({ max: 0 }), fc.integer({ min: 65537 }), fc.bigInt())
+          .filter((v) => v !== undefined),
         (size) => {
-          expectTyped(outcomeSync(() => world.rt.alloc(size as number)), { code: IA, argument: 'size' }, size, 'size');
+          expectTyped(
+            outcomeSync(() => world.rt.alloc(size as number)),
+            { code: IA, argument: 'size' },
+            size,
+            'size',
+          );
         },
       ),
       { numRuns: 300 },
@@ -366,7 +689,12 @@ describe('generated bad values (fast-check)', () => {
       fc.property(
         fc.oneof(fc.integer({ min: 0, max: 2 * 65536 }), fc.integer(), fc.double()).filter((v) => !starts.has(v)),
         (offset) => {
-          expectTyped(outcomeSync(() => world.rt.free(offset)), { code: FREE, says: `offset ${offset}` }, offset, 'offset');
+          expectTyped(
+            outcomeSync(() => world.rt.free(offset)),
+            { code: FREE, says: `offset ${offset}` },
+            offset,
+            'offset',
+          );
         },
       ),
       { numRuns: 500 },
@@ -395,12 +723,21 @@ describe('generated bad values (fast-check)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom<PerCpuType>('u8', 's8', 'u16', 's16', 'u32', 's32', 'u64', 's64', 'f64'),
-        fc.oneof(fc.integer({ min: -(2 ** 33), max: 2 ** 33 }), fc.double(), fc.bigInt({ min: -(2n ** 65n), max: 2n ** 65n }), fc.string(), fc.constant(null)),
+        fc.oneof(
+          fc.integer({ min: -(2 ** 33), max: 2 ** 33 }),
+          fc.double(),
+          fc.bigInt({ min: -(2n ** 65n), max: 2n ** 65n }),
+          fc.string(),
+          fc.constant(null),
+        ),
         (type, v) => {
           const outcome = outcomeSync(() => world.rt.write(world.scratch, 0, type, v as never));
           if (fits(type, v)) {
             expect(outcome).toBe(undefined);
-            expect(Object.is(world.rt.read(world.scratch, 0, type), v) || (v === 0 && world.rt.read(world.scratch, 0, type) === 0)).toBe(true);
+            expect(
+              Object.is(world.rt.read(world.scratch, 0, type), v) ||
+                (v === 0 && world.rt.read(world.scratch, 0, type) === 0),
+            ).toBe(true);
           } else {
             expectTyped(outcome, { code: IA, argument: 'value' }, v, `${type} ${String(v)}`);
           }
@@ -415,14 +752,21 @@ describe('generated bad values (fast-check)', () => {
   it('CPU ids: anything but an integer from 0 to 2 is rejected by read, write and isOnline, naming `cpu`', () => {
     const before = snapshot(world);
     fc.assert(
-      fc.property(fc.anything().filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2)), (cpu) => {
-        for (const call of [() => world.rt.read(world.s32, cpu as number, 's32'), () => world.rt.write(world.s32, cpu as number, 's32', 0), () => world.rt.isOnline(cpu as number)]) {
-          const error = outcomeSync(call);
-          expect(error).toBeInstanceOf(PercpuError);
-          expect(error).toMatchObject({ code: IA, argument: 'cpu' });
-          expect(Object.is((error as { value: unknown }).value, cpu)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.anything().filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2)),
+        (cpu) => {
+          for (const call of [
+            () => world.rt.read(world.s32, cpu as number, 's32'),
+            () => world.rt.write(world.s32, cpu as number, 's32', 0),
+            () => world.rt.isOnline(cpu as number),
+          ]) {
+            const error = outcomeSync(call);
+            expect(error).toBeInstanceOf(PercpuError);
+            expect(error).toMatchObject({ code: IA, argument: 'cpu' });
+            expect(Object.is((error as { value: unknown }).value, cpu)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
     expect(snapshot(world)).toEqual(before);
@@ -431,10 +775,26 @@ describe('generated bad values (fast-check)', () => {
   it('counter.add / set: anything but a safe integer or an s64 bigint is rejected; the count stays', () => {
     const before = snapshot(world);
     fc.assert(
-      fc.property(fc.oneof(notSafeInt, fc.bigInt().filter((b) => b < -(2n ** 63n) || b >= 2n ** 63n)), (v) => {
-        expectTyped(outcomeSync(() => world.counter.add(v as number)), { code: IA, argument: 'amount' }, v, 'amount');
-        expectTyped(outcomeSync(() => world.counter.set(v as number)), { code: IA, argument: 'value' }, v, 'value');
-      }),
+      fc.property(
+        fc.oneof(
+          notSafeInt,
+          fc.bigInt().filter((b) => b < -(2n ** 63n) || b >= 2n ** 63n),
+        ),
+        (v) => {
+          expectTyped(
+            outcomeSync(() => world.counter.add(v as number)),
+            { code: IA, argument: 'amount' },
+            v,
+            'amount',
+          );
+          expectTyped(
+            outcomeSync(() => world.counter.set(v as number)),
+            { code: IA, argument: 'value' },
+            v,
+            'value',
+          );
+        },
+      ),
       { numRuns: 300 },
     );
     expect(snapshot(world)).toEqual(before);

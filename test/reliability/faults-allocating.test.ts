@@ -54,7 +54,9 @@ describe.each(WAYS)('a CPU that dies by %s while allocating', (way) => {
     const ownArea: Area = { ptr: own, size: 100, by: 'coordinator' };
 
     const survivor = rt.runOn(0, 'allocLoop', { ops: OPS, seed: 11, maxSize: MAX_SIZE, die: null });
-    const dying = rejectionOf(rt.runOn(1, 'allocLoop', { ops: OPS, seed: 29, maxSize: MAX_SIZE, die: { at: DIE_AT, way, inFlight, op } }));
+    const dying = rejectionOf(
+      rt.runOn(1, 'allocLoop', { ops: OPS, seed: 29, maxSize: MAX_SIZE, die: { at: DIE_AT, way, inFlight, op } }),
+    );
     if (way === 'kill') {
       await waitFor(() => rt.read(markerPtr, 1, 'u32') === 1, 'CPU 1 to ask to be killed');
       await killCpu(rt, 1);
@@ -95,7 +97,9 @@ describe.each(WAYS)('a CPU that dies by %s while allocating', (way) => {
     expect(rt.robustReport()!.writesAfterFree).toEqual([]);
 
     // The replacement worker resumes from the table and finishes; then everything is freed.
-    expect(await rt.runOn(1, 'allocLoop', { ops: OPS, seed: 29, maxSize: MAX_SIZE, die: null })).toMatchObject({ opsDone: OPS });
+    expect(await rt.runOn(1, 'allocLoop', { ops: OPS, seed: 29, maxSize: MAX_SIZE, die: null })).toMatchObject({
+      opsDone: OPS,
+    });
     check();
     await rt.runOnEach('releaseTable');
     rt.free(own);

@@ -34,7 +34,11 @@ const BATCH = 64;
 describe.each(WAYS)('a CPU that dies by %s after counting', (way, cause) => {
   it('loses no increment, comes back on the same unit, and the runtime keeps serving', async () => {
     const log = captureLogger('info');
-    const rt = await startReliability(runtimes, { cpus: 2, logger: log.logger, workerResourceLimits: { maxOldGenerationSizeMb: 32 } });
+    const rt = await startReliability(runtimes, {
+      cpus: 2,
+      logger: log.logger,
+      workerResourceLimits: { maxOldGenerationSizeMb: 32 },
+    });
     const ptr = mustAlloc(rt, 4);
     const u64Ptr = mustAlloc(rt, 8, 8);
     const counter = rt.counter({ batch: BATCH });
@@ -43,7 +47,14 @@ describe.each(WAYS)('a CPU that dies by %s after counting', (way, cause) => {
 
     for (let round = 1; round <= ROUNDS; round++) {
       // Not multiples of the batch: each death leaves an unfolded local part behind.
-      const dead = { ptr, u64Ptr, handle: counter.handle, times: 250_000 * round + 7, counterAdds: 37 * round, amount: 3 };
+      const dead = {
+        ptr,
+        u64Ptr,
+        handle: counter.handle,
+        times: 250_000 * round + 7,
+        counterAdds: 37 * round,
+        amount: 3,
+      };
       const alive = { ptr, u64Ptr, handle: counter.handle, times: 100_000, counterAdds: 50, amount: -1 };
       rt.write(markerPtr, 1, 'u32', 0);
       const dying = rejectionOf(rt.runOn(1, 'countThenDie', { ...dead, way, markerPtr }));
@@ -80,13 +91,25 @@ describe.each(WAYS)('a CPU that dies by %s after counting', (way, cause) => {
     expect(rt.read(counter.handle.ptr, 1, 's32')).not.toBe(0);
 
     // The replacement worker continues from the same unit.
-    const next = await rt.runOn(1, 'count', { ptr, u64Ptr, handle: counter.handle, times: 1, counterAdds: 1, amount: 1 });
+    const next = await rt.runOn(1, 'count', {
+      ptr,
+      u64Ptr,
+      handle: counter.handle,
+      times: 1,
+      counterAdds: 1,
+      amount: 1,
+    });
     expect(next.s32).toBe(expected.s32[1]! + 1);
     expect(next.u64).toBe(BigInt(expected.s32[1]! + 1));
     expect(counter.sum()).toBe(expected.counter + 1n);
 
     // The runtime keeps serving: tasks on every CPU, the allocator, the logs.
-    expect(await rt.runOnEach('whoAmI')).toEqual(new Map([[0, 0], [1, 1]]));
+    expect(await rt.runOnEach('whoAmI')).toEqual(
+      new Map([
+        [0, 0],
+        [1, 1],
+      ]),
+    );
     rt.free(mustAlloc(rt, 64));
     rt.verify();
     expect(log.count('CPU worker died', 1)).toBe(ROUNDS);

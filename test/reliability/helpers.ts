@@ -64,7 +64,10 @@ export function expectDisjoint(areas: readonly Area[]): void {
   for (let i = 1; i < sorted.length; i++) {
     const before = sorted[i - 1]!;
     const end = before.ptr + Math.ceil(before.size / 4) * 4;
-    expect(end, `area at ${before.ptr} (${before.size} bytes, by ${before.by}) overlaps the one at ${sorted[i]!.ptr}`).toBeLessThanOrEqual(sorted[i]!.ptr);
+    expect(
+      end,
+      `area at ${before.ptr} (${before.size} bytes, by ${before.by}) overlaps the one at ${sorted[i]!.ptr}`,
+    ).toBeLessThanOrEqual(sorted[i]!.ptr);
   }
 }
 

@@ -61,10 +61,16 @@ describe('closing while tasks run', () => {
 
   it('CPUs allocating during close are served to the end, even one dying with a request in flight: nothing leaks', async () => {
     const log = captureLogger('info');
-    const rt = await startReliability(runtimes, { cpus: 2, robust: { verifyEveryOperation: true }, logger: log.logger });
+    const rt = await startReliability(runtimes, {
+      cpus: 2,
+      robust: { verifyEveryOperation: true },
+      logger: log.logger,
+    });
     const loop = { ops: 120, seed: 5, maxSize: 300 };
     const survivor = rt.runOn(0, 'allocLoop', { ...loop, die: null });
-    const dying = rejectionOf(rt.runOn(1, 'allocLoop', { ...loop, die: { at: 30, way: 'exit', inFlight: 'served', op: 'alloc' } }));
+    const dying = rejectionOf(
+      rt.runOn(1, 'allocLoop', { ...loop, die: { at: 30, way: 'exit', inFlight: 'served', op: 'alloc' } }),
+    );
     const resumed = rt.runOn(1, 'allocLoop', { ...loop, die: null }); // queued behind the dying one
     const started = performance.now();
     await rt.close();
@@ -106,7 +112,10 @@ describe('using a runtime after close', () => {
 
 describe('two runtimes at once', () => {
   it('an offset from the other runtime is rejected where nothing lives, and frees the area at the same offset where one does', async () => {
-    const [a, b] = await Promise.all([startReliability(runtimes, { cpus: 2 }), startReliability(runtimes, { cpus: 2 })]);
+    const [a, b] = await Promise.all([
+      startReliability(runtimes, { cpus: 2 }),
+      startReliability(runtimes, { cpus: 2 }),
+    ]);
     const pa = mustAlloc(a, 64);
     const error = thrownBy(() => b.free(pa));
     expect(error).toBeInstanceOf(InvalidFreeError);
@@ -126,14 +135,26 @@ describe('two runtimes at once', () => {
   });
 
   it('a CPU dying in one runtime leaves the other’s CPU of the same id alone', async () => {
-    const [a, b] = await Promise.all([startReliability(runtimes, { cpus: 2 }), startReliability(runtimes, { cpus: 2 })]);
+    const [a, b] = await Promise.all([
+      startReliability(runtimes, { cpus: 2 }),
+      startReliability(runtimes, { cpus: 2 }),
+    ]);
     const pa = mustAlloc(a, 4);
     const pb = mustAlloc(b, 4);
     const u64Ptr = mustAlloc(a, 8, 8);
     const counter = a.counter();
     const counting = b.runOn(1, 'increment', { ptr: pb, times: 2_000_000 });
     const dying = rejectionOf(
-      a.runOn(1, 'countThenDie', { ptr: pa, u64Ptr, handle: counter.handle, times: 10, counterAdds: 0, amount: 0, way: 'exit', markerPtr: 0 }),
+      a.runOn(1, 'countThenDie', {
+        ptr: pa,
+        u64Ptr,
+        handle: counter.handle,
+        times: 10,
+        counterAdds: 0,
+        amount: 0,
+        way: 'exit',
+        markerPtr: 0,
+      }),
     );
     expect(await dying).toBeInstanceOf(CpuDiedError);
     await expect(counting).resolves.toBe(2_000_000);

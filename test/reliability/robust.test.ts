@@ -28,7 +28,8 @@ function words(n: number, value: number): number[] {
 describe('poison', () => {
   it('freed memory is poisoned on every possible CPU, whoever freed it; handed out again it is zero', async () => {
     const rt = await startReliability(runtimes, { cpus: 3, online: [0, 1], robust: true });
-    const read = (ptr: number, n: number, cpu: number): number[] => Array.from({ length: n }, (_, i) => rt.read(ptr + 4 * i, cpu, 'u32'));
+    const read = (ptr: number, n: number, cpu: number): number[] =>
+      Array.from({ length: n }, (_, i) => rt.read(ptr + 4 * i, cpu, 'u32'));
 
     // Freed by the coordinator, after every CPU (and the offline CPU 2's copy) held data.
     const a = mustAlloc(rt, 64);
@@ -90,7 +91,8 @@ describe('a write after free', () => {
       expected.map((e) => ({ level: 40, ...e })),
     );
     // Each line carries its `cpu` key once (it came twice when logged through the CPU's child).
-    for (const line of log.lines.filter((l) => l.includes('"write after free"'))) expect(line.match(/"cpu":/g)).toHaveLength(1);
+    for (const line of log.lines.filter((l) => l.includes('"write after free"')))
+      expect(line.match(/"cpu":/g)).toHaveLength(1);
     // The new allocation is zero on every CPU all the same.
     for (const cpu of [0, 1]) expect(await rt.runOn(cpu, 'readWords', { ptr: b, n: 8 })).toEqual(words(8, 0));
     rt.verify();
@@ -104,10 +106,19 @@ describe('a write after free', () => {
     await rt.runOn(0, 'writeWord', { ptr: a + 8, value: 7 });
     const b = await rt.runOn(1, 'allocOnly', { size: 16, align: 4 });
     expect(b).toBe(a);
-    expect(rt.robustReport()!.writesAfterFree).toEqual([{ code: 'PERCPU_WRITE_AFTER_FREE', offset: a + 8, cpu: 0, found: 7 }]);
-    expect(log.records().filter((r) => r.msg === 'write after free')).toMatchObject([{ level: 40, cpu: 0, offset: a + 8, code: 'PERCPU_WRITE_AFTER_FREE' }]);
+    expect(rt.robustReport()!.writesAfterFree).toEqual([
+      { code: 'PERCPU_WRITE_AFTER_FREE', offset: a + 8, cpu: 0, found: 7 },
+    ]);
+    expect(log.records().filter((r) => r.msg === 'write after free')).toMatchObject([
+      { level: 40, cpu: 0, offset: a + 8, code: 'PERCPU_WRITE_AFTER_FREE' },
+    ]);
     expect(await rt.runOn(0, 'readWords', { ptr: b!, n: 4 })).toEqual(words(4, 0));
-    expect(await rt.runOnEach('whoAmI')).toEqual(new Map([[0, 0], [1, 1]]));
+    expect(await rt.runOnEach('whoAmI')).toEqual(
+      new Map([
+        [0, 0],
+        [1, 1],
+      ]),
+    );
     expect(log.count('CPU worker died')).toBe(0);
     rt.verify();
   });
@@ -137,7 +148,10 @@ describe('a bad free', () => {
       // From a CPU: the same reason, as the task's failure.
       const remote = await rejectionOf(rt.runOn(1, 'freePtr', { ptr: offset }));
       expect(remote).toBeInstanceOf(TaskFailedError);
-      expect((remote as TaskFailedError).remote).toMatchObject({ code: 'PERCPU_INVALID_FREE', name: 'InvalidFreeError' });
+      expect((remote as TaskFailedError).remote).toMatchObject({
+        code: 'PERCPU_INVALID_FREE',
+        name: 'InvalidFreeError',
+      });
       expect((remote as TaskFailedError).remote.message).toContain(reason);
     }
     // Nothing was poisoned, nothing forgotten.
@@ -171,9 +185,9 @@ describe('leaks at close', () => {
     const byPtr = (a: { ptr: number }, b: { ptr: number }): number => a.ptr - b.ptr;
     expect([...rt.robustReport()!.leaks].sort(byPtr)).toEqual(expected);
     const lines = log.records().filter((r) => r.msg === 'leak at close') as (LogRecord & { ptr: number })[];
-    expect(lines.sort(byPtr).map(({ level, code, ptr, size, allocatedBy }) => ({ level, code, ptr, size, allocatedBy }))).toEqual(
-      expected.map((e) => ({ level: 40, ...e })),
-    );
+    expect(
+      lines.sort(byPtr).map(({ level, code, ptr, size, allocatedBy }) => ({ level, code, ptr, size, allocatedBy })),
+    ).toEqual(expected.map((e) => ({ level: 40, ...e })));
     // Logged before the runtime's last line.
     const msgs = log.records().map((r) => r.msg);
     expect(msgs.lastIndexOf('leak at close')).toBeLessThan(msgs.indexOf('runtime closed'));
@@ -199,7 +213,11 @@ describe('verifyEveryOperation', () => {
 
   it('catches a broken invariant at the next allocation or free of every kind, thrown or logged, never a crash', async () => {
     const log = captureLogger('info');
-    const rt = await startReliability(runtimes, { cpus: 2, robust: { verifyEveryOperation: true }, logger: log.logger });
+    const rt = await startReliability(runtimes, {
+      cpus: 2,
+      robust: { verifyEveryOperation: true },
+      logger: log.logger,
+    });
     const x = mustAlloc(rt, 8);
     const counter = rt.counter();
     breakInvariant(rt, 1000);
@@ -225,7 +243,12 @@ describe('verifyEveryOperation', () => {
       { level: 50, cpu: 1, code: 'PERCPU_VERIFY_FAILED' },
       { level: 50, cpu: 1, code: 'PERCPU_VERIFY_FAILED' },
     ]);
-    expect(await rt.runOnEach('whoAmI')).toEqual(new Map([[0, 0], [1, 1]]));
+    expect(await rt.runOnEach('whoAmI')).toEqual(
+      new Map([
+        [0, 0],
+        [1, 1],
+      ]),
+    );
 
     breakInvariant(rt, -1000);
     rt.verify();

@@ -34,7 +34,12 @@ interface StressJson {
   readonly deaths: number;
   readonly verified: boolean;
   readonly ok: boolean;
-  readonly counts: { readonly expected: string; readonly perCpu: string; readonly counter: string; readonly lost: string };
+  readonly counts: {
+    readonly expected: string;
+    readonly perCpu: string;
+    readonly counter: string;
+    readonly lost: string;
+  };
   readonly allocator: { readonly nrAlloc: number; readonly nrDealloc: number; readonly nrCurAlloc: number };
 }
 
@@ -63,29 +68,48 @@ describe('the CLI soak, short', () => {
     // Every allocation served was freed, the allocator agrees (plus the coordinator's one
     // allocation: the run's percpu_counter, destroyed at the end), and nothing is left.
     expect(report.frees).toBe(report.allocations);
-    expect(report.allocator).toMatchObject({ nrAlloc: report.allocations + 1, nrDealloc: report.frees + 1, nrCurAlloc: 0 });
+    expect(report.allocator).toMatchObject({
+      nrAlloc: report.allocations + 1,
+      nrDealloc: report.frees + 1,
+      nrCurAlloc: 0,
+    });
     // 0 lost counts: each of the 14 tasks (12 that died, one per CPU that finished) counted its
     // burst of 1009 before it ended, and both sums hold every burst.
-    expect(report.counts).toEqual({ expected: String(14 * 1009), perCpu: String(14 * 1009), counter: String(14 * 1009), lost: '0' });
+    expect(report.counts).toEqual({
+      expected: String(14 * 1009),
+      perCpu: String(14 * 1009),
+      counter: String(14 * 1009),
+      lost: '0',
+    });
 
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LogLine);
     const summaries = lines.filter((l) => l.msg === 'CPU summary');
     expect(summaries.map((s) => s.cpu)).toEqual([0, 1]);
-    const total = (field: 'deaths' | 'allocs' | 'frees'): number => summaries.reduce((sum, s) => sum + (s[field] ?? 0), 0);
+    const total = (field: 'deaths' | 'allocs' | 'frees'): number =>
+      summaries.reduce((sum, s) => sum + (s[field] ?? 0), 0);
     expect(total('deaths')).toBe(report.deaths);
     expect(total('allocs')).toBe(report.allocations);
     expect(total('frees')).toBe(report.frees);
     expect(lines.filter((l) => l.msg === 'CPU worker died')).toHaveLength(report.deaths);
     expect(lines.filter((l) => l.msg === 'CPU worker replaced')).toHaveLength(report.deaths);
     // Only injected deaths: none in between (a death outside the plan would make these differ).
-    expect(lines.filter((l) => l.msg === 'injected fault')).toHaveLength(report.deaths - report.faultsInjected.terminate!);
+    expect(lines.filter((l) => l.msg === 'injected fault')).toHaveLength(
+      report.deaths - report.faultsInjected.terminate!,
+    );
   });
 });
 
 describe('counting through random deaths', () => {
   it('24 deaths of every way on both CPUs while both count: 0 lost counts', async () => {
     const log = captureLogger('info');
-    const rt = await startReliability(runtimes, { cpus: 2, logger: log.logger, workerResourceLimits: { maxOldGenerationSizeMb: 32 } });
+    const rt = await startReliability(runtimes, {
+      cpus: 2,
+      logger: log.logger,
+      workerResourceLimits: { maxOldGenerationSizeMb: 32 },
+    });
     const ptr = mustAlloc(rt, 4);
     const u64Ptr = mustAlloc(rt, 8, 8);
     const counter = rt.counter({ batch: 100 });
@@ -101,8 +125,22 @@ describe('counting through random deaths', () => {
     for (let round = 0; round < 24; round++) {
       const victim = random(2);
       const way = ways[round % ways.length]!;
-      const dead = { ptr, u64Ptr, handle: counter.handle, times: 1000 + random(100_000), counterAdds: random(500), amount: 1 + random(5) };
-      const alive = { ptr, u64Ptr, handle: counter.handle, times: 1000 + random(100_000), counterAdds: random(500), amount: -1 };
+      const dead = {
+        ptr,
+        u64Ptr,
+        handle: counter.handle,
+        times: 1000 + random(100_000),
+        counterAdds: random(500),
+        amount: 1 + random(5),
+      };
+      const alive = {
+        ptr,
+        u64Ptr,
+        handle: counter.handle,
+        times: 1000 + random(100_000),
+        counterAdds: random(500),
+        amount: -1,
+      };
       rt.write(markerPtr, victim, 'u32', 0);
       const dying = rt.runOn(victim, 'countThenDie', { ...dead, way, markerPtr }).then(
         () => null,
@@ -126,7 +164,12 @@ describe('counting through random deaths', () => {
     const deaths = rt.stats().cpus.reduce((sum, c) => sum + c.deaths, 0);
     expect(deaths).toBe(injected);
     expect(log.count('CPU worker died')).toBe(injected);
-    expect(await rt.runOnEach('whoAmI')).toEqual(new Map([[0, 0], [1, 1]]));
+    expect(await rt.runOnEach('whoAmI')).toEqual(
+      new Map([
+        [0, 0],
+        [1, 1],
+      ]),
+    );
     rt.verify();
   });
 });

@@ -62,7 +62,10 @@ describe('N CPUs × M increments', () => {
     const ptr = mustAlloc(rt, 16);
     const elementsToEnd = (rt.memory.areaSize - ptr) / 4;
     for (const length of [0, -1, 1.5, Number.NaN, Infinity, '4', elementsToEnd + 1]) {
-      expect(await rt.runOn(0, 'arrayLengthError', { ptr, length }), `length ${String(length)}`).toEqual({ code: 'PERCPU_INVALID_ARGUMENT', argument: 'length' });
+      expect(await rt.runOn(0, 'arrayLengthError', { ptr, length }), `length ${String(length)}`).toEqual({
+        code: 'PERCPU_INVALID_ARGUMENT',
+        argument: 'length',
+      });
     }
     expect(await rt.runOn(0, 'arrayLengthError', { ptr, length: elementsToEnd })).toBeNull();
   });
@@ -172,7 +175,10 @@ describe('sum', () => {
 
 describe('static per-CPU variables', () => {
   it('have the same offset on the coordinator and every CPU, and count per CPU like any other', async () => {
-    const rt = await runtimes.start({ cpus: 2, statics: { hits: 's32', total: 'u64', table: { size: 64, align: 16 } } });
+    const rt = await runtimes.start({
+      cpus: 2,
+      statics: { hits: 's32', total: 'u64', table: { size: 64, align: 16 } },
+    });
     const hits = rt.staticPtr('hits');
     for (const name of ['hits', 'total', 'table']) {
       const seen = await rt.runOnEach('staticPtrOf', { name });

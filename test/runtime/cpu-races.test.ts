@@ -263,7 +263,11 @@ describe('maxStartFailures reached while a hotplug call waits', () => {
     rt.write(rt.staticPtr('exitAtLoad'), 2, 'u32', 1);
     const closing = rt.close();
     controller.abort();
-    expect(await Promise.all([running, queued, closing].map(outcomeOf))).toEqual(['TaskAbortedError', 'CpuFailedError', 'ok']);
+    expect(await Promise.all([running, queued, closing].map(outcomeOf))).toEqual([
+      'TaskAbortedError',
+      'CpuFailedError',
+      'ok',
+    ]);
     expect(rt.cpuState(2)).toBe('offline');
     rt.verify();
   });
@@ -373,7 +377,10 @@ describe('a kill after an idle death, before any task completed', () => {
     const backoff = 1_500;
     const rt = await start({ cpus: 2, restartBackoffMs: backoff });
     await rt.runOn(1, 'exitWhenIdle', { ms: 20 });
-    await until(() => rt.stats().cpus[1]!.deaths === 1 && rt.cpuState(1) === 'online', 'CPU 1 replaced after its idle death');
+    await until(
+      () => rt.stats().cpus[1]!.deaths === 1 && rt.cpuState(1) === 'online',
+      'CPU 1 replaced after its idle death',
+    );
     const started = performance.now();
     expect(await outcomeOf(rt.killCpu(1))).toBe('ok');
     expect(performance.now() - started).toBeLessThan(backoff);
@@ -495,7 +502,10 @@ describe('a worker that dies idle right after its task resolved', () => {
     const rt = await start({ cpus: 2, logger: log.logger, maxStartFailures: 2, restartBackoffMs: 10 });
     for (let death = 1; death <= 3; death++) {
       await rt.runOn(1, 'exitWhenIdle', { ms: 20 });
-      await until(() => rt.stats().cpus[1]!.deaths === death && rt.cpuState(1) === 'online', `CPU 1's death ${death} replaced`);
+      await until(
+        () => rt.stats().cpus[1]!.deaths === death && rt.cpuState(1) === 'online',
+        `CPU 1's death ${death} replaced`,
+      );
     }
     expect(log.count('CPU failed', 1)).toBe(0);
     await expect(rt.runOn(1, 'whoAmI')).resolves.toBe(1);
@@ -509,7 +519,11 @@ describe('stopTimeoutMs 0', () => {
     const running = rt.runOn(1, 'spin', { ms: 60_000 });
     const queued = rt.runOn(1, 'whoAmI');
     await sleep(20);
-    expect(await Promise.all([rt.close(), running, queued].map(outcomeOf))).toEqual(['ok', 'CpuDiedError', 'CpuOfflineError']);
+    expect(await Promise.all([rt.close(), running, queued].map(outcomeOf))).toEqual([
+      'ok',
+      'CpuDiedError',
+      'CpuOfflineError',
+    ]);
     expect(rt.stats().cpus.map((c) => [c.state, c.tasksRun, c.tasksFailed])).toEqual([
       ['offline', 0, 0],
       ['offline', 0, 1],
@@ -560,7 +574,9 @@ describe('many rapid kills while tasks queue', () => {
   it('with thisCpu.alloc requests in flight (robust): nothing handed out twice, every live area accounted for', async () => {
     const rt = await start({ cpus: 2, robust: true });
     const perTask = 40;
-    const results = Promise.allSettled(Array.from({ length: 6 }, () => rt.runOn(1, 'allocMany', { count: perTask, size: 16 })));
+    const results = Promise.allSettled(
+      Array.from({ length: 6 }, () => rt.runOn(1, 'allocMany', { count: perTask, size: 16 })),
+    );
     for (let kill = 0; kill < 3; kill++) {
       await sleep(3);
       expect(await outcomeOf(rt.killCpu(1))).toBe('ok');
@@ -568,7 +584,7 @@ describe('many rapid kills while tasks queue', () => {
     const settled = await results;
     const received = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
     const died = settled.filter((s) => s.status === 'rejected');
-    for (const s of died) expect((s).reason).toBeInstanceOf(CpuDiedError);
+    for (const s of died) expect(s.reason).toBeInstanceOf(CpuDiedError);
     expect(died.length).toBeLessThanOrEqual(3);
     expect(new Set(received).size).toBe(received.length); // nothing handed out twice
     const stats = rt.stats();

@@ -186,7 +186,8 @@ describe('a tasks module that calls process.exit() while loading', () => {
     expect(log.count('CPU failed', 2)).toBe(1);
     expect(waited).toBeGreaterThanOrEqual(60);
     expect(rt.onlineCpus()).toEqual([0]);
-    for (const call of [rt.runOn(2, 'whoAmI'), killCpu(rt, 2)]) expect(await rejectionOf(call)).toBeInstanceOf(CpuFailedError);
+    for (const call of [rt.runOn(2, 'whoAmI'), killCpu(rt, 2)])
+      expect(await rejectionOf(call)).toBeInstanceOf(CpuFailedError);
     expect(rt.read(rt.staticPtr('kept'), 2, 'u32')).toBe(77); // the unit is kept
     expect(counter.sum()).toBe(5n);
     // online() tries again, with a fresh count of failures.
@@ -200,7 +201,8 @@ describe('a tasks module that calls process.exit() while loading', () => {
     const rt = await start({ cpus: 2, maxStartFailures: 1 });
     await rt.runOn(1, 'exitWhenIdle', { ms: 20 });
     const deadline = Date.now() + 10_000;
-    while (rt.cpuState(1) !== 'failed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (rt.cpuState(1) !== 'failed' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(rt.cpuState(1)).toBe('failed');
     expect(rt.stats().cpus[1]!.deaths).toBe(1);
   });
@@ -209,7 +211,9 @@ describe('a tasks module that calls process.exit() while loading', () => {
 describe('a tasks module whose loading never finishes', () => {
   it('start() rejects with TasksLoadError at startTimeoutMs', async () => {
     const started = performance.now();
-    const error = await rejectionOf(Runtime.start({ cpus: 2, tasks: HANG_AT_LOAD, startTimeoutMs: 400, logger: captureLogger().logger }));
+    const error = await rejectionOf(
+      Runtime.start({ cpus: 2, tasks: HANG_AT_LOAD, startTimeoutMs: 400, logger: captureLogger().logger }),
+    );
     expect(error).toBeInstanceOf(TasksLoadError);
     expect((error as Error).message).toContain('did not finish loading within 400 ms (option startTimeoutMs)');
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -225,7 +229,11 @@ describe('task arguments and results that cannot be copied', () => {
         throw new Error('getter throws');
       },
     };
-    for (const call of [() => rt.runOn(0, 'whoAmI', arg), () => rt.runOnEach('whoAmI', arg), () => rt.run('whoAmI', arg)]) {
+    for (const call of [
+      () => rt.runOn(0, 'whoAmI', arg),
+      () => rt.runOnEach('whoAmI', arg),
+      () => rt.run('whoAmI', arg),
+    ]) {
       const error = await rejectionOf(call());
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as InvalidArgumentError).argument).toBe('arg');
@@ -253,7 +261,9 @@ describe('workerResourceLimits that cannot run', () => {
     [{ maxYoungGenerationSizeMb: 0.1 }, 'workerResourceLimits.maxYoungGenerationSizeMb'],
   ])('%j is an InvalidArgumentError before any worker starts', async (limits, argument) => {
     const log = captureLogger('info');
-    const error = await rejectionOf(Runtime.start({ cpus: 1, tasks: LIFECYCLE_TASKS, workerResourceLimits: limits, logger: log.logger }));
+    const error = await rejectionOf(
+      Runtime.start({ cpus: 1, tasks: LIFECYCLE_TASKS, workerResourceLimits: limits, logger: log.logger }),
+    );
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).argument).toBe(argument);
     expect(log.count('CPU online')).toBe(0);
@@ -261,7 +271,12 @@ describe('workerResourceLimits that cannot run', () => {
 
   it('limits that pass the check but not the tasks module: TasksLoadError, out of memory as its cause', async () => {
     const error = await rejectionOf(
-      Runtime.start({ cpus: 1, tasks: HEAVY_AT_LOAD, workerResourceLimits: { maxOldGenerationSizeMb: 16 }, logger: captureLogger().logger }),
+      Runtime.start({
+        cpus: 1,
+        tasks: HEAVY_AT_LOAD,
+        workerResourceLimits: { maxOldGenerationSizeMb: 16 },
+        logger: captureLogger().logger,
+      }),
     );
     expect(error).toBeInstanceOf(TasksLoadError);
     expect(((error as Error).cause as { code?: string }).code).toBe('ERR_WORKER_OUT_OF_MEMORY');

@@ -78,7 +78,12 @@ describe('online', () => {
     const ptr = mustAlloc(rt, 4);
     const wide = mustAlloc(rt, 8, 8);
     await rt.runOn(1, 'increment', { ptr, times: 4321 });
-    await rt.runOn(1, 'applyOps', { ptr: wide, type: 'u64', via: 'thisCpu', ops: [{ op: 'write', value: 2n ** 60n + 7n }] });
+    await rt.runOn(1, 'applyOps', {
+      ptr: wide,
+      type: 'u64',
+      via: 'thisCpu',
+      ops: [{ op: 'write', value: 2n ** 60n + 7n }],
+    });
     await rt.offline(1);
     // The coordinator may write an offline CPU's data; the CPU sees it when it is back.
     rt.write(ptr, 1, 's32', rt.read(ptr, 1, 's32') + 1);
@@ -131,7 +136,13 @@ describe('activity across hotplug', () => {
     expect(before).toMatchObject({ tasksFailed: 2, deaths: 1, allocs: 1 });
 
     await rt.offline(1);
-    expect(rt.stats().cpus[1]).toMatchObject({ online: false, tasksRun: before.tasksRun, tasksFailed: 2, deaths: 1, allocs: 1 });
+    expect(rt.stats().cpus[1]).toMatchObject({
+      online: false,
+      tasksRun: before.tasksRun,
+      tasksFailed: 2,
+      deaths: 1,
+      allocs: 1,
+    });
     await rt.online(1);
     expect(rt.stats().cpus[1]).toMatchObject({ online: true, tasksFailed: 2, deaths: 1, allocs: 1 });
     await rt.offline(1);

@@ -99,7 +99,12 @@ describe('task names and failures', () => {
   it('an unknown task name is an InvalidArgumentError naming `name`, from runOn, runOnEach and run', async () => {
     const rt = untyped(await runtimes.start({ cpus: 2 }));
     const before = rt.stats().cpus.map((c) => c.tasksRun);
-    const calls = [rt.runOn(0, 'noSuchTask'), rt.runOnEach('noSuchTask'), rt.run('noSuchTask'), rt.runOn(0, '__percpu:hello')];
+    const calls = [
+      rt.runOn(0, 'noSuchTask'),
+      rt.runOnEach('noSuchTask'),
+      rt.run('noSuchTask'),
+      rt.runOn(0, '__percpu:hello'),
+    ];
     for (const call of calls) {
       const error = await rejectionOf(call);
       expect(error).toBeInstanceOf(InvalidArgumentError);
@@ -150,7 +155,10 @@ describe('task names and failures', () => {
 
   it('a failing task on one CPU does not disturb runOnEach on the others', async () => {
     const rt = await runtimes.start({ cpus: 2 });
-    const [failure, results] = await Promise.all([rejectionOf(rt.runOn(0, 'fail', { message: 'x' })), rt.runOnEach('whoAmI')]);
+    const [failure, results] = await Promise.all([
+      rejectionOf(rt.runOn(0, 'fail', { message: 'x' })),
+      rt.runOnEach('whoAmI'),
+    ]);
     expect(failure).toBeInstanceOf(TaskFailedError);
     expect(results.size).toBe(2);
   });
@@ -168,7 +176,12 @@ describe('results and thisCpu off a CPU', () => {
   });
 
   it('thisCpu outside a task throws NotOnCpuError', () => {
-    for (const use of [() => thisCpu.id, () => thisCpu.read(0, 's32'), () => thisCpu.ref(0, 's32'), () => thisCpu.log]) {
+    for (const use of [
+      () => thisCpu.id,
+      () => thisCpu.read(0, 's32'),
+      () => thisCpu.ref(0, 's32'),
+      () => thisCpu.log,
+    ]) {
       const error = thrownBy(use);
       expect(error).toBeInstanceOf(NotOnCpuError);
       expect((error as NotOnCpuError).code).toBe('PERCPU_NOT_ON_CPU');
@@ -265,7 +278,12 @@ describe('close', () => {
     await rt.close();
     await expect(running).resolves.toBe(200_000);
     await expect(queued).resolves.toBe(200_005);
-    await expect(onEach).resolves.toEqual(new Map([[0, 3], [1, 200_008]]));
+    await expect(onEach).resolves.toEqual(
+      new Map([
+        [0, 3],
+        [1, 200_008],
+      ]),
+    );
     expect(rt.sum(ptr, 's32')).toBe(200_011);
   });
 });

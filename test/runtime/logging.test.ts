@@ -34,7 +34,10 @@ describe('at level info', () => {
     expect(log.count('task line', 1)).toBe(45);
     expect(log.lines).toHaveLength(3 + 5 + 80);
     for (const cpu of [0, 1]) {
-      const indexes = log.records().filter((r) => r.msg === 'task line' && r.cpu === cpu).map((r) => r.i);
+      const indexes = log
+        .records()
+        .filter((r) => r.msg === 'task line' && r.cpu === cpu)
+        .map((r) => r.i);
       expect(indexes.slice(-40)).toEqual(Array.from({ length: 40 }, (_, i) => i)); // in order
     }
 

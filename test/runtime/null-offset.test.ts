@@ -14,7 +14,11 @@ const runtimes = trackRuntimes();
 const LIFETIME_TASKS = new URL('../../dist/test/fixtures/counter-lifetime-tasks.js', import.meta.url);
 type Lifetime = typeof LifetimeTasks;
 
-function start(options: { cpus: number; reservedSize?: number; statics?: Record<string, 'u8' | 'u64'> }): Promise<Runtime<Lifetime>> {
+function start(options: {
+  cpus: number;
+  reservedSize?: number;
+  statics?: Record<string, 'u8' | 'u64'>;
+}): Promise<Runtime<Lifetime>> {
   return runtimes.start<Lifetime>({ ...options, tasks: LIFETIME_TASKS });
 }
 
@@ -43,7 +47,12 @@ describe('offset 0 is never a live allocation', () => {
     const error = thrownBy(() => rt.free(0));
     expect(error).toBeInstanceOf(InvalidFreeError);
     expect((error as InvalidFreeError).reason).toBe('hidden');
-    expect(await rt.runOn(0, 'tryFree', { ptr: 0 })).toEqual({ ok: false, name: 'InvalidFreeError', code: 'PERCPU_INVALID_FREE', reason: 'hidden' });
+    expect(await rt.runOn(0, 'tryFree', { ptr: 0 })).toEqual({
+      ok: false,
+      name: 'InvalidFreeError',
+      code: 'PERCPU_INVALID_FREE',
+      reason: 'hidden',
+    });
     expect(rt.stats().allocator).toEqual(before);
     rt.verify();
   });
@@ -60,7 +69,12 @@ describe('offset 0 is never a live allocation', () => {
     for (const reservedSize of [0, 64]) {
       const allocator = new PercpuAllocator({ unitSize: 8192, areaSize: 8192, reservedSize });
       const ptrs: number[] = [];
-      for (let ptr = allocator.alloc(4, 4, { reserved: true }); ptr !== null; ptr = allocator.alloc(4, 4, { reserved: true })) ptrs.push(ptr);
+      for (
+        let ptr = allocator.alloc(4, 4, { reserved: true });
+        ptr !== null;
+        ptr = allocator.alloc(4, 4, { reserved: true })
+      )
+        ptrs.push(ptr);
       for (let ptr = allocator.alloc(4); ptr !== null; ptr = allocator.alloc(4)) ptrs.push(ptr);
       expect(ptrs.length).toBe((8192 - layout.NULL_GUARD) / 4);
       expect(Math.min(...ptrs)).toBe(layout.NULL_GUARD);

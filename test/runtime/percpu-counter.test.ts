@@ -79,9 +79,13 @@ describe('adds on a CPU', () => {
     const rt = await runtimes.start({ cpus: 2 });
     const counter = rt.counter({ batch: 4 });
     const { handle } = counter;
-    expect(await rt.runOn(0, 'counterSteps', { handle, steps: ['inc', 'inc', 'inc', 'inc', 'inc'] })).toEqual([1, 2, 3, 0, 1]);
+    expect(await rt.runOn(0, 'counterSteps', { handle, steps: ['inc', 'inc', 'inc', 'inc', 'inc'] })).toEqual([
+      1, 2, 3, 0, 1,
+    ]);
     expect(counter.read()).toBe(4n);
-    expect(await rt.runOn(0, 'counterSteps', { handle, steps: ['dec', 'dec', 'dec', 'dec', 'dec', 'dec'] })).toEqual([0, -1, -2, -3, 0, -1]);
+    expect(await rt.runOn(0, 'counterSteps', { handle, steps: ['dec', 'dec', 'dec', 'dec', 'dec', 'dec'] })).toEqual([
+      0, -1, -2, -3, 0, -1,
+    ]);
     expect(counter.read()).toBe(0n);
     expect(counter.sum()).toBe(-1n);
   });
@@ -211,7 +215,14 @@ describe('coordinator operations', () => {
     expect(counter.isDestroyed).toBe(true);
     expect(rt.stats().counters).toBe(0);
     expect(rt.stats().allocator.nrCurAlloc).toBe(live - 1);
-    for (const use of [() => counter.read(), () => counter.sum(), () => counter.compare(0), () => counter.add(1), () => counter.set(1), () => counter.destroy()]) {
+    for (const use of [
+      () => counter.read(),
+      () => counter.sum(),
+      () => counter.compare(0),
+      () => counter.add(1),
+      () => counter.set(1),
+      () => counter.destroy(),
+    ]) {
       const error = thrownBy(use);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as InvalidArgumentError).argument).toBe('counter');

@@ -196,7 +196,10 @@ describe('logging', () => {
     } finally {
       await rt.close();
     }
-    for (const options of [{ cpus: 1, logLevel: 'loud' }, { cpus: 1, logLevel: 'info', logger: captureLogger().logger }]) {
+    for (const options of [
+      { cpus: 1, logLevel: 'loud' },
+      { cpus: 1, logLevel: 'info', logger: captureLogger().logger },
+    ]) {
       const error = await rejectionOf(Runtime.start(options as Parameters<typeof Runtime.start>[0]));
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as InvalidArgumentError).argument).toBe('logLevel');

@@ -220,7 +220,12 @@ describe.each(VIAS)('f64 via %s', (via) => {
 
 describe.each(VIAS)('bad input on the CPU side via %s', (via) => {
   /** Runs ops on CPU 1 and returns the TaskFailedError they must end in. */
-  async function failure(rt: Runtime<Counting>, ptr: number, type: PerCpuType, ops: readonly Op[]): Promise<TaskFailedError> {
+  async function failure(
+    rt: Runtime<Counting>,
+    ptr: number,
+    type: PerCpuType,
+    ops: readonly Op[],
+  ): Promise<TaskFailedError> {
     const error = await rejectionOf(rt.runOn(1, 'applyOps', { ptr, type, via, ops }));
     expect(error).toBeInstanceOf(TaskFailedError);
     return error as TaskFailedError;
@@ -245,7 +250,9 @@ describe.each(VIAS)('bad input on the CPU side via %s', (via) => {
       expect(error.remote.message).toContain(String(ptr + misalign));
     }
     // Bytes have no alignment.
-    expect(await rt.runOn(1, 'applyOps', { ptr: ptr + 3, type: 'u8', via, ops: [{ op: 'inc' }] })).toEqual([{ returned: null, after: 1 }]);
+    expect(await rt.runOn(1, 'applyOps', { ptr: ptr + 3, type: 'u8', via, ops: [{ op: 'inc' }] })).toEqual([
+      { returned: null, after: 1 },
+    ]);
   });
 
   it('a write of a value out of the type’s range is PERCPU_INVALID_ARGUMENT and changes nothing', async () => {
@@ -274,7 +281,11 @@ describe.each(VIAS)('bad input on the CPU side via %s', (via) => {
       const ptr = mustAlloc(rt, 8, 8);
       const old: OpValue = type === 'u64' || type === 's64' ? 42n : 42;
       rt.write(ptr, 1, type, old);
-      for (const op of [{ op: 'write', value }, { op: 'xchg', value }, { op: 'cmpxchg', expected: old, value }] as const) {
+      for (const op of [
+        { op: 'write', value },
+        { op: 'xchg', value },
+        { op: 'cmpxchg', expected: old, value },
+      ] as const) {
         const error = await failure(rt, ptr, type, [op]);
         expect(error.remote.code, `${op.op} ${String(value)} as ${type}`).toBe('PERCPU_INVALID_ARGUMENT');
         expect(error.remote.message).toContain('`value`');

@@ -32,45 +32,50 @@ describe('thisCpu.alloc', () => {
   it.each([
     { label: 'a small area beside a live neighbour', size: 96, neighbour: true },
     { label: 'a multi-page area', size: 3 * 4096 + 100, neighbour: false },
-  ])('returns space that is zero on every possible CPU, even where a freed area was dirty: $label', async ({ size, neighbour }) => {
-    const cpus = 3;
-    const rt = await runtimes.start({ cpus, online: 2 }); // CPU 2 is possible but offline
-    const before = neighbour ? await allocOn(rt, 0, 8, 4) : null;
+  ])(
+    'returns space that is zero on every possible CPU, even where a freed area was dirty: $label',
+    async ({ size, neighbour }) => {
+      const cpus = 3;
+      const rt = await runtimes.start({ cpus, online: 2 }); // CPU 2 is possible but offline
+      const before = neighbour ? await allocOn(rt, 0, 8, 4) : null;
 
-    // Dirty: an area allocated by CPU 0, written on every CPU (the offline one by the coordinator).
-    const dirty = await allocOn(rt, 0, size, 8);
-    await Promise.all([0, 1].map((cpu) => rt.runOn(cpu, 'writeBytes', { ptr: dirty, size, seed: 1 + cpu })));
-    for (let i = 0; i < size; i++) rt.write(dirty + i, 2, 'u8', 0xa5);
-    for (let cpu = 0; cpu < cpus; cpu++) expect(bytesOf(rt, dirty, size, cpu).some((b) => b !== 0)).toBe(true);
-    const after = neighbour ? await allocOn(rt, 1, 8, 4) : null;
-    if (before !== null && after !== null) {
-      await rt.runOnEach('writeBytes', { ptr: before, size: 8, seed: 77 });
-      await rt.runOnEach('writeBytes', { ptr: after, size: 8, seed: 99 });
-    }
-
-    // Freed by a task on the other CPU, then allocated again by a task.
-    await rt.runOn(1, 'freePtr', { ptr: dirty });
-    const fresh = await allocOn(rt, 1, size, 8);
-    expect(overlaps(fresh, size, dirty, size), 'the new area reuses the dirty space').toBe(true);
-    for (let cpu = 0; cpu < cpus; cpu++) {
-      expect(bytesOf(rt, fresh, size, cpu), `CPU ${cpu}`).toEqual(new Array<number>(size).fill(0));
-    }
-    // Zeroing stayed inside the new area: the neighbours keep their bytes.
-    if (before !== null && after !== null) {
-      for (const cpu of [0, 1]) {
-        expect(bytesOf(rt, before, 8, cpu)).toEqual(Array.from({ length: 8 }, (_, i) => (77 + 13 * i) % 256));
-        expect(bytesOf(rt, after, 8, cpu)).toEqual(Array.from({ length: 8 }, (_, i) => (99 + 13 * i) % 256));
+      // Dirty: an area allocated by CPU 0, written on every CPU (the offline one by the coordinator).
+      const dirty = await allocOn(rt, 0, size, 8);
+      await Promise.all([0, 1].map((cpu) => rt.runOn(cpu, 'writeBytes', { ptr: dirty, size, seed: 1 + cpu })));
+      for (let i = 0; i < size; i++) rt.write(dirty + i, 2, 'u8', 0xa5);
+      for (let cpu = 0; cpu < cpus; cpu++) expect(bytesOf(rt, dirty, size, cpu).some((b) => b !== 0)).toBe(true);
+      const after = neighbour ? await allocOn(rt, 1, 8, 4) : null;
+      if (before !== null && after !== null) {
+        await rt.runOnEach('writeBytes', { ptr: before, size: 8, seed: 77 });
+        await rt.runOnEach('writeBytes', { ptr: after, size: 8, seed: 99 });
       }
-    }
 
-    // Usable on every CPU, each with its own copy.
-    await Promise.all([0, 1].map((cpu) => rt.runOn(cpu, 'writeBytes', { ptr: fresh, size, seed: 10 * (cpu + 1) })));
-    for (const cpu of [0, 1]) {
-      expect(bytesOf(rt, fresh, size, cpu)).toEqual(Array.from({ length: size }, (_, i) => (10 * (cpu + 1) + 13 * i) % 256));
-    }
-    expect(bytesOf(rt, fresh, size, 2)).toEqual(new Array<number>(size).fill(0));
-    rt.verify();
-  });
+      // Freed by a task on the other CPU, then allocated again by a task.
+      await rt.runOn(1, 'freePtr', { ptr: dirty });
+      const fresh = await allocOn(rt, 1, size, 8);
+      expect(overlaps(fresh, size, dirty, size), 'the new area reuses the dirty space').toBe(true);
+      for (let cpu = 0; cpu < cpus; cpu++) {
+        expect(bytesOf(rt, fresh, size, cpu), `CPU ${cpu}`).toEqual(new Array<number>(size).fill(0));
+      }
+      // Zeroing stayed inside the new area: the neighbours keep their bytes.
+      if (before !== null && after !== null) {
+        for (const cpu of [0, 1]) {
+          expect(bytesOf(rt, before, 8, cpu)).toEqual(Array.from({ length: 8 }, (_, i) => (77 + 13 * i) % 256));
+          expect(bytesOf(rt, after, 8, cpu)).toEqual(Array.from({ length: 8 }, (_, i) => (99 + 13 * i) % 256));
+        }
+      }
+
+      // Usable on every CPU, each with its own copy.
+      await Promise.all([0, 1].map((cpu) => rt.runOn(cpu, 'writeBytes', { ptr: fresh, size, seed: 10 * (cpu + 1) })));
+      for (const cpu of [0, 1]) {
+        expect(bytesOf(rt, fresh, size, cpu)).toEqual(
+          Array.from({ length: size }, (_, i) => (10 * (cpu + 1) + 13 * i) % 256),
+        );
+      }
+      expect(bytesOf(rt, fresh, size, 2)).toEqual(new Array<number>(size).fill(0));
+      rt.verify();
+    },
+  );
 
   it('an offset from one CPU is usable by every CPU and the coordinator', async () => {
     const rt = await runtimes.start({ cpus: 3 });
@@ -168,7 +173,9 @@ describe('many allocations from all CPUs at once', () => {
     const sizes = [4, 12, 40];
     const aligns = [4, 4, 8];
     const results = await Promise.all(
-      Array.from({ length: cpus }, (_, cpu) => rt.runOn(cpu, 'allocMany', { count, size: sizes[cpu]!, align: aligns[cpu]! })),
+      Array.from({ length: cpus }, (_, cpu) =>
+        rt.runOn(cpu, 'allocMany', { count, size: sizes[cpu]!, align: aligns[cpu]! }),
+      ),
     );
 
     const areas: { ptr: number; size: number; cpu: number }[] = [{ ptr: coordinatorPtr, size: 100, cpu: -1 }];
@@ -183,7 +190,10 @@ describe('many allocations from all CPUs at once', () => {
     for (let i = 1; i < areas.length; i++) {
       const prev = areas[i - 1]!;
       const cur = areas[i]!;
-      expect(prev.ptr + prev.size, `areas at ${prev.ptr} (CPU ${prev.cpu}) and ${cur.ptr} (CPU ${cur.cpu})`).toBeLessThanOrEqual(cur.ptr);
+      expect(
+        prev.ptr + prev.size,
+        `areas at ${prev.ptr} (CPU ${prev.cpu}) and ${cur.ptr} (CPU ${cur.cpu})`,
+      ).toBeLessThanOrEqual(cur.ptr);
     }
     rt.verify();
 

@@ -19,7 +19,11 @@ describe('the trace option', () => {
     ['a bufferSize below 4 KiB', { trace: { bufferSize: 2048 } }, 'trace.bufferSize'],
     ['a bufferSize as a string', { trace: { bufferSize: '4096' } }, 'trace.bufferSize'],
     ['a bufferSize above 1 GiB', { trace: { bufferSize: 2 ** 31 } }, 'trace.bufferSize'],
-    ['a ring that leaves the allocator no unit', { unitSize: 64 * 1024, areaSize: 128 * 1024, trace: { bufferSize: 64 * 1024 } }, 'trace.bufferSize'],
+    [
+      'a ring that leaves the allocator no unit',
+      { unitSize: 64 * 1024, areaSize: 128 * 1024, trace: { bufferSize: 64 * 1024 } },
+      'trace.bufferSize',
+    ],
     ['a ring in an area of one unit', { unitSize: 64 * 1024, areaSize: 64 * 1024, trace: {} }, 'trace.bufferSize'],
     ['trace as a string', { trace: 'yes' }, 'trace'],
     ['an unknown trace option', { trace: { size: 4096 } }, 'trace'],
@@ -34,7 +38,9 @@ describe('the trace option', () => {
   });
 
   it('names the largest ring that fits', async () => {
-    const error = await rejectionOf(Runtime.start({ cpus: 1, unitSize: 64 * 1024, areaSize: 1024 * 1024, trace: { bufferSize: 1024 * 1024 } }));
+    const error = await rejectionOf(
+      Runtime.start({ cpus: 1, unitSize: 64 * 1024, areaSize: 1024 * 1024, trace: { bufferSize: 1024 * 1024 } }),
+    );
     expect((error as Error).message).toContain('a power of two from 4096 to 524288');
   });
 });

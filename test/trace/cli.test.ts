@@ -13,7 +13,21 @@ describe('percpu trace', () => {
   it('--after stress with faults: JSON, SVG and the per-CPU table; nothing lost', async () => {
     const dir = tempDir();
     const out = join(dir, 'stress.json');
-    const result = await runCli(['trace', '--after', 'stress', '--cpus', '2', '--ops', '400', '--faults', '2', '--out', out, '--log', join(dir, 'log.ndjson')]);
+    const result = await runCli([
+      'trace',
+      '--after',
+      'stress',
+      '--cpus',
+      '2',
+      '--ops',
+      '400',
+      '--faults',
+      '2',
+      '--out',
+      out,
+      '--log',
+      join(dir, 'log.ndjson'),
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('result             OK');
     expect(result.stdout).toMatch(/CPU\s+written\s+drained\s+lost\s+busiest event names/);
@@ -26,7 +40,10 @@ describe('percpu trace', () => {
       expect(row).toMatch(/alloc [\d,]+, free [\d,]+/);
     }
     const trace = JSON.parse(readFileSync(out, 'utf8')) as ChromeTrace;
-    expect(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.name)).toEqual(['CPU 0', 'CPU 1']);
+    expect(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.name)).toEqual([
+      'CPU 0',
+      'CPU 1',
+    ]);
     expect(trace.traceEvents.filter((e) => e.ph === 'X' && e.name === 'stress').length).toBeGreaterThanOrEqual(2);
     expect(trace.traceEvents.filter((e) => e.name === 'CPU worker died')).toHaveLength(2);
     const svg = readFileSync(join(dir, 'stress.svg'), 'utf8');
@@ -38,13 +55,29 @@ describe('percpu trace', () => {
   it('run --trace <file> traces the counter workload; --json keeps stdout one document', async () => {
     const dir = tempDir();
     const out = join(dir, 'run.json');
-    const result = await runCli(['run', '--cpus', '2', '--ops', '20000', '--trace', out, '--json', '--log', join(dir, 'log.ndjson')]);
+    const result = await runCli([
+      'run',
+      '--cpus',
+      '2',
+      '--ops',
+      '20000',
+      '--trace',
+      out,
+      '--json',
+      '--log',
+      join(dir, 'log.ndjson'),
+    ]);
     expect(result.code).toBe(0);
     expect((JSON.parse(result.stdout) as { exact: boolean }).exact).toBe(true);
     expect(result.stderr).toContain('Trace (per CPU)');
     expect(existsSync(join(dir, 'run.svg'))).toBe(true);
     const trace = JSON.parse(readFileSync(out, 'utf8')) as ChromeTrace;
-    expect(trace.traceEvents.filter((e) => e.ph === 'X' && e.name === 'count').map((e) => e.tid).sort()).toEqual([0, 1]);
+    expect(
+      trace.traceEvents
+        .filter((e) => e.ph === 'X' && e.name === 'count')
+        .map((e) => e.tid)
+        .sort(),
+    ).toEqual([0, 1]);
   });
 
   it('refuses --trace inside percpu trace, a missing --after and a bad workload flag', async () => {

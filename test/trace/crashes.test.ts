@@ -47,7 +47,9 @@ describe.each(WAYS)('a CPU whose worker dies by %s (%s)', (way) => {
     const mine = ringEvents(events, 1);
     // earlier: begin, 5, end (seq 0-6); the dying task: begin, 200 (7-207); the replacement's task: 208-211.
     expect(mine.map((e) => e.seq)).toEqual(Array.from({ length: 212 }, (_, i) => i));
-    expect(mine.filter((e) => e.name === 'before death').map((e) => e.args[0])).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(mine.filter((e) => e.name === 'before death').map((e) => e.args[0])).toEqual(
+      Array.from({ length: 200 }, (_, i) => i),
+    );
     expect(mine.filter((e) => e.name === 'after')).toHaveLength(2);
     expect(rt.trace.stats()[1]).toMatchObject({ written: 212, drained: 212, lost: 0, inRing: 0 });
     const life = events.filter((e) => e.cpu === 1 && e.seq === null).map((e) => e.kind);
@@ -64,6 +66,8 @@ describe.each(WAYS)('a CPU whose worker dies by %s (%s)', (way) => {
       [1, 1],
       [1, 2],
     ]);
-    expect(records.findIndex((r) => r.msg === 'last words')).toBeLessThan(records.findIndex((r) => r.msg === 'CPU worker died'));
+    expect(records.findIndex((r) => r.msg === 'last words')).toBeLessThan(
+      records.findIndex((r) => r.msg === 'CPU worker died'),
+    );
   });
 });

@@ -19,7 +19,12 @@ describe.each([
   ['discard', 1024 * 1024],
 ] as const)('%s mode, %d bytes per CPU', (mode, bufferSize) => {
   it('accounts for every event exactly while the CPUs write flat out', async () => {
-    const rt = await runtimes.start<Tracing>({ cpus: 2, tasks: TRACE_TASKS, statics: TRACE_STATICS, trace: { mode, bufferSize } });
+    const rt = await runtimes.start<Tracing>({
+      cpus: 2,
+      tasks: TRACE_TASKS,
+      statics: TRACE_STATICS,
+      trace: { mode, bufferSize },
+    });
     const drained: TraceEvent[] = [];
     let done = false;
     let checks = 0;

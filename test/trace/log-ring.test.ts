@@ -16,7 +16,13 @@ describe.each([
 ] as const)('tracing %s', (_label, trace) => {
   it('delivers every line once and in order, though they outrun the ring many times over', async () => {
     const log = captureLogger('info');
-    const rt = await runtimes.start<Tracing>({ cpus: 2, tasks: TRACE_TASKS, statics: TRACE_STATICS, logger: log.logger, trace });
+    const rt = await runtimes.start<Tracing>({
+      cpus: 2,
+      tasks: TRACE_TASKS,
+      statics: TRACE_STATICS,
+      logger: log.logger,
+      trace,
+    });
     // 3,000 lines of about 330 bytes: about 15 times the ring, written faster than it is drained.
     await rt.runOnEach('logLines', { n: 3000, bytes: 256 });
     await rt.runOn(0, 'logLines', { n: 1, bytes: LOG_RING_BYTES + 100 });
@@ -28,7 +34,9 @@ describe.each([
       if (cpu === 0) expected.push(0);
       expect(lines.map((r) => r.i)).toEqual(expected);
     }
-    const long = log.records().find((r) => r.msg === 'ring line' && typeof r.pad === 'string' && r.pad.length > LOG_RING_BYTES);
+    const long = log
+      .records()
+      .find((r) => r.msg === 'ring line' && typeof r.pad === 'string' && r.pad.length > LOG_RING_BYTES);
     expect(long).toMatchObject({ cpu: 0, level: 30 });
   });
 });

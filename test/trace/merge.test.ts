@@ -11,7 +11,9 @@ it('merges runs in time order into one in time order, every event once, ties in 
   fc.assert(
     fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 30 }), { maxLength: 7 }), (times) => {
       const runs: TraceEvent[][] = times.map((ts, cpu) =>
-        [...ts].sort((a, b) => a - b).map((t, seq) => ({ cpu, seq, ts: t, name: 'e', kind: 'event' as const, args: [] })),
+        [...ts]
+          .sort((a, b) => a - b)
+          .map((t, seq) => ({ cpu, seq, ts: t, name: 'e', kind: 'event' as const, args: [] })),
       );
       const all = runs.flat();
       const merged = mergeByTime(runs.map((run) => [...run]));

@@ -26,7 +26,14 @@ type Step =
 
 const value = fc.oneof(fc.double({ noNaN: true }), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), fc.integer());
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ op: fc.constant('write' as const), name: fc.constantFrom('a', 'b', 'ünï', 'long name of an event'), values: fc.array(value, { maxLength: 4 }) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      op: fc.constant('write' as const),
+      name: fc.constantFrom('a', 'b', 'ünï', 'long name of an event'),
+      values: fc.array(value, { maxLength: 4 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ op: 'drain' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'stats' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'replace' as const }) },
@@ -42,7 +49,10 @@ class Model {
   read = 0;
   readonly events = new Map<number, { name: string; values: readonly Value[] }>();
 
-  constructor(private readonly slots: number, private readonly discard: boolean) {}
+  constructor(
+    private readonly slots: number,
+    private readonly discard: boolean,
+  ) {}
 
   write(name: string, values: readonly Value[]): void {
     const seq = this.written++;
@@ -74,8 +84,15 @@ class Model {
 function ring(slots: number, discard: boolean) {
   const areaSize = SLOTS_OFFSET + slots * SLOT_BYTES;
   const views = createCpuViews(new SharedArrayBuffer(bufferSizeFor(areaSize)), areaSize);
-  const reader = new TraceRingReader(0, views, { mode: discard ? 'discard' : 'overwrite', bufferSize: slots * SLOT_BYTES, slots, regionStart: 0, regionSize: areaSize });
-  const writer = (): TraceWriter => new TraceWriter(views, { regionStart: 0, slots, discard, coordinatorOrigin: performance.timeOrigin });
+  const reader = new TraceRingReader(0, views, {
+    mode: discard ? 'discard' : 'overwrite',
+    bufferSize: slots * SLOT_BYTES,
+    slots,
+    regionStart: 0,
+    regionSize: areaSize,
+  });
+  const writer = (): TraceWriter =>
+    new TraceWriter(views, { regionStart: 0, slots, discard, coordinatorOrigin: performance.timeOrigin });
   return { reader, writer };
 }
 

@@ -101,7 +101,12 @@ describe('the runtime’s own activity', () => {
     expect(life(1)).toEqual(['online', 'offline', 'online']);
     await rt.close();
     // At close: each CPU goes offline (in either order), and drain() still works on the closed runtime.
-    expect(rt.trace.drain().map((e) => `${e.cpu} ${e.kind}`).sort()).toEqual(['0 offline', '1 offline']);
+    expect(
+      rt.trace
+        .drain()
+        .map((e) => `${e.cpu} ${e.kind}`)
+        .sort(),
+    ).toEqual(['0 offline', '1 offline']);
   });
 });
 
@@ -117,7 +122,11 @@ describe('write()', () => {
     const trace = JSON.parse(await readFile(join(dir, 't.json'), 'utf8')) as ChromeTrace;
     expect(count).toBeGreaterThan(10);
     const byPh = (ph: string) => trace.traceEvents.filter((e) => e.ph === ph);
-    expect(byPh('M').filter((e) => e.name === 'thread_name').map((e) => [e.tid, e.args?.name])).toEqual([
+    expect(
+      byPh('M')
+        .filter((e) => e.name === 'thread_name')
+        .map((e) => [e.tid, e.args?.name]),
+    ).toEqual([
       [0, 'CPU 0'],
       [1, 'CPU 1'],
     ]);
@@ -128,16 +137,24 @@ describe('write()', () => {
       [1, 'countUp'],
     ]);
     for (const t of tasks) expect(t.dur).toBeGreaterThan(0);
-    expect(byPh('X').filter((e) => e.cat === 'alloc').map((e) => e.name)).toEqual(['alloc', 'alloc', 'free', 'free']);
+    expect(
+      byPh('X')
+        .filter((e) => e.cat === 'alloc')
+        .map((e) => e.name),
+    ).toEqual(['alloc', 'alloc', 'free', 'free']);
     expect(byPh('C').map((e) => [e.name, e.args])).toEqual([
       ['queue depth (CPU 0)', { value: 7 }],
       [`percpu_counter ${counter.handle.slot}`, { count: 4 }],
       [`percpu_counter ${counter.handle.slot}`, { count: 8 }],
     ]);
-    expect(byPh('i').some((e) => e.name === 'big' && JSON.stringify(e.args).includes('18446744073709551615'))).toBe(true);
+    expect(byPh('i').some((e) => e.name === 'big' && JSON.stringify(e.args).includes('18446744073709551615'))).toBe(
+      true,
+    );
     // Complete events on one track nest (Perfetto requires it): each starts inside the open ones and ends before them.
     for (const tid of [0, 1]) {
-      const spans = byPh('X').filter((e) => e.tid === tid).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+      const spans = byPh('X')
+        .filter((e) => e.tid === tid)
+        .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
       const open: number[] = [];
       for (const span of spans) {
         while (open.length > 0 && open.at(-1)! <= span.ts) open.pop();
@@ -148,7 +165,10 @@ describe('write()', () => {
 
     await rt.runOn(0, 'traceN', { n: 3, name: 'n' });
     expect(await rt.trace.write(join(dir, 't.ndjson'), { format: 'ndjson' })).toBe(5);
-    const lines = (await readFile(join(dir, 't.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { name: string; seq: number });
+    const lines = (await readFile(join(dir, 't.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; seq: number });
     expect(lines.map((l) => l.name)).toEqual(['traceN', 'n', 'n', 'n', 'traceN']);
   });
 });

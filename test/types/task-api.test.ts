@@ -9,7 +9,15 @@
  * Context: main thread (the coordinator); the tasks run on the CPUs' worker threads.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { Runtime, type TaskArg, type TaskArgs, type TaskModule, type TaskName, type TaskOptions, type TaskResult } from 'percpu';
+import {
+  Runtime,
+  type TaskArg,
+  type TaskArgs,
+  type TaskModule,
+  type TaskName,
+  type TaskOptions,
+  type TaskResult,
+} from 'percpu';
 import { thisCpu } from 'percpu/cpu';
 import type * as Typed from '../fixtures/typed-tasks.js';
 import { trackRuntimes } from '../runtime/helpers.js';

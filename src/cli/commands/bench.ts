@@ -23,7 +23,12 @@ const BENCH_ENTRY = fileURLToPath(new URL('../../../bench/run.js', import.meta.u
 export function addBenchOptions(command: Command): Command {
   return command
     .option('--full', 'full sizes: regenerates docs/benchmarks.md (default: quick sizes into bench-results/)')
-    .addOption(new Option('--only <suites>', 'comma-separated suites to run: counters, costs, allocator; or trace alone (bench/trace/)'))
+    .addOption(
+      new Option(
+        '--only <suites>',
+        'comma-separated suites to run: counters, costs, allocator; or trace alone (bench/trace/)',
+      ),
+    )
     .option('--cpus <n>', 'the counter section at 1, 2, 4, ... n CPUs', cpusFlag)
     .option('--seed <n>', 'seed of the pseudo-random choices', integerIn(0, 2 ** 32 - 1))
     .option('--report-only', 'regenerate the report from saved results, running nothing');
@@ -31,7 +36,9 @@ export function addBenchOptions(command: Command): Command {
 
 export function benchCommand(flags: BenchFlags): number {
   if (!existsSync(BENCH_ENTRY)) {
-    console.error(`percpu bench: no benchmark suite at ${BENCH_ENTRY}; it ships with the source checkout (git clone, npm install, npm run build)`);
+    console.error(
+      `percpu bench: no benchmark suite at ${BENCH_ENTRY}; it ships with the source checkout (git clone, npm install, npm run build)`,
+    );
     return EXIT_USAGE;
   }
   const args = [BENCH_ENTRY];

@@ -39,7 +39,9 @@ const messageWithCpu: MessageFormatFunc = (log, messageKey) => {
 function parsed(line: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(line);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -80,7 +82,10 @@ export async function logCommand(file: string, flags: LogFlags): Promise<number>
   }
   input.close();
   if (shown === 0 && lines > 0) {
-    const filters = [flags.cpu !== undefined ? `--cpu ${flags.cpu}` : '', flags.level !== undefined ? `--level ${flags.level}` : ''].filter((f) => f !== '');
+    const filters = [
+      flags.cpu !== undefined ? `--cpu ${flags.cpu}` : '',
+      flags.level !== undefined ? `--level ${flags.level}` : '',
+    ].filter((f) => f !== '');
     console.error(`percpu log: no line matched ${filters.join(' ')} (${counted(lines, 'line')} in the file)`);
   }
   return EXIT_OK;

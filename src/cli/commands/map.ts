@@ -28,7 +28,9 @@ export interface MapFlags {
 
 export function addMapOptions(command: Command): Command {
   return command
-    .addOption(new Option('--after <workload>', 'the workload to run first').choices(['stress', 'run']).default('stress'))
+    .addOption(
+      new Option('--after <workload>', 'the workload to run first').choices(['stress', 'run']).default('stress'),
+    )
     .option('--out <file>', 'where to write the SVG picture', writableFile, 'percpu-map.svg')
     .option('--cpus <n>', 'CPUs of the workload', cpusFlag, 2)
     .option('--ops <n>', 'operations per CPU (default: 2000 for stress, 2,000,000 for run)', integerIn(1, 1e12))
@@ -57,19 +59,46 @@ export async function mapCommand(flags: MapFlags): Promise<number> {
   let workloadOk: boolean;
   try {
     if (flags.after === 'stress') {
-      const report = await runStress({ cpus: flags.cpus, ops: flags.ops ?? 2000, seed: flags.seed, maxSize: flags.maxSize, faults: 0, logger: log.logger, beforeCleanup: capture });
+      const report = await runStress({
+        cpus: flags.cpus,
+        ops: flags.ops ?? 2000,
+        seed: flags.seed,
+        maxSize: flags.maxSize,
+        faults: 0,
+        logger: log.logger,
+        beforeCleanup: capture,
+      });
       workloadOk = report.ok;
     } else {
-      const report = await runWorkload({ cpus: flags.cpus, online: flags.cpus, counters: flags.counters, ops: flags.ops ?? 2_000_000, seconds: 0, seed: flags.seed, logger: log.logger, beforeCleanup: capture });
+      const report = await runWorkload({
+        cpus: flags.cpus,
+        online: flags.cpus,
+        counters: flags.counters,
+        ops: flags.ops ?? 2_000_000,
+        seconds: 0,
+        seed: flags.seed,
+        logger: log.logger,
+        beforeCleanup: capture,
+      });
       workloadOk = report.exact && report.leaks === 0;
     }
   } finally {
     log.close();
   }
-  if (allocator === null) throw new VerifyError([`the ${flags.after} workload ended without calling beforeCleanup: no snapshot to draw`]);
+  if (allocator === null)
+    throw new VerifyError([`the ${flags.after} workload ended without calling beforeCleanup: no snapshot to draw`]);
   const svgPath = resolve(flags.out);
-  writeFileSync(svgPath, renderChunkMap(pictures, `percpu map after ${flags.after}: ${counted(pictures.length, 'chunk')}`));
-  const report: MapReport = { after: flags.after, svg: svgPath, workloadOk, allocator, chunks: pictures.map((p) => p.stats) };
+  writeFileSync(
+    svgPath,
+    renderChunkMap(pictures, `percpu map after ${flags.after}: ${counted(pictures.length, 'chunk')}`),
+  );
+  const report: MapReport = {
+    after: flags.after,
+    svg: svgPath,
+    workloadOk,
+    allocator,
+    chunks: pictures.map((p) => p.stats),
+  };
   if (flags.json === true) {
     console.log(JSON.stringify(report, null, 2));
   } else {
@@ -78,16 +107,60 @@ export async function mapCommand(flags: MapFlags): Promise<number> {
     console.log(
       renderConsoleTable({
         title: 'Global',
-        headers: ['nr_alloc', 'nr_dealloc', 'nr_cur_alloc', 'nr_max_alloc', 'nr_chunks', 'nr_max_chunks', 'min_alloc', 'max_alloc', 'populated', 'empty_pop_pages'],
-        rows: [[int(a.nrAlloc), int(a.nrDealloc), int(a.nrCurAlloc), int(a.nrMaxAlloc), String(a.nrChunks), String(a.nrMaxChunks), bytes(a.minAllocSize), bytes(a.maxAllocSize), counted(a.populatedPages, 'page'), String(a.emptyPopPages)]],
+        headers: [
+          'nr_alloc',
+          'nr_dealloc',
+          'nr_cur_alloc',
+          'nr_max_alloc',
+          'nr_chunks',
+          'nr_max_chunks',
+          'min_alloc',
+          'max_alloc',
+          'populated',
+          'empty_pop_pages',
+        ],
+        rows: [
+          [
+            int(a.nrAlloc),
+            int(a.nrDealloc),
+            int(a.nrCurAlloc),
+            int(a.nrMaxAlloc),
+            String(a.nrChunks),
+            String(a.nrMaxChunks),
+            bytes(a.minAllocSize),
+            bytes(a.maxAllocSize),
+            counted(a.populatedPages, 'page'),
+            String(a.emptyPopPages),
+          ],
+        ],
       }),
     );
     console.log('');
     console.log(
       renderConsoleTable({
         title: 'Per chunk',
-        headers: ['chunk', 'areas', 'free', 'contig', 'sum_frag', 'max_frag', 'first_free', 'populated', 'min/med/max alloc'],
-        rows: pictures.map(({ stats: s }) => [String(s.index), int(s.nrAreas), bytes(s.freeBytes), bytes(s.contigBytes), bytes(s.sumFragBytes), bytes(s.maxFragBytes), String(s.firstFreeByte), `${s.populatedPages}/${s.nrPages}`, `${s.curMinAlloc}/${s.curMedAlloc}/${s.curMaxAlloc}`]),
+        headers: [
+          'chunk',
+          'areas',
+          'free',
+          'contig',
+          'sum_frag',
+          'max_frag',
+          'first_free',
+          'populated',
+          'min/med/max alloc',
+        ],
+        rows: pictures.map(({ stats: s }) => [
+          String(s.index),
+          int(s.nrAreas),
+          bytes(s.freeBytes),
+          bytes(s.contigBytes),
+          bytes(s.sumFragBytes),
+          bytes(s.maxFragBytes),
+          String(s.firstFreeByte),
+          `${s.populatedPages}/${s.nrPages}`,
+          `${s.curMinAlloc}/${s.curMedAlloc}/${s.curMaxAlloc}`,
+        ]),
       }),
     );
     console.log(`\npicture: ${svgPath}`);

@@ -31,18 +31,38 @@ export const DEFAULT_RUN_OPS = 120_000_000;
 
 export function addRunOptions(command: Command): Command {
   return command
-    .addOption(new Option('--cpus <n>', 'possible CPUs').argParser(cpusFlag).default(defaultCpus(), `the machine's parallelism, at least 2: ${defaultCpus()} here`))
+    .addOption(
+      new Option('--cpus <n>', 'possible CPUs')
+        .argParser(cpusFlag)
+        .default(defaultCpus(), `the machine's parallelism, at least 2: ${defaultCpus()} here`),
+    )
     .option('--online <n>', 'CPUs online (default: all possible CPUs)', integerIn(1, 1024))
-    .option('--counters <n>', 'counter objects the coordinator allocates (a third are 32-field MIBs)', integerIn(1, 100_000), 64)
-    .addOption(new Option('--ops <n>', 'operations per CPU').argParser(integerIn(1, 1e12)).default(DEFAULT_RUN_OPS, int(DEFAULT_RUN_OPS)))
+    .option(
+      '--counters <n>',
+      'counter objects the coordinator allocates (a third are 32-field MIBs)',
+      integerIn(1, 100_000),
+      64,
+    )
+    .addOption(
+      new Option('--ops <n>', 'operations per CPU')
+        .argParser(integerIn(1, 1e12))
+        .default(DEFAULT_RUN_OPS, int(DEFAULT_RUN_OPS)),
+    )
     .option('--seconds <s>', 'run for this long instead of --ops', secondsUpTo(86_400))
     .option('--seed <n>', 'seed of the pseudo-random choices', integerIn(0, 2 ** 32 - 1), 1)
     .option('--log <file>', 'NDJSON log file (default: a new file under the temp directory)', writableFile)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevel, 'info')
     .option('--trace <file>', 'trace the workload: Perfetto JSON to this file, an SVG timeline beside it', writableFile)
-    .option('--metrics-port <port>', 'serve the run\'s metrics on 127.0.0.1:<port>/metrics while it runs (0: any free port)', integerIn(0, 65535))
+    .option(
+      '--metrics-port <port>',
+      "serve the run's metrics on 127.0.0.1:<port>/metrics while it runs (0: any free port)",
+      integerIn(0, 65535),
+    )
     .option('--json', 'print one JSON document instead of tables')
-    .option('--all-counters', 'list every counter object in the table (default: the 8 busiest, any mismatch, and the total)')
+    .option(
+      '--all-counters',
+      'list every counter object in the table (default: the 8 busiest, any mismatch, and the total)',
+    )
     .hook('preAction', (command) => {
       // A usage error like commander's own: the same message form, the help hint, exit 2.
       const problem = checkRunFlags(command.opts<RunFlags>());
@@ -58,20 +78,38 @@ export function checkRunFlags(flags: RunFlags): string | null {
   return null;
 }
 
-function printRunReport(report: RunReport, logPath: string, logLines: number, interrupted: StopSignal | null, allCounters: boolean): void {
+function printRunReport(
+  report: RunReport,
+  logPath: string,
+  logLines: number,
+  interrupted: StopSignal | null,
+  allCounters: boolean,
+): void {
   const mode = report.opsPerCpu !== null ? `${counted(report.opsPerCpu, 'op')} per CPU` : `${report.seconds} s`;
-  console.log(`percpu run: ${counted(report.cpus, 'possible CPU')}, ${report.online} online, ${mode}, seed ${report.seed}\n`);
+  console.log(
+    `percpu run: ${counted(report.cpus, 'possible CPU')}, ${report.online} online, ${mode}, seed ${report.seed}\n`,
+  );
   if (interrupted !== null) {
-    console.log(`INTERRUPTED by ${interrupted}: the CPUs stopped early; this partial report covers the operations that ran, verified as in a full run\n`);
+    console.log(
+      `INTERRUPTED by ${interrupted}: the CPUs stopped early; this partial report covers the operations that ran, verified as in a full run\n`,
+    );
   }
   console.log(
     renderConsoleTable({
       title: 'Per CPU',
       headers: ['CPU', 'operations', 'seconds', 'ops/s', 'share'],
-      rows: report.perCpu.map((c) => [String(c.cpu), int(c.ops), c.seconds.toFixed(2), int(c.opsPerSecond), pct(c.share, 1)]),
+      rows: report.perCpu.map((c) => [
+        String(c.cpu),
+        int(c.ops),
+        c.seconds.toFixed(2),
+        int(c.opsPerSecond),
+        pct(c.share, 1),
+      ]),
     }),
   );
-  console.log(`total: ${counted(report.totalOps, 'operation')} in ${report.wallSeconds.toFixed(2)} s (${int(report.totalOps / report.wallSeconds)} ops/s)\n`);
+  console.log(
+    `total: ${counted(report.totalOps, 'operation')} in ${report.wallSeconds.toFixed(2)} s (${int(report.totalOps / report.wallSeconds)} ops/s)\n`,
+  );
   console.log(renderCounterTable(report.counters, allCounters));
   console.log(
     `\nall counters: expected ${BigInt(report.expected).toLocaleString('en-US')}, actual ${BigInt(report.actual).toLocaleString('en-US')}: ${report.exact ? 'EXACT' : counted(report.mismatches, 'MISMATCH', 'MISMATCHES')}`,
@@ -84,7 +122,9 @@ function printRunReport(report: RunReport, logPath: string, logLines: number, in
   if (interrupted !== null) {
     const requested = report.opsPerCpu === null ? '' : ` of ${int(report.opsPerCpu * report.online)} requested`;
     const verdict = report.exact && report.leaks === 0 && report.verified ? 'verified' : 'NOT verified';
-    console.log(`result: INTERRUPTED by ${interrupted} after ${counted(report.totalOps, 'operation')}${requested}; what ran ${verdict}`);
+    console.log(
+      `result: INTERRUPTED by ${interrupted} after ${counted(report.totalOps, 'operation')}${requested}; what ran ${verdict}`,
+    );
   }
 }
 
@@ -115,7 +155,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
         onProgress: (done) => progress.update(byTime ? Math.round((performance.now() - started) / 100) / 10 : done),
         ...(trace !== undefined ? { trace } : {}),
       }),
-    print: (report, logPath, logLines, interrupted) => printRunReport(report, logPath, logLines, interrupted, flags.allCounters === true),
+    print: (report, logPath, logLines, interrupted) =>
+      printRunReport(report, logPath, logLines, interrupted, flags.allCounters === true),
     ok: (report) => report.exact && report.leaks === 0 && report.verified,
   });
   // With --json, stdout holds the one JSON document: the trace summary goes to stderr.

@@ -18,12 +18,14 @@ export interface TraceFlags {
 
 export function addTraceOptions(command: Command): Command {
   return command
-    .addOption(new Option('--after <workload>', 'the workload to trace').choices(['run', 'stress']).makeOptionMandatory())
+    .addOption(
+      new Option('--after <workload>', 'the workload to trace').choices(['run', 'stress']).makeOptionMandatory(),
+    )
     .option('--out <file>', 'the Perfetto JSON (the SVG timeline goes beside it, as .svg)', writableFile, 'trace.json')
     .helpCommand(false)
     .allowUnknownOption()
     .allowExcessArguments()
-    .addHelpText('after', '\nEvery other flag is the workload\'s: see `percpu run --help` and `percpu stress --help`.');
+    .addHelpText('after', "\nEvery other flag is the workload's: see `percpu run --help` and `percpu stress --help`.");
 }
 
 /** `rest`: the flags that are not trace's, parsed as the workload's own. */
@@ -32,8 +34,12 @@ export async function traceCommand(flags: TraceFlags, rest: readonly string[]): 
     console.error("error: option '--trace' is set by `percpu trace` itself (use --out)");
     return EXIT_USAGE;
   }
-  const workload = (flags.after === 'run' ? addRunOptions(new Command('run')) : addStressOptions(new Command('stress'))).exitOverride();
+  const workload = (
+    flags.after === 'run' ? addRunOptions(new Command('run')) : addStressOptions(new Command('stress'))
+  ).exitOverride();
   workload.parse([...rest], { from: 'user' });
   const parsed = { ...workload.opts(), trace: flags.out };
-  return flags.after === 'run' ? runCommand(parsed as unknown as RunFlags) : stressCommand(parsed as unknown as StressFlags);
+  return flags.after === 'run'
+    ? runCommand(parsed as unknown as RunFlags)
+    : stressCommand(parsed as unknown as StressFlags);
 }
