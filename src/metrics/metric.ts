@@ -41,6 +41,7 @@ import {
   SLOT_RECORD_BYTE,
   SLOT_RESOLVED,
   SLOT_RETIRED,
+  SLOT_REVOKED,
   STAGING_SLOTS,
   S_CHILD_PTR,
   S_KEY_BYTES,
@@ -201,7 +202,7 @@ export abstract class Metric<K extends MetricKind, F> {
       const state = this.stateIndex(slot);
       // Atomics.load / store: no worker of this CPU runs now, so the slot can be retired here.
       const now = Atomics.load(s32, state);
-      if (now === SLOT_PENDING || now === SLOT_RESOLVED) Atomics.store(s32, state, SLOT_RETIRED);
+      if (now === SLOT_PENDING || now === SLOT_RESOLVED || now === SLOT_REVOKED) Atomics.store(s32, state, SLOT_RETIRED);
     }
     this.scanSlots(cpu);
     this.syncRemovals();
@@ -254,10 +255,12 @@ export abstract class Metric<K extends MetricKind, F> {
     const { views } = this.host;
     for (const index of child.staged) {
       const cpu = Math.floor(index / STAGING_SLOTS);
-      // Atomics.compareExchange: take the resolution back unless the CPU retired the slot first;
-      // the CPU's own RESOLVED → RETIRED exchange then fails and it keeps counting in the slot.
-      const was = Atomics.compareExchange(views[cpu]!.s32, this.stateIndex(index % STAGING_SLOTS), SLOT_RESOLVED, SLOT_PENDING);
-      this.slotOwners[index] = was === SLOT_RESOLVED ? null : 'discard';
+      // Atomics.compareExchange: revoke the resolution unless the CPU retired the slot first. The
+      // CPU's own RESOLVED → RETIRED exchange then fails: it never points at the removed record,
+      // moves its child to a new slot and retires this one. Either way the slot's counts so far
+      // go with the removed series.
+      Atomics.compareExchange(views[cpu]!.s32, this.stateIndex(index % STAGING_SLOTS), SLOT_RESOLVED, SLOT_REVOKED);
+      this.slotOwners[index] = 'discard';
     }
     child.staged.clear();
     this.queued.push(child.ptr);

@@ -71,6 +71,28 @@ describe('per-CPU memory of metrics', () => {
   });
 });
 
+describe('remove() of a label set whose memory a busy CPU has not picked up yet', () => {
+  it('takes the series out of the next scrape, and the CPU never writes the removed record', async () => {
+    const rt = await start();
+    const c = rt.metrics().counter({ name: 'c_total', help: 'c', labelNames: ['route'] });
+    // First use on CPU 1 inside a long loop: staged, resolved by the coordinator, never re-pointed.
+    const task = rt.runOn(1, 'holdBusy', { handle: c.handle, values: ['/k'], ms: 400 });
+    await sleep(150);
+    expect(c.get('/k')).toBeGreaterThan(0n);
+    c.remove('/k');
+    await sleep(30);
+    expect(c.size).toBe(0);
+    expect(await rt.metrics().text()).not.toContain('route="/k"');
+    await task;
+    await rt.runOn(1, 'idle', { ms: 30 });
+    expect(c.size).toBe(0); // what the loop counted went with the removed series
+    await rt.runOn(1, 'countBound', { handle: c.handle, values: ['/k'], times: 5 });
+    await rt.runOn(1, 'idle', { ms: 30 });
+    expect(c.get('/k')).toBe(5n);
+    rt.verify();
+  });
+});
+
 describe('reset() of many label sets a CPU holds', () => {
   it('frees them all, and the CPU counts into new label sets after', async () => {
     const rt = await start();
