@@ -40,7 +40,9 @@ describe('a worker that dies', () => {
     const seen: number[] = [];
     const scraper = setInterval(() => seen.push(Number(metric.get('/x'))), 2);
     const task = rt.runOn(1, 'countThenSpin', { handle: metric.handle, routes, times: 700, spinMs: 5000 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Kill it once it has counted (it spins after, with its label sets staged and never retired).
+    const deadline = Date.now() + 10_000;
+    while (metric.get('/z') < 700n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     await rt.killCpu(1);
     expect(await rejectionOf(task)).toBeInstanceOf(CpuDiedError);
     await rt.runOn(1, 'countRoutes', { handle: metric.handle, routes, times: 300 });
