@@ -134,6 +134,8 @@ type AnyCpuMetric = CpuCounter | CpuGauge | CpuHistogram;
 /** This worker's metric objects, by handle id (a task may call thisCpu.metric(handle) every time). */
 const metrics = new Map<number, AnyCpuMetric>();
 let pollTimer: NodeJS.Timeout | null = null;
+let lastHandle: unknown = null;
+let lastMetric: AnyCpuMetric | null = null;
 
 /** How often a CPU's worker takes in resolved slots and removals while its event loop turns. */
 const CPU_POLL_MS = 10;
@@ -141,14 +143,14 @@ const CPU_POLL_MS = 10;
 export function cpuMetric(binding: CpuBinding, value: unknown): AnyCpuMetric {
   // A cached metric takes in what the coordinator did since (resolutions, removals, reset()) first,
   // so a task that starts after a reset() counts into the new series.
+  // The same handle object as the last call (a task calling it in a loop): the object as it is.
+  if (value === lastHandle && lastMetric !== null) return lastMetric;
   const cached = metrics.get((value as { id?: number } | null)?.id ?? -1);
-  if (cached !== undefined && cached.handle === value) {
-    cached.store.poll();
-    return cached;
-  }
   const handle = checkMetricHandle(value, 'handle');
   if (cached !== undefined && cached.handle.staging === handle.staging && cached.handle.name === handle.name) {
     cached.store.poll();
+    lastHandle = value;
+    lastMetric = cached;
     return cached;
   }
   if (handle.staging < 0 || handle.staging % 8 !== 0 || handle.staging + stagingSize(handle.recordSize) > binding.areaSize) {
@@ -170,6 +172,8 @@ export function cpuMetric(binding: CpuBinding, value: unknown): AnyCpuMetric {
     }
   }
   metrics.set(handle.id, metric);
+  lastHandle = value;
+  lastMetric = metric;
   if (pollTimer === null) {
     pollTimer = setInterval(() => {
       for (const m of metrics.values()) m.store.poll();
