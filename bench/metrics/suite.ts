@@ -17,7 +17,7 @@ import type { ScrapeResult } from './scrape-one.js';
 import { type UpdateResults, type UpdateSizes, runUpdates } from './updates.js';
 
 const SIZES: Record<'quick' | 'full', UpdateSizes & { readonly scrapeRounds: number }> = {
-  quick: { rounds: 5, n: 20_000_000, slowN: 1_000_000, scalingN: 50_000_000, scalingRounds: 3, scrapeRounds: 10 },
+  quick: { rounds: 5, n: 20_000_000, slowN: 1_000_000, scalingN: 50_000_000, scalingRounds: 5, scrapeRounds: 10 },
   full: { rounds: 11, n: 100_000_000, slowN: 5_000_000, scalingN: 200_000_000, scalingRounds: 7, scrapeRounds: 30 },
 };
 
@@ -74,7 +74,8 @@ export function printMetricsResults(r: MetricsBenchResults): void {
   ];
   for (const [name, value] of rows) console.log(`  ${name.padEnd(40)} ${value.toFixed(2).padStart(9)} ns`);
   const s = r.updates.scaling;
-  console.log(`  aggregate bound-child inc(): 1 CPU ${(s.oneCpu / 1e6).toFixed(0)} M/s, 2 CPUs ${(s.twoCpus / 1e6).toFixed(0)} M/s (${s.ratio.toFixed(2)}×)`);
+  console.log(`  aggregate bound-child inc(): 1 CPU ${(s.oneCpu / 1e6).toFixed(0)} M/s, 2 CPUs ${(s.twoCpus / 1e6).toFixed(0)} M/s (${s.ratio.toFixed(2)}×, medians)`);
+  console.log(`    rounds (1 CPU / 2 CPUs, M/s): ${s.rounds.map(([o, t]) => `${(o / 1e6).toFixed(0)}/${(t / 1e6).toFixed(0)}`).join(', ')}`);
   console.log('\nMetrics: per scrape, rendered text (median ms; staleness: age of the oldest value when the text is ready)');
   for (const x of r.scrapes) {
     const side = (name: string, v: { ms: number; stalenessMs: number; error?: string }): void =>

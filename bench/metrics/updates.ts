@@ -25,8 +25,11 @@ export interface UpdateResults {
   /** Median ns per update over the rounds, and every round's. */
   readonly nsPerOp: Record<UpdateVariant, number>;
   readonly rounds: Record<UpdateVariant, number[]>;
-  /** Aggregate updates per second of a bound child's inc() at 1 and 2 CPUs (medians), and their ratio. */
-  readonly scaling: { readonly oneCpu: number; readonly twoCpus: number; readonly ratio: number };
+  /**
+   * Aggregate updates per second of a bound child's inc() at 1 and 2 CPUs (medians of the rounds)
+   * and their ratio; `rounds` has every round's pair (other jobs on the host slow some).
+   */
+  readonly scaling: { readonly oneCpu: number; readonly twoCpus: number; readonly ratio: number; readonly rounds: readonly (readonly [number, number])[] };
 }
 
 export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void): Promise<UpdateResults> {
@@ -79,7 +82,7 @@ export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void
     check('percpu scaling', scalingCounter.get(), sizes.scalingRounds * 3 * sizes.scalingN);
     const oneCpu = median(one);
     const twoCpus = median(two);
-    return { nsPerOp, rounds, scaling: { oneCpu, twoCpus, ratio: twoCpus / oneCpu } };
+    return { nsPerOp, rounds, scaling: { oneCpu, twoCpus, ratio: twoCpus / oneCpu, rounds: one.map((o, i) => [o, two[i]!] as const) } };
   } finally {
     await rt.close();
   }
