@@ -25,6 +25,8 @@ import { median } from '../lib/timing.js';
 import type * as Tasks from './tasks.js';
 
 export const SCRAPE_SERIES = 1000;
+/** Scrapes of each side before the measured ones. */
+const WARM_UP = 5;
 
 export interface ScrapeSide {
   /** Median milliseconds per scrape, and the median staleness in ms. */
@@ -69,13 +71,13 @@ async function main(): Promise<void> {
       const stale: number[] = [];
       let bytes = 0;
       try {
-        for (let r = 0; r < rounds + 1; r++) {
+        for (let r = 0; r < WARM_UP + rounds; r++) {
           const start = performance.now();
           const { text, stalenessMs } = await scrape();
           const ms = performance.now() - start;
           checkTotal(what, text, cpus, routes.length);
           bytes = text.length;
-          if (r === 0) continue; // warm-up
+          if (r < WARM_UP) continue; // the JIT compiles each side's code in these
           times.push(ms);
           stale.push(stalenessMs);
         }

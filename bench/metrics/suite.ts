@@ -17,7 +17,7 @@ import type { ScrapeResult } from './scrape-one.js';
 import { type UpdateResults, type UpdateSizes, runUpdates } from './updates.js';
 
 const SIZES: Record<'quick' | 'full', UpdateSizes & { readonly scrapeRounds: number }> = {
-  quick: { rounds: 5, n: 20_000_000, slowN: 1_000_000, scalingN: 50_000_000, scalingRounds: 5, scrapeRounds: 10 },
+  quick: { rounds: 5, n: 20_000_000, slowN: 1_000_000, scalingN: 50_000_000, scalingRounds: 5, scrapeRounds: 15 },
   full: { rounds: 11, n: 100_000_000, slowN: 5_000_000, scalingN: 200_000_000, scalingRounds: 7, scrapeRounds: 30 },
 };
 
