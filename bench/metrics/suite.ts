@@ -76,6 +76,7 @@ export function printMetricsResults(r: MetricsBenchResults): void {
   const s = r.updates.scaling;
   console.log(`  aggregate bound-child inc(): 1 CPU ${(s.oneCpu / 1e6).toFixed(0)} M/s, 2 CPUs ${(s.twoCpus / 1e6).toFixed(0)} M/s (${s.ratio.toFixed(2)}×, medians)`);
   console.log(`    rounds (1 CPU / 2 CPUs, M/s): ${s.rounds.map(([o, t]) => `${(o / 1e6).toFixed(0)}/${(t / 1e6).toFixed(0)}`).join(', ')}; best round ${Math.max(...s.rounds.map(([o, t]) => t / o)).toFixed(2)}×`);
+  console.log(`    control (plain Int32Array loop, same workers; what the host gave), 2 CPUs / 1 CPU per round: ${s.control.map(([o, t]) => (t / o).toFixed(2)).join(', ')}`);
   console.log('\nMetrics: per scrape, rendered text (median ms; staleness: age of the oldest value when the text is ready)');
   for (const x of r.scrapes) {
     const side = (name: string, v: { ms: number; stalenessMs: number; error?: string }): void =>

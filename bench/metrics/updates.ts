@@ -29,7 +29,14 @@ export interface UpdateResults {
    * Aggregate updates per second of a bound child's inc() at 1 and 2 CPUs (medians of the rounds)
    * and their ratio; `rounds` has every round's pair (other jobs on the host slow some).
    */
-  readonly scaling: { readonly oneCpu: number; readonly twoCpus: number; readonly ratio: number; readonly rounds: readonly (readonly [number, number])[] };
+  readonly scaling: {
+    readonly oneCpu: number;
+    readonly twoCpus: number;
+    readonly ratio: number;
+    readonly rounds: readonly (readonly [number, number])[];
+    /** The same rounds of the control loop (an unshared Int32Array in the same workers): what the host gave. */
+    readonly control: readonly (readonly [number, number])[];
+  };
 }
 
 export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void): Promise<UpdateResults> {
@@ -61,10 +68,14 @@ export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void
     const nsPerOp = Object.fromEntries(Object.entries(rounds).map(([v, list]) => [v, median(list)])) as Record<UpdateVariant, number>;
 
     const scalingCounter = m.counter({ name: 'upd_scaling_total', help: 'scaling' });
-    const rate = async (cpus: number[]): Promise<number> => {
+    const rate = async (cpus: number[], control = false): Promise<number> => {
       const barrier = new SharedArrayBuffer(8);
       const words = new Int32Array(barrier);
-      const results = Promise.all(cpus.map((cpu) => rt.runOn(cpu, 'scalingLoop', { handle: scalingCounter.handle, n: sizes.scalingN, barrier })));
+      const results = Promise.all(
+        cpus.map((cpu) =>
+          control ? rt.runOn(cpu, 'scalingControl', { n: sizes.scalingN, barrier }) : rt.runOn(cpu, 'scalingLoop', { handle: scalingCounter.handle, n: sizes.scalingN, barrier }),
+        ),
+      );
       // Atomics.load / store: release every CPU at once when all have arrived.
       while (Atomics.load(words, BARRIER_ARRIVED) < cpus.length) await new Promise((resolve) => setImmediate(resolve));
       Atomics.store(words, BARRIER_RELEASE, 1);
@@ -75,14 +86,16 @@ export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void
     };
     const one: number[] = [];
     const two: number[] = [];
+    const control: [number, number][] = [];
     for (let r = 0; r < sizes.scalingRounds; r++) {
       one.push(await rate([0]));
       two.push(await rate([0, 1]));
+      control.push([await rate([0], true), await rate([0, 1], true)]);
     }
     check('percpu scaling', scalingCounter.get(), sizes.scalingRounds * 3 * sizes.scalingN);
     const oneCpu = median(one);
     const twoCpus = median(two);
-    return { nsPerOp, rounds, scaling: { oneCpu, twoCpus, ratio: twoCpus / oneCpu, rounds: one.map((o, i) => [o, two[i]!] as const) } };
+    return { nsPerOp, rounds, scaling: { oneCpu, twoCpus, ratio: twoCpus / oneCpu, rounds: one.map((o, i) => [o, two[i]!] as const), control } };
   } finally {
     await rt.close();
   }
