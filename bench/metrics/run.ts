@@ -6,4 +6,6 @@
 import { commandLine, hasFlag } from '../lib/args.js';
 import { runMetricsBench } from './suite.js';
 
-await runMetricsBench(hasFlag(process.argv, 'full') ? 'full' : 'quick', commandLine(process.argv), (line) => console.error(`  ${line}`));
+await runMetricsBench(hasFlag(process.argv, 'full') ? 'full' : 'quick', commandLine(process.argv), (line) =>
+  console.error(`  ${line}`),
+);

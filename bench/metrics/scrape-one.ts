@@ -19,12 +19,14 @@
  */
 import * as promIo from '@prometheus-io/client';
 import { AggregatorRegistry } from 'prom-client';
-import { Runtime } from '../../src/index.js';
+import { Runtime } from 'percpu';
 import { MetricsClient } from '../counters/metrics-client.js';
 import { median } from '../lib/timing.js';
 import type * as Tasks from './tasks.js';
 
 export const SCRAPE_SERIES = 1000;
+/** Scrapes of each side before the measured ones. */
+const WARM_UP = 5;
 
 export interface ScrapeSide {
   /** Median milliseconds per scrape, and the median staleness in ms. */
@@ -47,7 +49,8 @@ function checkTotal(what: string, text: string, cpus: number, routes: number): v
     .split('\n')
     .filter((l) => l.startsWith('bench_requests_total{'))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-  if (total !== cpus * routes) throw new Error(`${what}: bench_requests_total sums to ${total}, expected ${cpus * routes}`);
+  if (total !== cpus * routes)
+    throw new Error(`${what}: bench_requests_total sums to ${total}, expected ${cpus * routes}`);
 }
 
 async function main(): Promise<void> {
@@ -64,18 +67,21 @@ async function main(): Promise<void> {
     const histogram = m.histogram({ name: 'bench_latency_seconds', help: 'latency', labelNames: ['route'] });
     await rt.runOnEach('populate', { counter: counter.handle, histogram: histogram.handle, routes });
 
-    const measure = async (what: string, scrape: () => Promise<{ text: string; stalenessMs: number }>): Promise<ScrapeSide> => {
+    const measure = async (
+      what: string,
+      scrape: () => Promise<{ text: string; stalenessMs: number }>,
+    ): Promise<ScrapeSide> => {
       const times: number[] = [];
       const stale: number[] = [];
       let bytes = 0;
       try {
-        for (let r = 0; r < rounds + 1; r++) {
+        for (let r = 0; r < WARM_UP + rounds; r++) {
           const start = performance.now();
           const { text, stalenessMs } = await scrape();
           const ms = performance.now() - start;
           checkTotal(what, text, cpus, routes.length);
           bytes = text.length;
-          if (r === 0) continue; // warm-up
+          if (r < WARM_UP) continue; // the JIT compiles each side's code in these
           times.push(ms);
           stale.push(stalenessMs);
         }

@@ -5,7 +5,7 @@
  *
  * Context: the coordinator (the loops run on CPUs, tasks.ts).
  */
-import { Runtime } from '../../src/index.js';
+import { Runtime } from 'percpu';
 import { median } from '../lib/timing.js';
 import { BARRIER_ARRIVED, BARRIER_RELEASE } from '../counters/model.js';
 import type * as Tasks from './tasks.js';
@@ -25,8 +25,18 @@ export interface UpdateResults {
   /** Median ns per update over the rounds, and every round's. */
   readonly nsPerOp: Record<UpdateVariant, number>;
   readonly rounds: Record<UpdateVariant, number[]>;
-  /** Aggregate updates per second of a bound child's inc() at 1 and 2 CPUs (medians), and their ratio. */
-  readonly scaling: { readonly oneCpu: number; readonly twoCpus: number; readonly ratio: number };
+  /**
+   * Aggregate updates per second of a bound child's inc() at 1 and 2 CPUs (medians of the rounds)
+   * and their ratio; `rounds` has every round's pair (other jobs on the host slow some).
+   */
+  readonly scaling: {
+    readonly oneCpu: number;
+    readonly twoCpus: number;
+    readonly ratio: number;
+    readonly rounds: readonly (readonly [number, number])[];
+    /** The same rounds of the control loop (an unshared Int32Array in the same workers): what the host gave. */
+    readonly control: readonly (readonly [number, number])[];
+  };
 }
 
 export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void): Promise<UpdateResults> {
@@ -39,10 +49,19 @@ export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void
     const rounds = {} as Record<UpdateVariant, number[]>;
     let promOps = 0;
     for (let r = 0; r < sizes.rounds; r++) {
-      const round = await rt.runOn(0, 'updateRound', { counter: counter.handle, labelled: labelled.handle, histogram: histogram.handle, n: sizes.n, slowN: sizes.slowN });
-      for (const [variant, { ns }] of Object.entries(round) as [UpdateVariant, { ns: number }][]) (rounds[variant] ??= []).push(ns);
+      const round = await rt.runOn(0, 'updateRound', {
+        counter: counter.handle,
+        labelled: labelled.handle,
+        histogram: histogram.handle,
+        n: sizes.n,
+        slowN: sizes.slowN,
+      });
+      for (const [variant, { ns }] of Object.entries(round) as [UpdateVariant, { ns: number }][])
+        (rounds[variant] ??= []).push(ns);
       promOps += sizes.slowN;
-      log(`metrics updates: round ${r + 1}/${sizes.rounds}: child ${round.percpuChild.ns.toFixed(2)} ns, limit ${round.limit.ns.toFixed(2)} ns`);
+      log(
+        `metrics updates: round ${r + 1}/${sizes.rounds}: child ${round.percpuChild.ns.toFixed(2)} ns, limit ${round.limit.ns.toFixed(2)} ns`,
+      );
     }
     // Every update counted, percpu's and prom-client's alike.
     const check = (what: string, got: bigint | number, want: number): void => {
@@ -55,13 +74,22 @@ export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void
     const prom = await rt.runOn(0, 'promUpdateTotals');
     check('prom-client child + inc({ route })', prom.counter, 2 * promOps);
     check('prom-client observe', prom.histogramCount, promOps);
-    const nsPerOp = Object.fromEntries(Object.entries(rounds).map(([v, list]) => [v, median(list)])) as Record<UpdateVariant, number>;
+    const nsPerOp = Object.fromEntries(Object.entries(rounds).map(([v, list]) => [v, median(list)])) as Record<
+      UpdateVariant,
+      number
+    >;
 
     const scalingCounter = m.counter({ name: 'upd_scaling_total', help: 'scaling' });
-    const rate = async (cpus: number[]): Promise<number> => {
+    const rate = async (cpus: number[], control = false): Promise<number> => {
       const barrier = new SharedArrayBuffer(8);
       const words = new Int32Array(barrier);
-      const results = Promise.all(cpus.map((cpu) => rt.runOn(cpu, 'scalingLoop', { handle: scalingCounter.handle, n: sizes.scalingN, barrier })));
+      const results = Promise.all(
+        cpus.map((cpu) =>
+          control
+            ? rt.runOn(cpu, 'scalingControl', { n: sizes.scalingN, barrier })
+            : rt.runOn(cpu, 'scalingLoop', { handle: scalingCounter.handle, n: sizes.scalingN, barrier }),
+        ),
+      );
       // Atomics.load / store: release every CPU at once when all have arrived.
       while (Atomics.load(words, BARRIER_ARRIVED) < cpus.length) await new Promise((resolve) => setImmediate(resolve));
       Atomics.store(words, BARRIER_RELEASE, 1);
@@ -72,14 +100,20 @@ export async function runUpdates(sizes: UpdateSizes, log: (line: string) => void
     };
     const one: number[] = [];
     const two: number[] = [];
+    const control: [number, number][] = [];
     for (let r = 0; r < sizes.scalingRounds; r++) {
       one.push(await rate([0]));
       two.push(await rate([0, 1]));
+      control.push([await rate([0], true), await rate([0, 1], true)]);
     }
     check('percpu scaling', scalingCounter.get(), sizes.scalingRounds * 3 * sizes.scalingN);
     const oneCpu = median(one);
     const twoCpus = median(two);
-    return { nsPerOp, rounds, scaling: { oneCpu, twoCpus, ratio: twoCpus / oneCpu } };
+    return {
+      nsPerOp,
+      rounds,
+      scaling: { oneCpu, twoCpus, ratio: twoCpus / oneCpu, rounds: one.map((o, i) => [o, two[i]!] as const), control },
+    };
   } finally {
     await rt.close();
   }

@@ -37,6 +37,7 @@ import {
   SLOT_RECORD_BYTE,
   SLOT_RESOLVED,
   SLOT_RETIRED,
+  SLOT_REVOKED,
   STAGING_SLOTS,
   S_CHILD_PTR,
   S_KEY_BYTES,
@@ -110,21 +111,51 @@ export class CpuMetricStore<C extends CpuMetricChild> {
         if (child === null || child === undefined) continue;
         const state = this.stateIndex(slot);
         // Atomics.load: RESOLVED is stored after childPtr (seq-cst), so childPtr is visible.
-        if (Atomics.load(s32, state) !== SLOT_RESOLVED) continue;
+        const now = Atomics.load(s32, state);
+        if (now === SLOT_REVOKED) {
+          this.revoked(slot, child);
+          continue;
+        }
+        if (now !== SLOT_RESOLVED) continue;
         const ptr = this.views.u32[state + S_CHILD_PTR - S_STATE]!;
         child.rebind(ptr);
-        // Atomics.compareExchange: retire, unless the coordinator took the resolution back (the
-        // child was removed meanwhile): then count in the slot again until it resolves anew.
+        // Atomics.compareExchange: retire, unless the coordinator revoked the resolution (the
+        // child was removed meanwhile): then the record is not the child's any more.
         if (Atomics.compareExchange(s32, state, SLOT_RESOLVED, SLOT_RETIRED) === SLOT_RESOLVED) {
           this.staged[slot] = null;
           this.restaged[slot] = false;
           this.pending--;
           this.byPtr.set(ptr, child);
           this.ring();
-        } else child.rebind(this.recordByte(slot));
+        } else {
+          child.rebind(this.recordByte(slot));
+          this.revoked(slot, child);
+        }
       }
     }
     this.takeRemovals();
+  }
+
+  /**
+   * The coordinator revoked the slot's resolution: its label set was removed before this CPU
+   * re-pointed. The child moves to a new slot (re-staged) or is detached, then the old slot is
+   * retired: the coordinator discards what it counted before the removal.
+   */
+  private revoked(slot: number, child: C): void {
+    this.staged[slot] = null;
+    this.restaged[slot] = false;
+    this.pending--;
+    const fresh = this.freeSlot();
+    if (fresh >= 0) {
+      child.rebind(this.recordByte(fresh));
+      this.publish(fresh, child.key, child, true);
+    } else {
+      child.detach();
+      this.children.delete(child.key);
+    }
+    // Atomics.store: after the child stopped writing the slot (rebind/detach above).
+    Atomics.store(this.views.s32, this.stateIndex(slot), SLOT_RETIRED);
+    this.ring();
   }
 
   /** A worker starting to use the metric: attach, and retire any slot a dead predecessor left. */
@@ -141,7 +172,7 @@ export class CpuMetricStore<C extends CpuMetricChild> {
       for (;;) {
         // Atomics.compareExchange: a slot this worker never took is no longer written by anyone.
         const now = Atomics.load(s32, state);
-        if (now !== SLOT_PENDING && now !== SLOT_RESOLVED) break;
+        if (now !== SLOT_PENDING && now !== SLOT_RESOLVED && now !== SLOT_REVOKED) break;
         if (Atomics.compareExchange(s32, state, now, SLOT_RETIRED) === now) {
           retired = true;
           break;
@@ -197,7 +228,9 @@ export class CpuMetricStore<C extends CpuMetricChild> {
       if (slot >= 0) return slot;
       this.reclaimRestaged();
       if (Date.now() > deadline) {
-        throw new OutOfSpaceError(`Metric '${this.handle.name}': no staging slot came free in ${SLOT_WAIT_LIMIT_MS} ms (is the coordinator's event loop blocked?)`);
+        throw new OutOfSpaceError(
+          `Metric '${this.handle.name}': no staging slot came free in ${SLOT_WAIT_LIMIT_MS} ms (is the coordinator's event loop blocked?)`,
+        );
       }
       // Atomics.wait: the coordinator notifies a slot's state word when it frees the slot.
       Atomics.wait(this.views.s32, this.stateIndex(0), Atomics.load(this.views.s32, this.stateIndex(0)), SLOT_WAIT_MS);
@@ -221,7 +254,8 @@ export class CpuMetricStore<C extends CpuMetricChild> {
       for (let w = 0; w < this.handle.recordSize / 4 && zero; w++) zero = this.views.u32[record + w] === 0;
       // Atomics.compareExchange: the coordinator leaves a zero re-staged slot PENDING (it never
       // resolves one), so this retires it; it then frees the slot without creating a series.
-      if (!zero || Atomics.compareExchange(s32, this.stateIndex(slot), SLOT_PENDING, SLOT_RETIRED) !== SLOT_PENDING) continue;
+      if (!zero || Atomics.compareExchange(s32, this.stateIndex(slot), SLOT_PENDING, SLOT_RETIRED) !== SLOT_PENDING)
+        continue;
       child.detach();
       this.children.delete(child.key);
       this.staged[slot] = null;

@@ -39,7 +39,8 @@ class CpuMetricBase<C extends CpuMetricChild> {
   /** The bound child of positional values (`labels('GET', '/a')`) or of a labels object. */
   labels(...values: unknown[]): C {
     this.store.poll();
-    if (values.length === 1 && typeof values[0] === 'object' && values[0] !== null) return this.childOf(values[0] as LabelsObject);
+    if (values.length === 1 && typeof values[0] === 'object' && values[0] !== null)
+      return this.childOf(values[0] as LabelsObject);
     if (this.labelCount === 0) {
       if (values.length === 0) return this.store.root();
       throw this.noLabels(values);
@@ -79,13 +80,21 @@ class CpuMetricBase<C extends CpuMetricChild> {
 
   protected rootChild(): C {
     if (this.labelCount > 0) {
-      throw new InvalidArgumentError('labels', undefined, `label values for ${this.handle.labelNames.join(', ')} (metric '${this.handle.name}' has labels)`);
+      throw new InvalidArgumentError(
+        'labels',
+        undefined,
+        `label values for ${this.handle.labelNames.join(', ')} (metric '${this.handle.name}' has labels)`,
+      );
     }
     return this.store.root();
   }
 
   private noLabels(given: unknown): InvalidArgumentError {
-    return new InvalidArgumentError('labels', given, `nothing: metric '${this.handle.name}' has no labels (call inc() / observe(v) on it)`);
+    return new InvalidArgumentError(
+      'labels',
+      given,
+      `nothing: metric '${this.handle.name}' has no labels (call inc() / observe(v) on it)`,
+    );
   }
 }
 
@@ -123,17 +132,24 @@ export class CpuHistogram extends CpuMetricBase<CpuHistogramChild> {
 
   /** observe(value) or observe(labels, value). */
   observe(labelsOrValue: LabelsObject | number, value?: number): void {
-    if (typeof labelsOrValue === 'object' && labelsOrValue !== null) this.childOf(labelsOrValue).observe(value as number);
+    if (typeof labelsOrValue === 'object' && labelsOrValue !== null)
+      this.childOf(labelsOrValue).observe(value as number);
     else (this.root ??= this.rootChild()).observe(labelsOrValue);
   }
 }
 
-export type CpuMetricOf<K extends MetricKind> = K extends 'counter' ? CpuCounter : K extends 'gauge' ? CpuGauge : CpuHistogram;
+export type CpuMetricOf<K extends MetricKind> = K extends 'counter'
+  ? CpuCounter
+  : K extends 'gauge'
+    ? CpuGauge
+    : CpuHistogram;
 type AnyCpuMetric = CpuCounter | CpuGauge | CpuHistogram;
 
 /** This worker's metric objects, by handle id (a task may call thisCpu.metric(handle) every time). */
 const metrics = new Map<number, AnyCpuMetric>();
 let pollTimer: NodeJS.Timeout | null = null;
+let lastHandle: unknown = null;
+let lastMetric: AnyCpuMetric | null = null;
 
 /** How often a CPU's worker takes in resolved slots and removals while its event loop turns. */
 const CPU_POLL_MS = 10;
@@ -141,18 +157,26 @@ const CPU_POLL_MS = 10;
 export function cpuMetric(binding: CpuBinding, value: unknown): AnyCpuMetric {
   // A cached metric takes in what the coordinator did since (resolutions, removals, reset()) first,
   // so a task that starts after a reset() counts into the new series.
+  // The same handle object as the last call (a task calling it in a loop): the object as it is.
+  if (value === lastHandle && lastMetric !== null) return lastMetric;
   const cached = metrics.get((value as { id?: number } | null)?.id ?? -1);
-  if (cached !== undefined && cached.handle === value) {
-    cached.store.poll();
-    return cached;
-  }
   const handle = checkMetricHandle(value, 'handle');
   if (cached !== undefined && cached.handle.staging === handle.staging && cached.handle.name === handle.name) {
     cached.store.poll();
+    lastHandle = value;
+    lastMetric = cached;
     return cached;
   }
-  if (handle.staging < 0 || handle.staging % 8 !== 0 || handle.staging + stagingSize(handle.recordSize) > binding.areaSize) {
-    throw new InvalidArgumentError('handle', value, 'a metric handle of this runtime (its staging area is outside this CPU\'s area)');
+  if (
+    handle.staging < 0 ||
+    handle.staging % 8 !== 0 ||
+    handle.staging + stagingSize(handle.recordSize) > binding.areaSize
+  ) {
+    throw new InvalidArgumentError(
+      'handle',
+      value,
+      "a metric handle of this runtime (its staging area is outside this CPU's area)",
+    );
   }
   const views = binding.views;
   let metric: AnyCpuMetric;
@@ -165,11 +189,15 @@ export function cpuMetric(binding: CpuBinding, value: unknown): AnyCpuMetric {
       break;
     case 'histogram': {
       const bounds = Float64Array.from(handle.buckets);
-      metric = new CpuHistogram(new CpuMetricStore(views, handle, (key, byte) => new CpuHistogramChild(views, key, byte, bounds)));
+      metric = new CpuHistogram(
+        new CpuMetricStore(views, handle, (key, byte) => new CpuHistogramChild(views, key, byte, bounds)),
+      );
       break;
     }
   }
   metrics.set(handle.id, metric);
+  lastHandle = value;
+  lastMetric = metric;
   if (pollTimer === null) {
     pollTimer = setInterval(() => {
       for (const m of metrics.values()) m.store.poll();

@@ -51,7 +51,9 @@ export class Counter extends Metric<'counter', CounterPart> {
 
   /** The child of these label values (positional, or one labels object). */
   labels(...values: unknown[]): CounterChild {
-    const child = this.childOf(values.length === 1 && typeof values[0] === 'object' && values[0] !== null ? this.valuesOf(values[0]) : values);
+    const child = this.childOf(
+      values.length === 1 && typeof values[0] === 'object' && values[0] !== null ? this.valuesOf(values[0]) : values,
+    );
     return {
       inc: (value = 1) => {
         this.check('inc');
@@ -93,7 +95,12 @@ export class Counter extends Metric<'counter', CounterPart> {
   protected snapshot(children: Iterable<Child<CounterPart>>): CounterFamily {
     const series = [];
     for (const child of children) {
-      series.push({ labels: child.labels, text: child.labelText, value: this.valueOfChild(child), created: child.created });
+      series.push({
+        labels: child.labels,
+        text: child.labelText,
+        value: this.valueOfChild(child),
+        created: child.created,
+      });
     }
     return { kind: 'counter', name: this.name, help: this.help, series };
   }

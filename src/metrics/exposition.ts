@@ -48,7 +48,10 @@ function braces(text: string): string {
 export function renderFamilies(families: readonly FamilySnapshot[], openMetrics: boolean): string {
   let out = '';
   for (const family of families) {
-    const base = openMetrics && family.kind === 'counter' && family.name.endsWith('_total') ? family.name.slice(0, -6) : family.name;
+    const base =
+      openMetrics && family.kind === 'counter' && family.name.endsWith('_total')
+        ? family.name.slice(0, -6)
+        : family.name;
     out += `# HELP ${base} ${escapeHelp(family.help, openMetrics)}\n# TYPE ${base} ${family.kind}\n`;
     switch (family.kind) {
       case 'counter': {
@@ -65,7 +68,9 @@ export function renderFamilies(families: readonly FamilySnapshot[], openMetrics:
         break;
       case 'histogram': {
         // `le="…"}` per bound, made once per family.
-        const les = [...family.bounds.map((b) => (openMetrics ? canonicalBound(b) : formatFloat(b))), '+Inf'].map((le) => `le="${le}"} `);
+        const les = [...family.bounds.map((b) => (openMetrics ? canonicalBound(b) : formatFloat(b))), '+Inf'].map(
+          (le) => `le="${le}"} `,
+        );
         const bucket = `${family.name}_bucket{`;
         for (const s of family.series) {
           const open = s.text === '' ? bucket : `${bucket}${s.text},`;

@@ -57,7 +57,8 @@ export interface GaugeChild {
 }
 
 function checkGaugeValue(value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new InvalidArgumentError('value', value, 'a number (not NaN)');
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new InvalidArgumentError('value', value, 'a number (not NaN)');
   return value;
 }
 
@@ -66,7 +67,8 @@ export class Gauge extends Metric<'gauge', GaugeFolded> {
 
   constructor(host: MetricsHost, id: number, options: GaugeOptions) {
     const aggregate = options.aggregate ?? 'sum';
-    if (!GAUGE_AGGREGATES.includes(aggregate)) throw new InvalidArgumentError('aggregate', aggregate, "'sum', 'max', 'min' or 'cpu'");
+    if (!GAUGE_AGGREGATES.includes(aggregate))
+      throw new InvalidArgumentError('aggregate', aggregate, "'sum', 'max', 'min' or 'cpu'");
     super(host, 'gauge', id, options, GAUGE_RECORD, [], aggregate === 'cpu' ? ['cpu'] : []);
     this.aggregate = aggregate;
   }
@@ -84,7 +86,9 @@ export class Gauge extends Metric<'gauge', GaugeFolded> {
   }
 
   labels(...values: unknown[]): GaugeChild {
-    const child = this.childOf(values.length === 1 && typeof values[0] === 'object' && values[0] !== null ? this.valuesOf(values[0]) : values);
+    const child = this.childOf(
+      values.length === 1 && typeof values[0] === 'object' && values[0] !== null ? this.valuesOf(values[0]) : values,
+    );
     const own = child.folded.own;
     return {
       inc: (value = 1) => combineGauge(own, checkGaugeValue(value), GAUGE_TOUCHED),
@@ -113,10 +117,15 @@ export class Gauge extends Metric<'gauge', GaugeFolded> {
   /** Every contributor's value for one child: CPUs 0 .. n-1, then the coordinator. */
   private parts(child: Child<GaugeFolded>): GaugePart[] {
     const parts = child.folded.cpus.map((p) => ({ ...p }));
-    const { f64, u32 } = { f64: (cpu: number) => this.host.views[cpu]!.f64, u32: (cpu: number) => this.host.views[cpu]!.u32 };
+    const { f64, u32 } = {
+      f64: (cpu: number) => this.host.views[cpu]!.f64,
+      u32: (cpu: number) => this.host.views[cpu]!.u32,
+    };
     // Staged parts come before the CPU's record (forEachPart's order). An f64 read may tear
     // while its CPU writes it (JavaScript has no atomic f64).
-    this.forEachPart(child, (cpu, byte) => combineGauge(parts[cpu]!, f64(cpu)[byte >>> 3]!, u32(cpu)[(byte + GAUGE_FLAGS_BYTE) >>> 2]!));
+    this.forEachPart(child, (cpu, byte) =>
+      combineGauge(parts[cpu]!, f64(cpu)[byte >>> 3]!, u32(cpu)[(byte + GAUGE_FLAGS_BYTE) >>> 2]!),
+    );
     parts.push({ ...child.folded.own });
     return parts;
   }
@@ -137,7 +146,10 @@ export class Gauge extends Metric<'gauge', GaugeFolded> {
   }
 
   protected newFolded(): GaugeFolded {
-    return { own: { value: 0, flags: 0 }, cpus: Array.from({ length: this.host.cpus }, () => ({ value: 0, flags: 0 })) };
+    return {
+      own: { value: 0, flags: 0 },
+      cpus: Array.from({ length: this.host.cpus }, () => ({ value: 0, flags: 0 })),
+    };
   }
 
   protected foldRecord(child: Child<GaugeFolded>, cpu: number, byte: number): void {

@@ -37,7 +37,11 @@ export function checkMetricHandle(value: unknown, what: string): MetricHandle {
     !Number.isInteger(h.staging) ||
     !Number.isInteger(h.maxChildren)
   ) {
-    throw new InvalidArgumentError(what, value, 'a metric handle from rt.metrics().counter(...).handle (or gauge, histogram)');
+    throw new InvalidArgumentError(
+      what,
+      value,
+      'a metric handle from rt.metrics().counter(...).handle (or gauge, histogram)',
+    );
   }
   return h as MetricHandle;
 }

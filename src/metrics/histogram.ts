@@ -38,12 +38,18 @@ export function checkBuckets(value: unknown): readonly number[] {
     value.length >= 1 &&
     value.length <= MAX_BUCKETS &&
     value.every((b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > (value[i - 1] as number)));
-  if (!ok) throw new InvalidArgumentError('buckets', value, `1 to ${MAX_BUCKETS} finite numbers, strictly increasing (+Inf is added)`);
+  if (!ok)
+    throw new InvalidArgumentError(
+      'buckets',
+      value,
+      `1 to ${MAX_BUCKETS} finite numbers, strictly increasing (+Inf is added)`,
+    );
   return [...(value as number[])];
 }
 
 export function checkObservation(value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new InvalidArgumentError('value', value, 'a number (not NaN)');
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new InvalidArgumentError('value', value, 'a number (not NaN)');
   return value;
 }
 

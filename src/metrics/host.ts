@@ -27,7 +27,12 @@ export interface CounterFamily {
   readonly kind: 'counter';
   readonly name: string;
   readonly help: string;
-  readonly series: readonly { readonly labels: Labels; readonly text: string; readonly value: bigint; readonly created: number }[];
+  readonly series: readonly {
+    readonly labels: Labels;
+    readonly text: string;
+    readonly value: bigint;
+    readonly created: number;
+  }[];
 }
 
 export interface GaugeFamily {
@@ -43,7 +48,13 @@ export interface HistogramFamily {
   readonly help: string;
   /** Finite upper bounds; the cumulative counts have one more entry, +Inf. */
   readonly bounds: readonly number[];
-  readonly series: readonly { readonly labels: Labels; readonly text: string; readonly cumulative: readonly (number | bigint)[]; readonly sum: number; readonly created: number }[];
+  readonly series: readonly {
+    readonly labels: Labels;
+    readonly text: string;
+    readonly cumulative: readonly (number | bigint)[];
+    readonly sum: number;
+    readonly created: number;
+  }[];
 }
 
 export type FamilySnapshot = CounterFamily | GaugeFamily | HistogramFamily;

@@ -23,7 +23,8 @@ export function checkMetricName(value: unknown): string {
 }
 
 export function checkHelp(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError('help', value, 'a non-empty string');
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InvalidArgumentError('help', value, 'a non-empty string');
   return value;
 }
 
@@ -34,9 +35,18 @@ export function checkLabelNames(value: unknown, reserved: readonly string[]): re
   const seen = new Set<string>();
   for (const name of value as unknown[]) {
     if (typeof name !== 'string' || !LABEL_NAME.test(name) || name.startsWith('__')) {
-      throw new InvalidArgumentError('labelNames', name, 'label names matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with __');
+      throw new InvalidArgumentError(
+        'labelNames',
+        name,
+        'label names matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with __',
+      );
     }
-    if (reserved.includes(name)) throw new InvalidArgumentError('labelNames', name, `a label name other than ${reserved.map((r) => `'${r}'`).join(' and ')} (added by percpu)`);
+    if (reserved.includes(name))
+      throw new InvalidArgumentError(
+        'labelNames',
+        name,
+        `a label name other than ${reserved.map((r) => `'${r}'`).join(' and ')} (added by percpu)`,
+      );
     if (seen.has(name)) throw new InvalidArgumentError('labelNames', name, 'distinct label names');
     seen.add(name);
   }
@@ -46,7 +56,8 @@ export function checkLabelNames(value: unknown, reserved: readonly string[]): re
 /** One label value: a string without NUL, or a finite number (written as String(n)). */
 export function labelValue(name: string, value: unknown): string {
   if (typeof value === 'string') {
-    if (value.includes(KEY_SEPARATOR)) throw new InvalidArgumentError(`labels.${name}`, value, 'a string without NUL characters');
+    if (value.includes(KEY_SEPARATOR))
+      throw new InvalidArgumentError(`labels.${name}`, value, 'a string without NUL characters');
     return value;
   }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -58,7 +69,11 @@ const encoder = new TextEncoder();
 /** The key of positional label values (`labels('GET', '/a')`), checked. */
 export function keyOfValues(labelNames: readonly string[], values: readonly unknown[]): string {
   if (values.length !== labelNames.length) {
-    throw new InvalidArgumentError('labels', values, `${labelNames.length} label value(s), for ${labelNames.length === 0 ? 'no labels' : labelNames.join(', ')}`);
+    throw new InvalidArgumentError(
+      'labels',
+      values,
+      `${labelNames.length} label value(s), for ${labelNames.length === 0 ? 'no labels' : labelNames.join(', ')}`,
+    );
   }
   const key = values.map((v, i) => labelValue(labelNames[i]!, v)).join(KEY_SEPARATOR);
   return checkKeyBytes(key);
@@ -72,13 +87,22 @@ export function keyOfObject(labelNames: readonly string[], labels: unknown): str
   const record = labels as Record<string, unknown>;
   for (const name of Object.keys(record)) {
     if (!labelNames.includes(name)) {
-      throw new InvalidArgumentError('labels', name, labelNames.length === 0 ? 'no label (the metric has none)' : `one of the label names ${labelNames.join(', ')}`);
+      throw new InvalidArgumentError(
+        'labels',
+        name,
+        labelNames.length === 0 ? 'no label (the metric has none)' : `one of the label names ${labelNames.join(', ')}`,
+      );
     }
   }
   return keyOfValues(
     labelNames,
     labelNames.map((name) => {
-      if (!Object.hasOwn(record, name)) throw new InvalidArgumentError(`labels.${name}`, undefined, 'a label value (every label of the metric must be given)');
+      if (!Object.hasOwn(record, name))
+        throw new InvalidArgumentError(
+          `labels.${name}`,
+          undefined,
+          'a label value (every label of the metric must be given)',
+        );
       return record[name];
     }),
   );
@@ -87,7 +111,11 @@ export function keyOfObject(labelNames: readonly string[], labels: unknown): str
 /** A key's UTF-8 bytes must fit a staging slot. */
 export function checkKeyBytes(key: string): string {
   if (key.length * 3 > KEY_BYTES && encoder.encode(key).length > KEY_BYTES) {
-    throw new InvalidArgumentError('labels', key.split(KEY_SEPARATOR), `label values of at most ${KEY_BYTES} bytes of UTF-8 in all`);
+    throw new InvalidArgumentError(
+      'labels',
+      key.split(KEY_SEPARATOR),
+      `label values of at most ${KEY_BYTES} bytes of UTF-8 in all`,
+    );
   }
   return key;
 }

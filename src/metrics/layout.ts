@@ -75,15 +75,19 @@ export const SLOT_KEY_BYTE = 16;
 export const SLOT_RECORD_BYTE = SLOT_KEY_BYTE + KEY_BYTES;
 
 /**
- * Slot states. Who moves which: the CPU FREE→PENDING (after writing the key) and RESOLVED→RETIRED
- * (after it stopped writing the record); a CPU's replacement worker PENDING→RETIRED (nobody writes
- * it any more); the coordinator PENDING→RESOLVED (after writing childPtr) and RETIRED→FREE (after
- * folding the record into the child's coordinator-side part and zeroing it).
+ * Slot states. Who moves which: the CPU FREE→PENDING (after writing the key), RESOLVED→RETIRED
+ * (after it stopped writing the record) and REVOKED→RETIRED (after it moved its child elsewhere);
+ * a CPU's replacement worker, or the coordinator once the CPU's worker is gone, PENDING, RESOLVED
+ * or REVOKED→RETIRED (nobody writes it any more); the coordinator PENDING→RESOLVED (after writing
+ * childPtr), RESOLVED→REVOKED (the child was removed before the CPU re-pointed to it: its counts
+ * so far go with the removed series) and RETIRED→FREE (after folding the record into the child's
+ * coordinator-side part, or discarding it, and zeroing it).
  */
 export const SLOT_FREE = 0;
 export const SLOT_PENDING = 1;
 export const SLOT_RESOLVED = 2;
 export const SLOT_RETIRED = 3;
+export const SLOT_REVOKED = 4;
 
 export function slotSize(recordSize: number): number {
   return SLOT_RECORD_BYTE + recordSize;

@@ -23,7 +23,15 @@ import { InvalidArgumentError, OutOfSpaceError, TooManySeriesError } from '../er
 import { Child } from './child.js';
 import type { MetricHandle, MetricKind } from './handle.js';
 import type { FamilySnapshot, MetricsHost } from './host.js';
-import { checkHelp, checkKeyBytes, checkLabelNames, checkMetricName, decodeKey, keyOfValues, valuesOfKey } from './labels.js';
+import {
+  checkHelp,
+  checkKeyBytes,
+  checkLabelNames,
+  checkMetricName,
+  decodeKey,
+  keyOfValues,
+  valuesOfKey,
+} from './labels.js';
 import {
   H_ACK_EPOCH,
   H_ATTACHED,
@@ -41,6 +49,7 @@ import {
   SLOT_RECORD_BYTE,
   SLOT_RESOLVED,
   SLOT_RETIRED,
+  SLOT_REVOKED,
   STAGING_SLOTS,
   S_CHILD_PTR,
   S_KEY_BYTES,
@@ -82,7 +91,15 @@ export abstract class Metric<K extends MetricKind, F> {
   private readonly queued: number[] = [];
   private epoch = 0;
 
-  protected constructor(host: MetricsHost, kind: K, id: number, options: MetricOptions, recordSize: number, buckets: readonly number[], reserved: readonly string[]) {
+  protected constructor(
+    host: MetricsHost,
+    kind: K,
+    id: number,
+    options: MetricOptions,
+    recordSize: number,
+    buckets: readonly number[],
+    reserved: readonly string[],
+  ) {
     this.host = host;
     this.name = checkMetricName(options.name);
     this.help = checkHelp(options.help);
@@ -95,7 +112,16 @@ export abstract class Metric<K extends MetricKind, F> {
     this.recordSize = recordSize;
     const staging = host.alloc(stagingSize(recordSize), 8);
     if (staging === null) throw new OutOfSpaceError(`No per-CPU space left for metric '${this.name}'`);
-    this.handle = { kind, name: this.name, id, labelNames: this.labelNames, buckets, recordSize, staging, maxChildren: max };
+    this.handle = {
+      kind,
+      name: this.name,
+      id,
+      labelNames: this.labelNames,
+      buckets,
+      recordSize,
+      staging,
+      maxChildren: max,
+    };
     this.slotOwners = new Array<SlotOwner<F>>(host.cpus * STAGING_SLOTS).fill(null);
     this.seenEvents = new Array<number>(host.cpus).fill(0);
     if (this.labelNames.length === 0) {
@@ -143,7 +169,11 @@ export abstract class Metric<K extends MetricKind, F> {
   protected root(what: string): Child<F> {
     this.check(what);
     if (this.labelNames.length > 0) {
-      throw new InvalidArgumentError('labels', undefined, `label values for ${this.labelNames.join(', ')} (metric '${this.name}' has labels: use labels(...) or pass them)`);
+      throw new InvalidArgumentError(
+        'labels',
+        undefined,
+        `label values for ${this.labelNames.join(', ')} (metric '${this.name}' has labels: use labels(...) or pass them)`,
+      );
     }
     return this.children.get('')!;
   }
@@ -201,7 +231,8 @@ export abstract class Metric<K extends MetricKind, F> {
       const state = this.stateIndex(slot);
       // Atomics.load / store: no worker of this CPU runs now, so the slot can be retired here.
       const now = Atomics.load(s32, state);
-      if (now === SLOT_PENDING || now === SLOT_RESOLVED) Atomics.store(s32, state, SLOT_RETIRED);
+      if (now === SLOT_PENDING || now === SLOT_RESOLVED || now === SLOT_REVOKED)
+        Atomics.store(s32, state, SLOT_RETIRED);
     }
     this.scanSlots(cpu);
     this.syncRemovals();
@@ -254,10 +285,12 @@ export abstract class Metric<K extends MetricKind, F> {
     const { views } = this.host;
     for (const index of child.staged) {
       const cpu = Math.floor(index / STAGING_SLOTS);
-      // Atomics.compareExchange: take the resolution back unless the CPU retired the slot first;
-      // the CPU's own RESOLVED → RETIRED exchange then fails and it keeps counting in the slot.
-      const was = Atomics.compareExchange(views[cpu]!.s32, this.stateIndex(index % STAGING_SLOTS), SLOT_RESOLVED, SLOT_PENDING);
-      this.slotOwners[index] = was === SLOT_RESOLVED ? null : 'discard';
+      // Atomics.compareExchange: revoke the resolution unless the CPU retired the slot first. The
+      // CPU's own RESOLVED → RETIRED exchange then fails: it never points at the removed record,
+      // moves its child to a new slot and retires this one. Either way the slot's counts so far
+      // go with the removed series.
+      Atomics.compareExchange(views[cpu]!.s32, this.stateIndex(index % STAGING_SLOTS), SLOT_RESOLVED, SLOT_REVOKED);
+      this.slotOwners[index] = 'discard';
     }
     child.staged.clear();
     this.queued.push(child.ptr);
@@ -286,7 +319,10 @@ export abstract class Metric<K extends MetricKind, F> {
     try {
       return this.createChild(key);
     } catch (error) {
-      this.host.logger.error({ metric: this.name, err: error }, 'metric label set from a CPU could not be created; its slot waits');
+      this.host.logger.error(
+        { metric: this.name, err: error },
+        'metric label set from a CPU could not be created; its slot waits',
+      );
       return null;
     }
   }

@@ -49,7 +49,13 @@ export function promValues(family: FamilySnapshot): PromValue[] {
       const values: PromValue[] = [];
       for (const s of family.series) {
         const labels = labelsOf(s.labels);
-        family.bounds.forEach((bound, i) => values.push({ value: Number(s.cumulative[i]), labels: { ...labels, le: formatFloat(bound) }, metricName: `${family.name}_bucket` }));
+        family.bounds.forEach((bound, i) =>
+          values.push({
+            value: Number(s.cumulative[i]),
+            labels: { ...labels, le: formatFloat(bound) },
+            metricName: `${family.name}_bucket`,
+          }),
+        );
         const count = Number(s.cumulative[family.bounds.length]);
         values.push({ value: count, labels: { ...labels, le: '+Inf' }, metricName: `${family.name}_bucket` });
         values.push({ value: s.sum, labels, metricName: `${family.name}_sum` });
@@ -61,14 +67,20 @@ export function promValues(family: FamilySnapshot): PromValue[] {
 }
 
 /** The prom-client-shaped view of one percpu metric, collected from memory at each get(). */
-export function promMetric(name: string, help: string, type: PromMetricLike['type'], collect: () => FamilySnapshot): PromMetricLike {
+export function promMetric(
+  name: string,
+  help: string,
+  type: PromMetricLike['type'],
+  collect: () => FamilySnapshot,
+): PromMetricLike {
   const metric: PromMetricLike = {
     name,
     help,
     type,
     aggregator: 'sum',
     // metric.name, not the family's: prom-client renames a counter for OpenMetrics (drops _total).
-    get: () => Promise.resolve({ name: metric.name, help, type, aggregator: 'sum' as const, values: promValues(collect()) }),
+    get: () =>
+      Promise.resolve({ name: metric.name, help, type, aggregator: 'sum' as const, values: promValues(collect()) }),
     // prom-client's resetMetrics() resets its own metrics; percpu's are reset through percpu.
     reset: () => undefined,
   };

@@ -97,7 +97,11 @@ export class MetricsRegistry {
   }
 
   /** Serves the exposition over HTTP (see server.ts); closed with the runtime. */
-  async serve(options: { readonly port: number; readonly host?: string; readonly path?: string }): Promise<MetricsServer> {
+  async serve(options: {
+    readonly port: number;
+    readonly host?: string;
+    readonly path?: string;
+  }): Promise<MetricsServer> {
     this.host.assertUsable('serve metrics');
     const server = await serveMetrics(options, (openMetrics) => this.text({ openMetrics }));
     const tracked: MetricsServer = {
@@ -115,7 +119,7 @@ export class MetricsRegistry {
   /** Adds every percpu metric, present and future, to a prom-client Registry. */
   registerWith(registry: PromRegistryLike): void {
     if (typeof registry !== 'object' || registry === null || typeof registry.registerMetric !== 'function') {
-      throw new InvalidArgumentError('registry', registry, "a prom-client Registry (an object with registerMetric())");
+      throw new InvalidArgumentError('registry', registry, 'a prom-client Registry (an object with registerMetric())');
     }
     for (const metric of this.metrics.values()) this.bridge(registry, metric);
     this.bridges.push(registry);
@@ -139,9 +143,11 @@ export class MetricsRegistry {
 
   private add<M extends AnyMetric>(options: unknown, make: (id: number) => M): M {
     this.host.assertUsable('create a metric');
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'an object { name, help, labelNames?, ... }');
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidArgumentError('options', options, 'an object { name, help, labelNames?, ... }');
     const name = (options as { name?: unknown }).name;
-    if (typeof name === 'string' && this.metrics.has(name)) throw new InvalidArgumentError('name', name, 'a name not registered yet in this runtime');
+    if (typeof name === 'string' && this.metrics.has(name))
+      throw new InvalidArgumentError('name', name, 'a name not registered yet in this runtime');
     const metric = make(this.nextId++);
     this.metrics.set(metric.name, metric);
     for (const registry of this.bridges) this.bridge(registry, metric);

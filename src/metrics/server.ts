@@ -38,17 +38,23 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
 }
 
 export function checkServeOptions(options: unknown): Required<ServeOptions> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'an object { port, host?, path? }');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', options, 'an object { port, host?, path? }');
   const { port, host = '127.0.0.1', path = '/metrics' } = options as Partial<ServeOptions>;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError('port', port, 'an integer from 0 to 65535 (0: any free port)');
   }
-  if (typeof host !== 'string' || host.length === 0) throw new InvalidArgumentError('host', host, 'a host name or IP address');
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new InvalidArgumentError('path', path, "a path starting with '/'");
+  if (typeof host !== 'string' || host.length === 0)
+    throw new InvalidArgumentError('host', host, 'a host name or IP address');
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw new InvalidArgumentError('path', path, "a path starting with '/'");
   return { port, host, path };
 }
 
-export async function serveMetrics(options: unknown, render: (openMetrics: boolean) => Promise<string>): Promise<MetricsServer> {
+export async function serveMetrics(
+  options: unknown,
+  render: (openMetrics: boolean) => Promise<string>,
+): Promise<MetricsServer> {
   const { port, host, path } = checkServeOptions(options);
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -67,7 +73,9 @@ export async function serveMetrics(options: unknown, render: (openMetrics: boole
         response.end(request.method === 'HEAD' ? undefined : body);
       },
       (error: unknown) => {
-        response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error instanceof Error ? error.message : String(error)}\n`);
+        response
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`${error instanceof Error ? error.message : String(error)}\n`);
       },
     );
   });

@@ -24,17 +24,39 @@ function scrapeWhileRunning(args: string[], scrapes: number): Promise<{ texts: s
         }
       })().catch(reject);
     });
-    child.once('exit', (code) => (started ? resolve({ texts, code }) : reject(new Error(`exited ${code} before serving: ${stderr}`))));
+    child.once('exit', (code) =>
+      started ? resolve({ texts, code }) : reject(new Error(`exited ${code} before serving: ${stderr}`)),
+    );
   });
 }
 
 describe('--metrics-port', () => {
   it('serves percpu run metrics live: operations per CPU, counters, allocator gauges, CPU deaths', async () => {
     const dir = tempDir();
-    const { texts, code } = await scrapeWhileRunning(['run', '--cpus', '2', '--seconds', '2', '--counters', '8', '--metrics-port', '0', '--json', '--log', join(dir, 'run.log')], 3);
+    const { texts, code } = await scrapeWhileRunning(
+      [
+        'run',
+        '--cpus',
+        '2',
+        '--seconds',
+        '2',
+        '--counters',
+        '8',
+        '--metrics-port',
+        '0',
+        '--json',
+        '--log',
+        join(dir, 'run.log'),
+      ],
+      3,
+    );
     expect(code).toBe(0);
     expect(texts.length).toBe(3);
-    const ops = texts.map((t) => (sampleValue(t, 'percpu_operations_total', 'cpu="0"') ?? 0) + (sampleValue(t, 'percpu_operations_total', 'cpu="1"') ?? 0));
+    const ops = texts.map(
+      (t) =>
+        (sampleValue(t, 'percpu_operations_total', 'cpu="0"') ?? 0) +
+        (sampleValue(t, 'percpu_operations_total', 'cpu="1"') ?? 0),
+    );
     expect(ops[2]!).toBeGreaterThan(ops[0]!);
     const last = texts[2]!;
     expect(sampleValue(last, 'percpu_counted_total')).toBeGreaterThan(0);
@@ -46,7 +68,23 @@ describe('--metrics-port', () => {
 
   it('serves percpu stress metrics (the CPU deaths counter among them)', async () => {
     const dir = tempDir();
-    const { texts, code } = await scrapeWhileRunning(['stress', '--cpus', '2', '--ops', '3000', '--faults', '2', '--metrics-port', '0', '--json', '--log', join(dir, 'stress.log')], 1);
+    const { texts, code } = await scrapeWhileRunning(
+      [
+        'stress',
+        '--cpus',
+        '2',
+        '--ops',
+        '3000',
+        '--faults',
+        '2',
+        '--metrics-port',
+        '0',
+        '--json',
+        '--log',
+        join(dir, 'stress.log'),
+      ],
+      1,
+    );
     expect(code).toBe(0);
     expect(sampleValue(texts[0]!, 'percpu_allocator_allocations_total')).toBeGreaterThanOrEqual(0);
     expect(texts[0]).toContain('# TYPE percpu_cpu_deaths_total counter');

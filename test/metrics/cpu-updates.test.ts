@@ -24,7 +24,14 @@ describe('counters on CPUs', () => {
     const metric = rt.metrics().counter({ name: 'hits_total', help: 'hits', labelNames: ['route'] });
     const routes = Array.from({ length: 20 }, (_, i) => `/r${i}`);
     const scrapes: string[] = [];
-    const scraper = setInterval(() => void rt.metrics().text().then((t) => scrapes.push(t)), 1);
+    const scraper = setInterval(
+      () =>
+        void rt
+          .metrics()
+          .text()
+          .then((t) => scrapes.push(t)),
+      1,
+    );
     const done = await rt.runOnEach('countRoutes', { handle: metric.handle, routes, times: 500 });
     clearInterval(scraper);
     expect([...done.values()]).toEqual([10_000, 10_000]);
@@ -57,7 +64,9 @@ describe('counters on CPUs', () => {
 describe('histograms and gauges on CPUs', () => {
   it('keeps histograms cumulative with +Inf equal to _count and sums in f64', async () => {
     const rt = await start();
-    const h = rt.metrics().histogram({ name: 'latency_seconds', help: 'latency', labelNames: ['route'], buckets: [0.1, 1, 10] });
+    const h = rt
+      .metrics()
+      .histogram({ name: 'latency_seconds', help: 'latency', labelNames: ['route'], buckets: [0.1, 1, 10] });
     await rt.runOnEach('observeAll', { handle: h.handle, values: [0.05, 0.5, 5, 50, 1], labels: { route: '/a' } });
     h.observe({ route: '/a' }, 0.1);
     const text = await rt.metrics().text();
@@ -76,10 +85,22 @@ describe('histograms and gauges on CPUs', () => {
     const high = m.gauge({ name: 'temp_max', help: 'max', aggregate: 'max' });
     const low = m.gauge({ name: 'temp_min', help: 'min', aggregate: 'min' });
     const perCpu = m.gauge({ name: 'queue_depth', help: 'per CPU', aggregate: 'cpu', labelNames: ['queue'] });
-    await rt.runOn(0, 'gaugeOps', { handle: inflight.handle, ops: [{ op: 'inc', value: 5 }, { op: 'dec', value: 1 }] });
+    await rt.runOn(0, 'gaugeOps', {
+      handle: inflight.handle,
+      ops: [
+        { op: 'inc', value: 5 },
+        { op: 'dec', value: 1 },
+      ],
+    });
     await rt.runOn(1, 'gaugeOps', { handle: inflight.handle, ops: [{ op: 'inc', value: 2 }] });
     await rt.runOn(0, 'gaugeOps', { handle: high.handle, ops: [{ op: 'set', value: 30 }] });
-    await rt.runOn(1, 'gaugeOps', { handle: high.handle, ops: [{ op: 'set', value: 40 }, { op: 'inc', value: 1 }] });
+    await rt.runOn(1, 'gaugeOps', {
+      handle: high.handle,
+      ops: [
+        { op: 'set', value: 40 },
+        { op: 'inc', value: 1 },
+      ],
+    });
     await rt.runOn(0, 'gaugeOps', { handle: low.handle, ops: [{ op: 'set', value: -3 }] });
     await rt.runOn(1, 'gaugeOps', { handle: low.handle, ops: [{ op: 'set', value: 7 }] });
     await rt.runOn(1, 'gaugeOps', { handle: perCpu.handle, ops: [{ op: 'set', value: 9, labels: { queue: 'a' } }] });

@@ -18,7 +18,9 @@ describe('a worker that dies', () => {
     const routes = ['/a', '/b', '/c', '/d', '/e'];
     // CPU 1 counts 5 × 1000 into five label sets it never saw, then exits before the coordinator can resolve them.
     await rt.runOn(0, 'countRoutes', { handle: metric.handle, routes, times: 1000 });
-    expect(await rejectionOf(rt.runOn(1, 'countThenExit', { handle: metric.handle, routes, times: 1000 }))).toBeInstanceOf(CpuDiedError);
+    expect(
+      await rejectionOf(rt.runOn(1, 'countThenExit', { handle: metric.handle, routes, times: 1000 })),
+    ).toBeInstanceOf(CpuDiedError);
     // The contrast, in the same runtime: prom-client's own Counter inside each worker.
     await rt.runOn(0, 'promCount', { times: 1000 });
     expect(await rejectionOf(rt.runOn(1, 'promCountThenExit', { times: 1000 }))).toBeInstanceOf(CpuDiedError);
@@ -41,7 +43,9 @@ describe('a worker that dies', () => {
     const scraper = setInterval(() => seen.push(Number(metric.get('/x'))), 2);
     // Its rejection is taken at once: it comes before killCpu resolves (the replacement is up later).
     const task = rejectionOf(rt.runOn(1, 'countThenSpin', { handle: metric.handle, routes, times: 700, spinMs: 5000 }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Kill it once it has counted (it spins after, with its label sets staged and never retired).
+    const deadline = Date.now() + 10_000;
+    while (metric.get('/z') < 700n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     await rt.killCpu(1);
     expect(await task).toBeInstanceOf(CpuDiedError);
     await rt.runOn(1, 'countRoutes', { handle: metric.handle, routes, times: 300 });

@@ -15,7 +15,11 @@ describe('exposition formats', () => {
     const rt = await start();
     const m = rt.metrics();
     expect(rt.metrics()).toBe(m);
-    const c = m.counter({ name: 'http_requests_total', help: 'Requests "served"\nby route \\ method', labelNames: ['route'] });
+    const c = m.counter({
+      name: 'http_requests_total',
+      help: 'Requests "served"\nby route \\ method',
+      labelNames: ['route'],
+    });
     c.inc({ route: '/a"b\\c\nd' }, 3);
     c.labels('/plain').inc();
     const g = m.gauge({ name: 'temperature', help: 'degrees' });
@@ -90,12 +94,24 @@ describe('bad input', () => {
     const allocs = rt.stats().allocator.nrCurAlloc;
     expect(thrownBy(() => m.counter({ name: '1bad', help: 'x' }))).toBeInstanceOf(InvalidArgumentError);
     expect(thrownBy(() => m.counter({ name: 'ok', help: '' }))).toBeInstanceOf(InvalidArgumentError);
-    expect(thrownBy(() => m.counter({ name: 'ok', help: 'x', labelNames: ['__reserved'] }))).toBeInstanceOf(InvalidArgumentError);
-    expect(thrownBy(() => m.counter({ name: 'ok', help: 'x', labelNames: ['a', 'a'] }))).toBeInstanceOf(InvalidArgumentError);
-    expect(thrownBy(() => m.histogram({ name: 'ok', help: 'x', labelNames: ['le'] }))).toBeInstanceOf(InvalidArgumentError);
-    expect(thrownBy(() => m.histogram({ name: 'ok', help: 'x', buckets: [2, 1] }))).toBeInstanceOf(InvalidArgumentError);
-    expect(thrownBy(() => m.gauge({ name: 'ok', help: 'x', aggregate: 'avg' as 'sum' }))).toBeInstanceOf(InvalidArgumentError);
-    expect(thrownBy(() => m.gauge({ name: 'ok', help: 'x', aggregate: 'cpu', labelNames: ['cpu'] }))).toBeInstanceOf(InvalidArgumentError);
+    expect(thrownBy(() => m.counter({ name: 'ok', help: 'x', labelNames: ['__reserved'] }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(thrownBy(() => m.counter({ name: 'ok', help: 'x', labelNames: ['a', 'a'] }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(thrownBy(() => m.histogram({ name: 'ok', help: 'x', labelNames: ['le'] }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(thrownBy(() => m.histogram({ name: 'ok', help: 'x', buckets: [2, 1] }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(thrownBy(() => m.gauge({ name: 'ok', help: 'x', aggregate: 'avg' as 'sum' }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect(thrownBy(() => m.gauge({ name: 'ok', help: 'x', aggregate: 'cpu', labelNames: ['cpu'] }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
     expect(thrownBy(() => m.counter({ name: 'ok', help: 'x', maxChildren: 0 }))).toBeInstanceOf(InvalidArgumentError);
     expect(rt.stats().allocator.nrCurAlloc).toBe(allocs);
 

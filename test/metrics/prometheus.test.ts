@@ -55,9 +55,15 @@ function promtool(text: string): { status: number | null; output: string } {
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
-async function query(base: string, promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+async function query(
+  base: string,
+  promql: string,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  const body = (await response.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  const body = (await response.json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   return body.status === 'success' ? body.data.result : [];
 }
 
@@ -75,7 +81,9 @@ describe('Prometheus', () => {
     // findings are the OpenMetrics-only sample names (`_total`, `_created` of a family declared
     // without the suffix), which a 0.0.4 parser reads as families without HELP. Prometheus's own
     // OpenMetrics parser takes them, as the scrape below shows.
-    const om = await (await fetch(urls[0]!, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })).text();
+    const om = await (
+      await fetch(urls[0]!, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })
+    ).text();
     expect(om.endsWith('# EOF\n')).toBe(true);
     const checked = promtool(om);
     expect(checked.status).toBe(3);
@@ -89,11 +97,24 @@ describe('Prometheus', () => {
     const targets = urls.map((url) => new URL(url).host);
     writeFileSync(
       join(folder, 'prometheus.yml'),
-      ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: percpu', '    static_configs:', `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`, ''].join('\n'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        'scrape_configs:',
+        '  - job_name: percpu',
+        '    static_configs:',
+        `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+        '',
+      ].join('\n'),
     );
     const prometheus = spawn(
       'prometheus',
-      [`--config.file=${join(folder, 'prometheus.yml')}`, `--storage.tsdb.path=${join(folder, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [
+        `--config.file=${join(folder, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(folder, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     children.push(prometheus);

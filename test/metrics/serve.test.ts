@@ -20,7 +20,8 @@ describe('serve()', () => {
     expect(plain.status).toBe(200);
     expect(plain.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(sampleValue(await plain.text(), 'served_total')).toBe(42);
-    const prometheusAccept = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    const prometheusAccept =
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
     const om = await fetch(server.url, { headers: { accept: prometheusAccept } });
     expect(om.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     const body = await om.text();

@@ -5,17 +5,39 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeKey } from '../../src/metrics/labels.js';
-import { H_EVENTS, KEY_BYTES, SLOT_FREE, SLOT_KEY_BYTE, SLOT_PENDING, SLOT_RECORD_BYTE, SLOT_RESOLVED, S_KEY_BYTES, S_STATE, slotByte } from '../../src/metrics/layout.js';
+import {
+  H_EVENTS,
+  KEY_BYTES,
+  SLOT_FREE,
+  SLOT_KEY_BYTE,
+  SLOT_PENDING,
+  SLOT_RECORD_BYTE,
+  SLOT_RESOLVED,
+  S_KEY_BYTES,
+  S_STATE,
+  slotByte,
+} from '../../src/metrics/layout.js';
 import { trackRuntimes } from '../runtime/helpers.js';
 import { METRIC_TASKS, type MetricTaskModule } from './helpers.js';
 
 const tracker = trackRuntimes();
 
 /** Writes a staged slot into CPU `cpu`'s unit as its worker would, with `count` in its record. */
-function stage(rt: { memory: { views: readonly { u8: Uint8Array; u32: Uint32Array; s32: Int32Array; u64: BigUint64Array }[] } }, staging: number, cpu: number, slot: number, key: string, count: bigint, ring: boolean): number {
+function stage(
+  rt: { memory: { views: readonly { u8: Uint8Array; u32: Uint32Array; s32: Int32Array; u64: BigUint64Array }[] } },
+  staging: number,
+  cpu: number,
+  slot: number,
+  key: string,
+  count: bigint,
+  ring: boolean,
+): number {
   const v = rt.memory.views[cpu]!;
   const start = staging + slotByte(8, slot);
-  v.u32[start / 4 + S_KEY_BYTES] = encodeKey(key, v.u8.subarray(start + SLOT_KEY_BYTE, start + SLOT_KEY_BYTE + KEY_BYTES));
+  v.u32[start / 4 + S_KEY_BYTES] = encodeKey(
+    key,
+    v.u8.subarray(start + SLOT_KEY_BYTE, start + SLOT_KEY_BYTE + KEY_BYTES),
+  );
   v.u64[(start + SLOT_RECORD_BYTE) / 8] = count;
   Atomics.store(v.s32, start / 4 + S_STATE, SLOT_PENDING);
   if (ring) Atomics.add(v.s32, staging / 4 + H_EVENTS, 1);
@@ -45,7 +67,9 @@ describe('staging slots a dead worker left', () => {
     expect(c.get('/pending')).toBe(17n);
     expect(c.size).toBe(2);
     const text = await rt.metrics().text();
-    expect(text.split('\n').filter((l) => l.startsWith('hits_total{route="/pending"}'))).toEqual(['hits_total{route="/pending"} 17']);
+    expect(text.split('\n').filter((l) => l.startsWith('hits_total{route="/pending"}'))).toEqual([
+      'hits_total{route="/pending"} 17',
+    ]);
     // Both slots are free again.
     expect(Atomics.load(rt.memory.views[1]!.s32, resolved)).toBe(SLOT_FREE);
     expect(Atomics.load(rt.memory.views[1]!.s32, pending)).toBe(SLOT_FREE);
