@@ -156,7 +156,8 @@ export class CpuDiedError extends PercpuError {
     const why = cause instanceof Error ? cause.message : inspect(cause, { depth: 2, breakLength: Infinity });
     super(
       'PERCPU_CPU_DIED',
-      `Task '${task}' on CPU ${cpu} did not finish: the CPU's worker died (${why}); everything it counted before is kept and a new worker takes over CPU ${cpu}`,
+      `Task '${task}' on CPU ${cpu} did not finish: the CPU's worker died (${why}); ` +
+        `everything it counted before is kept and a new worker takes over CPU ${cpu}`,
       { cause },
     );
     this.name = 'CpuDiedError';
@@ -175,7 +176,8 @@ export class TaskAbortedError extends PercpuError {
   constructor(cpu: number, task: string, started: boolean, reason: unknown) {
     super(
       'PERCPU_TASK_ABORTED',
-      `Task '${task}' on CPU ${cpu} was aborted ${started ? 'while it ran: its worker was terminated and is replaced' : 'before it started'}`,
+      `Task '${task}' on CPU ${cpu} ` +
+        `was aborted ${started ? 'while it ran: its worker was terminated and is replaced' : 'before it started'}`,
     );
     this.name = 'TaskAbortedError';
     this.cpu = cpu;
@@ -195,7 +197,8 @@ export class TaskTimeoutError extends PercpuError {
   constructor(cpu: number, task: string, started: boolean, timeoutMs: number) {
     super(
       'PERCPU_TASK_TIMEOUT',
-      `Task '${task}' on CPU ${cpu} did not finish within ${timeoutMs} ms (option timeout): ${started ? 'its worker was terminated and is replaced' : 'it never started'}`,
+      `Task '${task}' on CPU ${cpu} did not finish within ${timeoutMs} ms` +
+        ` (option timeout): ${started ? 'its worker was terminated and is replaced' : 'it never started'}`,
     );
     this.name = 'TaskTimeoutError';
     this.cpu = cpu;
@@ -274,7 +277,8 @@ export class CpuFailedError extends PercpuError {
   constructor(cpu: number, failures: number) {
     super(
       'PERCPU_CPU_FAILED',
-      `CPU ${cpu} has failed: its worker failed to start or died idle ${failures} times in a row (option maxStartFailures); its data is kept, online(${cpu}) tries again`,
+      `CPU ${cpu} has failed: its worker failed to start or died idle ${failures} times in a row` +
+        ` (option maxStartFailures); its data is kept, online(${cpu}) tries again`,
     );
     this.name = 'CpuFailedError';
     this.cpu = cpu;
@@ -305,7 +309,8 @@ export class CounterDestroyedError extends PercpuError {
   constructor(slot: number) {
     super(
       'PERCPU_COUNTER_DESTROYED',
-      `The counter in slot ${slot} was destroyed: its handle and every CPU-side counter made from it can no longer add (nothing was added)`,
+      `The counter in slot ${slot} was destroyed: its handle and every CPU-side counter made from it ` +
+        `can no longer add (nothing was added)`,
     );
     this.name = 'CounterDestroyedError';
     this.slot = slot;
@@ -331,7 +336,8 @@ export class TooManySeriesError extends PercpuError {
   constructor(metric: string, maxChildren: number, labelValues: readonly string[]) {
     super(
       'PERCPU_TOO_MANY_SERIES',
-      `Metric '${metric}' already has ${maxChildren} label sets (its maxChildren): cannot add ${JSON.stringify(labelValues)}; remove() some or raise maxChildren`,
+      `Metric '${metric}' already has ${maxChildren} label sets (its maxChildren): ` +
+        `cannot add ${JSON.stringify(labelValues)}; remove() some or raise maxChildren`,
     );
     this.name = 'TooManySeriesError';
     this.metric = metric;

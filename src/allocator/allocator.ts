@@ -201,7 +201,8 @@ export class PercpuAllocator {
       throw new InvalidArgumentError(
         'staticSize + reservedSize',
         this.staticSize + this.reservedSize,
-        `at most unitSize - ${PAGE_SIZE} - ${NULL_GUARD} (${maxFixed}), leaving the first chunk its NULL guard and a page of dynamic space`,
+        `at most unitSize - ${PAGE_SIZE} - ${NULL_GUARD} (${maxFixed}), ` +
+          `leaving the first chunk its NULL guard and a page of dynamic space`,
       );
     }
     // Checked now: a zeroer that is not one would otherwise throw in the middle of alloc(),

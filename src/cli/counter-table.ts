@@ -40,9 +40,8 @@ export function renderCounterTable(counters: readonly CounterCheck[], all: boole
   const partial = shown.length < totals.length;
   // Mismatched objects shown beyond the busiest.
   const extra = shown.length - Math.min(BUSIEST_SHOWN, totals.length);
-  const which = partial
-    ? `, the ${BUSIEST_SHOWN} busiest of ${totals.length}${extra > 0 ? ` and ${extra} more that ${extra === 1 ? 'mismatches' : 'mismatch'}` : ''}`
-    : '';
+  const more = extra > 0 ? ` and ${extra} more that ${extra === 1 ? 'mismatches' : 'mismatch'}` : '';
+  const which = partial ? `, the ${BUSIEST_SHOWN} busiest of ${totals.length}${more}` : '';
   const table: Table = {
     title: `Counters${which} (expected = what the CPUs did, actual = the sum over CPUs)`,
     headers: ['ptr', 'fields', 'allocated by', 'expected', 'actual', ''],
@@ -68,5 +67,8 @@ export function renderCounterTable(counters: readonly CounterCheck[], all: boole
   const rendered = renderConsoleTable(table);
   if (!partial) return rendered;
   const hidden = totals.length - shown.length;
-  return `${rendered}\n(${counted(hidden, 'object')} not shown, all exact; --all-counters lists every one, --json has them all)`;
+  return (
+    `${rendered}\n(${counted(hidden, 'object')} not shown, all exact;` +
+    ` --all-counters lists every one, --json has them all)`
+  );
 }

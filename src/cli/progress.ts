@@ -13,7 +13,10 @@ export interface Progress {
 
 const NO_PROGRESS: Progress = { update() {}, stop() {} };
 
-/** The bar's value and total as a person reads them: "60,000,000", "2.5" (seconds); the rest as cli-progress has them. */
+/**
+ * The bar's value and total as a person reads them: "60,000,000", "2.5" (seconds); the rest as
+ * cli-progress has them.
+ */
 export const formatProgressValue: NonNullable<Options['formatValue']> = (value, _options, type) => {
   // The others as cli-progress's own formatter gives them without autopadding (not set here): as they are.
   if (type !== 'value' && type !== 'total') return String(value);

@@ -255,7 +255,8 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       frees + coordinatorFrees !== allocator.nrDealloc
     ) {
       problems.push(
-        `allocation counts disagree: ${allocations} + ${coordinatorAllocations} allocations and ${frees} + ${coordinatorFrees} frees ` +
+        `allocation counts disagree: ${allocations} + ${coordinatorAllocations} allocations ` +
+          `and ${frees} + ${coordinatorFrees} frees ` +
           `(CPUs + coordinator), the allocator's nr_alloc ${allocator.nrAlloc} and nr_dealloc ${allocator.nrDealloc}`,
       );
     }

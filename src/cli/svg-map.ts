@@ -25,7 +25,10 @@ export const COLORS = {
 } as const;
 
 function rect(x: number, y: number, w: number, h: number, fill: string, cls: string, extra = ''): string {
-  return `<rect class="${cls}" x="${x.toFixed(2)}" y="${y}" width="${Math.max(w, 0.5).toFixed(2)}" height="${h}" fill="${fill}"${extra}/>`;
+  return (
+    `<rect class="${cls}" x="${x.toFixed(2)}" y="${y}" width="${Math.max(w, 0.5).toFixed(2)}"` +
+    ` height="${h}" fill="${fill}"${extra}/>`
+  );
 }
 
 export function renderChunkMap(chunks: readonly ChunkPicture[], title: string): string {
@@ -33,7 +36,8 @@ export function renderChunkMap(chunks: readonly ChunkPicture[], title: string): 
   const scale = WIDTH / unitSize;
   const height = TOP + chunks.length * (ROW + GAP) + 20;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${LEFT + WIDTH + RIGHT}" height="${height}" font-family="monospace" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${LEFT + WIDTH + RIGHT}" height="${height}"` +
+      ` font-family="monospace" font-size="12">`,
     `<rect x="0" y="0" width="${LEFT + WIDTH + RIGHT}" height="${height}" fill="#fafafa"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   ];
@@ -94,7 +98,9 @@ export function renderChunkMap(chunks: readonly ChunkPicture[], title: string): 
     }
     parts.push(`<rect x="${LEFT}" y="${y}" width="${WIDTH}" height="${ROW}" fill="none" stroke="#555"/>`);
     const s = chunk.stats;
-    const label = `free ${bytes(s.freeBytes)}, contig ${bytes(s.contigBytes)}, frag ${bytes(s.sumFragBytes)} (max ${bytes(s.maxFragBytes)}), ${counted(s.nrAreas, 'area')}`;
+    const label =
+      `free ${bytes(s.freeBytes)}, contig ${bytes(s.contigBytes)}, frag ${bytes(s.sumFragBytes)}` +
+      ` (max ${bytes(s.maxFragBytes)}), ${counted(s.nrAreas, 'area')}`;
     parts.push(`<text x="${LEFT + WIDTH + 10}" y="${y + 15}">${escapeXml(label)}</text>`);
     parts.push('</g>');
   });

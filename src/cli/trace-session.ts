@@ -94,5 +94,8 @@ export function formatTraceSummary(summary: TraceSummary): string {
       c.busiest.map((b) => `${b.name} ${int(b.count)}`).join(', '),
     ]),
   });
-  return `${table}\ntrace: ${summary.file} (${int(summary.events)} events; open it in ui.perfetto.dev), timeline: ${summary.svg}`;
+  return (
+    `${table}\ntrace: ${summary.file} (${int(summary.events)} events; open it in ui.perfetto.dev)` +
+    `, timeline: ${summary.svg}`
+  );
 }

@@ -229,7 +229,8 @@ export class CpuMetricStore<C extends CpuMetricChild> {
       this.reclaimRestaged();
       if (Date.now() > deadline) {
         throw new OutOfSpaceError(
-          `Metric '${this.handle.name}': no staging slot came free in ${SLOT_WAIT_LIMIT_MS} ms (is the coordinator's event loop blocked?)`,
+          `Metric '${this.handle.name}': no staging slot came free in ${SLOT_WAIT_LIMIT_MS} ms` +
+            ` (is the coordinator's event loop blocked?)`,
         );
       }
       // Atomics.wait: the coordinator notifies a slot's state word when it frees the slot.

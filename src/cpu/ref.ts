@@ -175,7 +175,7 @@ export function makeRef<T extends PerCpuType>(views: CpuViews, type: T, index: n
   // against a constant length of 1 (measured about 25% faster than view[index] over the whole
   // area when a loop updates several refs, as in a MIB-like structure).
   if (isBigIntType(type)) return new BigIntRef(views[type].subarray(index, index + 1), ptr, type);
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: it does not narrow the type parameter T
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: it does not narrow T
   return new NumberRef(views[type as Exclude<PerCpuType, 'u64' | 's64'>].subarray(index, index + 1), ptr, type);
 }
 

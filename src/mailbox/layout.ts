@@ -3,7 +3,8 @@
  * mailboxes lie, and the header's DOORBELL and CLOSING words: src/memory/control-layout.ts).
  * Indexes are Int32Array indexes relative to mailboxIndex(cpu).
  *
- *   word  0 MB_STATE        STATE_IDLE → STATE_REQUESTED (the CPU) → STATE_RESPONDED (the coordinator) → STATE_IDLE (the CPU)
+ *   word  0 MB_STATE        STATE_IDLE → STATE_REQUESTED (the CPU) → STATE_RESPONDED (the coordinator)
+ *                           → STATE_IDLE (the CPU)
  *         1 MB_OP           request: OP_ALLOC or OP_FREE
  *         2 MB_SIZE_OR_PTR  request: the size (alloc) or the offset (free), as an unsigned 32-bit value
  *         3 MB_ALIGN        request: the alignment (alloc; 0 for a free)
@@ -41,7 +42,10 @@ export const MB_RECORD_AT = 8;
 export const FLAG_RESERVED = 1;
 export const FLAG_RECORD = 2;
 
-/** MB_STATE values. Only the CPU moves IDLE→REQUESTED and RESPONDED→IDLE; only the coordinator moves REQUESTED→RESPONDED. */
+/**
+ * MB_STATE values. Only the CPU moves IDLE→REQUESTED and RESPONDED→IDLE; only the coordinator moves
+ * REQUESTED→RESPONDED.
+ */
 export const STATE_IDLE = 0;
 export const STATE_REQUESTED = 1;
 export const STATE_RESPONDED = 2;

@@ -92,6 +92,7 @@ export function replyError(reply: MailboxReply, request: MailboxRequest, limits:
       ]);
   }
   return new VerifyError([
-    `the coordinator replied to this CPU's ${alloc ? 'alloc' : 'free'} request with status ${reply.status}, result ${reply.result}`,
+    `the coordinator replied to this CPU's ${alloc ? 'alloc' : 'free'} request ` +
+      `with status ${reply.status}, result ${reply.result}`,
   ]);
 }

@@ -99,7 +99,7 @@ export function checkValue<T extends PerCpuType>(argument: string, type: T, valu
     if (typeof value !== 'number') throw new InvalidArgumentError(argument, value, `a number (type 'f64')`);
     return value as ValueOf<T>;
   }
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: it does not narrow the type parameter T
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: it does not narrow T
   const [min, max] = NUMBER_RANGE[type as Exclude<NumberType, 'f64'>];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(argument, value, `an integer from ${min} to ${max} (type '${type}')`);

@@ -172,7 +172,8 @@ export abstract class Metric<K extends MetricKind, F> {
       throw new InvalidArgumentError(
         'labels',
         undefined,
-        `label values for ${this.labelNames.join(', ')} (metric '${this.name}' has labels: use labels(...) or pass them)`,
+        `label values for ${this.labelNames.join(', ')}` +
+          ` (metric '${this.name}' has labels: use labels(...) or pass them)`,
       );
     }
     return this.children.get('')!;

@@ -450,7 +450,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
         `All ${this.options.maxCounters} counter slots are in use (option maxCounters)` +
           (held === 0
             ? ''
-            : `; ${held} of them hold destroyed counters until the tasks that were running or queued when they were destroyed end`),
+            : `; ${held} of them hold destroyed counters ` +
+              `until the tasks that were running or queued when they were destroyed end`),
       );
     }
     const ptr = this.allocator.alloc(4, 4);

@@ -1,7 +1,7 @@
 /**
  * Static per-CPU variables: declared by name before start, laid out in the first chunk's static
- * region (offsets from NULL_GUARD: no variable is at offset 0, which is NULL), and reachable by name on the coordinator and on every CPU at the same
- * offset, like DEFINE_PER_CPU variables.
+ * region (offsets from NULL_GUARD: no variable is at offset 0, which is NULL), and reachable by
+ * name on the coordinator and on every CPU at the same offset, like DEFINE_PER_CPU variables.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { MAX_ALIGN, MIN_ALLOC_SIZE, NULL_GUARD, PAGE_SIZE, isPowerOfTwo, roundUp } from '../memory/layout.js';
@@ -21,8 +21,8 @@ export interface StaticLayout {
 
 /**
  * Lays the declarations out from offset NULL_GUARD. `maxSize`: the most bytes guard and
- * declarations may take (the first chunk keeps a page of dynamic space), checked here so the error names `statics`, the option
- * the caller wrote, rather than the allocator's `staticSize`.
+ * declarations may take (the first chunk keeps a page of dynamic space), checked here so the
+ * error names `statics`, the option the caller wrote, rather than the allocator's `staticSize`.
  */
 export function layoutStatics(
   declarations: Readonly<Record<string, StaticDeclaration>> | undefined,
@@ -60,7 +60,9 @@ export function layoutStatics(
     throw new InvalidArgumentError(
       'statics',
       declarations,
-      `declarations taking at most ${maxSize - NULL_GUARD} bytes (unitSize - ${PAGE_SIZE} - the ${NULL_GUARD}-byte NULL guard); these take ${end - NULL_GUARD}`,
+      `declarations taking at most ${maxSize - NULL_GUARD} bytes` +
+        ` (unitSize - ${PAGE_SIZE} - the ${NULL_GUARD}-byte NULL guard)` +
+        `; these take ${end - NULL_GUARD}`,
     );
   }
   return { offsets, size: end - NULL_GUARD };

@@ -44,11 +44,12 @@ type TaskParameters<Tasks extends TaskModule, K extends string> = K extends keyo
   : never;
 
 /**
- * What runOn / runOnEach / run take after the name (each tuple ends with the optional TaskOptions): `[arg: A]` when the task's first parameter
- * is required and its type does not accept undefined; `[arg?: A]` when the parameter is
- * optional, or accepts undefined (`_arg: unknown`, as a task that only wants its second
- * parameter, the CPU, declares), or is a rest parameter; `[arg?: unknown]` for a task with no
- * parameter (it ignores what it is given) and for an untyped runtime.
+ * What runOn / runOnEach / run take after the name (each tuple ends with the optional
+ * TaskOptions): `[arg: A]` when the task's first parameter is required and its type does not
+ * accept undefined; `[arg?: A]` when the parameter is optional, or accepts undefined
+ * (`_arg: unknown`, as a task that only wants its second parameter, the CPU, declares), or is a
+ * rest parameter; `[arg?: unknown]` for a task with no parameter (it ignores what it is given)
+ * and for an untyped runtime.
  */
 export type TaskArgs<Tasks extends TaskModule, K extends string> =
   IsUntyped<Tasks> extends true ? [arg?: unknown, options?: TaskOptions] : FirstParameter<TaskParameters<Tasks, K>>;

@@ -48,8 +48,9 @@ export function checkWorkerMemory(what: string, workers: number, running: number
     what,
     needed,
     available,
-    `${workers} more CPU worker${workers === 1 ? '' : 's'} (beside ${running} running) would need about ${mib(needed)} ` +
-      `(${mib(WORKER_RSS_BYTES)} each), and a runtime's workers may take at most half of the ${mib(available)} available ` +
+    `${workers} more CPU worker${workers === 1 ? '' : 's'} (beside ${running} running) ` +
+      `would need about ${mib(needed)} (${mib(WORKER_RSS_BYTES)} each), ` +
+      `and a runtime's workers may take at most half of the ${mib(available)} available ` +
       `now: at most ${most} more can start`,
   );
 }

@@ -37,7 +37,10 @@ export const L_READ = 32;
 export const L_SEEN = 33;
 /** A length word that means "wrap to the data's start". */
 export const LOG_WRAP = -1;
-/** How often the coordinator drains the CPUs' log rings when nothing else makes it (ms; one timer for all, in runtime.ts). */
+/**
+ * How often the coordinator drains the CPUs' log rings when nothing else makes it (ms; one timer for
+ * all, in runtime.ts).
+ */
 export const LOG_DRAIN_INTERVAL_MS = 20;
 
 export function createLogRing(): SharedArrayBuffer {

@@ -91,7 +91,8 @@ export class NameTableWriter {
     const size = 4 + ((bytes.length + 3) & ~3);
     if (this.count >= MAX_NAMES || this.used + size > NAME_TABLE_BYTES) {
       throw new OutOfSpaceError(
-        `The trace name table is full (${this.count} names, ${NAME_TABLE_BYTES} bytes per CPU): event names are interned, use a few constant names and put what varies in the values`,
+        `The trace name table is full (${this.count} names, ${NAME_TABLE_BYTES} bytes per CPU): ` +
+          `event names are interned, use a few constant names and put what varies in the values`,
       );
     }
     const { i32, u8, base } = this.region;

@@ -80,8 +80,11 @@ export function resolveTraceOptions(value: unknown, unitSize: number, areaSize: 
     while (largest * 2 <= MAX_TRACE_BUFFER && traceRegionSize(largest * 2, unitSize) <= regionMax) largest *= 2;
     const allowed =
       traceRegionSize(MIN_TRACE_BUFFER, unitSize) > regionMax
-        ? `a size that fits, but areaSize ${areaSize} leaves no unit for a ring beside the allocator's first chunk: raise areaSize`
-        : `a power of two from ${MIN_TRACE_BUFFER} to ${largest}: the ring takes whole units (${unitSize} bytes) at the top of the ${areaSize}-byte area, one unit stays for the allocator`;
+        ? `a size that fits, but areaSize ${areaSize} ` +
+          `leaves no unit for a ring beside the allocator's first chunk: raise areaSize`
+        : `a power of two from ${MIN_TRACE_BUFFER} to ${largest}: ` +
+          `the ring takes whole units (${unitSize} bytes) at the top of the ${areaSize}-byte area,` +
+          ` one unit stays for the allocator`;
     throw new InvalidArgumentError('trace.bufferSize', bufferSize, allowed);
   }
   return {

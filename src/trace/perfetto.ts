@@ -166,7 +166,9 @@ export function toChromeTrace(events: readonly TraceEvent[], cpus: number): Chro
 /** One JSON line per event: { cpu, seq, ts, name, kind, args } (bigints beyond 2^53 as strings). */
 export function toNdjson(events: readonly TraceEvent[]): string {
   let text = '';
-  for (const e of events)
-    text += `${JSON.stringify({ cpu: e.cpu, seq: e.seq, ts: e.ts, name: e.name, kind: e.kind, args: e.args.map(jsonValue) })}\n`;
+  for (const e of events) {
+    const line = { cpu: e.cpu, seq: e.seq, ts: e.ts, name: e.name, kind: e.kind, args: e.args.map(jsonValue) };
+    text += `${JSON.stringify(line)}\n`;
+  }
   return text;
 }

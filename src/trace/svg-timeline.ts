@@ -76,7 +76,8 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
   const x = (ts: number): number => LEFT + ((ts - t0) / span) * PLOT;
   const height = TOP + cpus * LANE + AXIS;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}"` +
+      ` font-family="sans-serif" font-size="12">`,
     `<rect x="0" y="0" width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="22" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
   ];
@@ -84,7 +85,8 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
   for (let cpu = 0; cpu < cpus; cpu++) {
     const y = TOP + cpu * LANE;
     parts.push(
-      `<rect x="${LEFT}" y="${y}" width="${PLOT}" height="${LANE - 6}" fill="${cpu % 2 === 0 ? '#f4f6f9' : '#eceff4'}"/>`,
+      `<rect x="${LEFT}" y="${y}" width="${PLOT}" height="${LANE - 6}"` +
+        ` fill="${cpu % 2 === 0 ? '#f4f6f9' : '#eceff4'}"/>`,
     );
     parts.push(`<text x="10" y="${y + LANE / 2}" font-weight="bold">CPU ${cpu}</text>`);
   }
@@ -92,7 +94,9 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
     const y = TOP + t.cpu * LANE + 18;
     const w = Math.max(x(t.end) - x(t.start), 1);
     parts.push(
-      `<rect x="${x(t.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="28" fill="${t.ok ? TIMELINE_COLORS.task : TIMELINE_COLORS.failed}" stroke="${TIMELINE_COLORS.taskStroke}" stroke-width="0.7"/>`,
+      `<rect x="${x(t.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="28"` +
+        ` fill="${t.ok ? TIMELINE_COLORS.task : TIMELINE_COLORS.failed}"` +
+        ` stroke="${TIMELINE_COLORS.taskStroke}" stroke-width="0.7"/>`,
     );
     if (w > t.name.length * 7 + 8)
       parts.push(`<text x="${(x(t.start) + 4).toFixed(1)}" y="${y + 18}" fill="#1d2f4d">${escapeXml(t.name)}</text>`);
@@ -116,19 +120,23 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
     for (const px of set) {
       if (kind === 'alloc')
         parts.push(
-          `<line x1="${px}" y1="${y + 3}" x2="${px}" y2="${y + 16}" stroke="${TIMELINE_COLORS.alloc}" stroke-width="1"/>`,
+          `<line x1="${px}" y1="${y + 3}" x2="${px}" y2="${y + 16}"` +
+            ` stroke="${TIMELINE_COLORS.alloc}" stroke-width="1"/>`,
         );
       else if (kind === 'free')
         parts.push(
-          `<line x1="${px}" y1="${y + 48}" x2="${px}" y2="${y + 61}" stroke="${TIMELINE_COLORS.free}" stroke-width="1"/>`,
+          `<line x1="${px}" y1="${y + 48}" x2="${px}" y2="${y + 61}"` +
+            ` stroke="${TIMELINE_COLORS.free}" stroke-width="1"/>`,
         );
       else if (kind === 'fold')
         parts.push(
-          `<path d="M${px} ${y + 26}l5 6l-5 6l-5 -6z" fill="${TIMELINE_COLORS.fold}" stroke="#ffffff" stroke-width="0.5"/>`,
+          `<path d="M${px} ${y + 26}l5 6l-5 6l-5 -6z"` +
+            ` fill="${TIMELINE_COLORS.fold}" stroke="#ffffff" stroke-width="0.5"/>`,
         );
       else
         parts.push(
-          `<line x1="${px}" y1="${y + 16}" x2="${px}" y2="${y + 20}" stroke="${TIMELINE_COLORS.event}" stroke-width="1"/>`,
+          `<line x1="${px}" y1="${y + 16}" x2="${px}" y2="${y + 20}"` +
+            ` stroke="${TIMELINE_COLORS.event}" stroke-width="1"/>`,
         );
     }
   }
@@ -138,7 +146,8 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
     const px = x(e.ts).toFixed(1);
     if (e.kind === 'died') {
       parts.push(
-        `<line x1="${px}" y1="${y - 2}" x2="${px}" y2="${y + LANE - 4}" stroke="${TIMELINE_COLORS.died}" stroke-width="2.5"/>`,
+        `<line x1="${px}" y1="${y - 2}" x2="${px}" y2="${y + LANE - 4}"` +
+          ` stroke="${TIMELINE_COLORS.died}" stroke-width="2.5"/>`,
       );
       parts.push(
         `<text x="${px}" y="${y + 10}" dx="3" fill="${TIMELINE_COLORS.died}" font-weight="bold">✕ died</text>`,
@@ -147,7 +156,8 @@ export function renderTimeline(events: readonly TraceEvent[], cpus: number, titl
       parts.push(`<path d="M${px} ${y + LANE - 6}l5 -9h-10z" fill="${TIMELINE_COLORS.replaced}"/>`);
     } else {
       parts.push(
-        `<line x1="${px}" y1="${y}" x2="${px}" y2="${y + LANE - 6}" stroke="${TIMELINE_COLORS.online}" stroke-width="1" stroke-dasharray="3 2"/>`,
+        `<line x1="${px}" y1="${y}" x2="${px}" y2="${y + LANE - 6}"` +
+          ` stroke="${TIMELINE_COLORS.online}" stroke-width="1" stroke-dasharray="3 2"/>`,
       );
     }
   }
@@ -172,7 +182,8 @@ function legend(parts: string[]): void {
   for (const [kind, label] of items) {
     if (kind === 'rect')
       parts.push(
-        `<rect x="${lx}" y="${ly - 9}" width="22" height="12" fill="${TIMELINE_COLORS.task}" stroke="${TIMELINE_COLORS.taskStroke}" stroke-width="0.7"/>`,
+        `<rect x="${lx}" y="${ly - 9}" width="22" height="12"` +
+          ` fill="${TIMELINE_COLORS.task}" stroke="${TIMELINE_COLORS.taskStroke}" stroke-width="0.7"/>`,
       );
     else if (kind === 'fold')
       parts.push(`<path d="M${lx + 11} ${ly - 10}l5 6l-5 6l-5 -6z" fill="${TIMELINE_COLORS.fold}"/>`);
@@ -182,7 +193,8 @@ function legend(parts: string[]): void {
       const color = TIMELINE_COLORS[kind as 'alloc' | 'free' | 'event' | 'died' | 'online'];
       const dash = kind === 'online' ? ' stroke-dasharray="3 2"' : '';
       parts.push(
-        `<line x1="${lx + 11}" y1="${ly - 11}" x2="${lx + 11}" y2="${ly + 3}" stroke="${color}" stroke-width="${kind === 'died' ? 2.5 : 1.5}"${dash}/>`,
+        `<line x1="${lx + 11}" y1="${ly - 11}" x2="${lx + 11}" y2="${ly + 3}"` +
+          ` stroke="${color}" stroke-width="${kind === 'died' ? 2.5 : 1.5}"${dash}/>`,
       );
     }
     parts.push(`<text x="${lx + 28}" y="${ly}">${label}</text>`);

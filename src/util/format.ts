@@ -5,7 +5,10 @@ export function int(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** A count and its noun: (1, 'CPU') -> "1 CPU", (2, 'CPU') -> "2 CPUs", (1234, 'entry', 'entries') -> "1,234 entries". */
+/**
+ * A count and its noun: (1, 'CPU') -> "1 CPU", (2, 'CPU') -> "2 CPUs", (1234, 'entry', 'entries')
+ * -> "1,234 entries".
+ */
 export function counted(n: number, singular: string, plural = `${singular}s`): string {
   return `${int(n)} ${n === 1 ? singular : plural}`;
 }

@@ -37,7 +37,8 @@ export function addBenchOptions(command: Command): Command {
 export function benchCommand(flags: BenchFlags): number {
   if (!existsSync(BENCH_ENTRY)) {
     console.error(
-      `percpu bench: no benchmark suite at ${BENCH_ENTRY}; it ships with the source checkout (git clone, npm install, npm run build)`,
+      `percpu bench: no benchmark suite at ${BENCH_ENTRY}; ` +
+        `it ships with the source checkout (git clone, npm install, npm run build)`,
     );
     return EXIT_USAGE;
   }

@@ -26,7 +26,10 @@ export interface RunFlags {
   readonly allCounters?: boolean;
 }
 
-/** Default operations per CPU: about five seconds of counting on a 2-core machine (npm start, with its build, about ten). */
+/**
+ * Default operations per CPU: about five seconds of counting on a 2-core machine (npm start, with its
+ * build, about ten).
+ */
 export const DEFAULT_RUN_OPS = 120_000_000;
 
 export function addRunOptions(command: Command): Command {
@@ -73,7 +76,10 @@ export function addRunOptions(command: Command): Command {
 /** Checks flag combinations commander cannot; returns an error message or null. */
 export function checkRunFlags(flags: RunFlags): string | null {
   if (flags.online !== undefined && flags.online > flags.cpus) {
-    return `error: option '--online <n>' argument '${flags.online}' is invalid. Expected at most --cpus (${flags.cpus}).`;
+    return (
+      `error: option '--online <n>' argument '${flags.online}' is invalid. ` +
+      `Expected at most --cpus (${flags.cpus}).`
+    );
   }
   return null;
 }
@@ -91,7 +97,8 @@ function printRunReport(
   );
   if (interrupted !== null) {
     console.log(
-      `INTERRUPTED by ${interrupted}: the CPUs stopped early; this partial report covers the operations that ran, verified as in a full run\n`,
+      `INTERRUPTED by ${interrupted}: the CPUs stopped early; ` +
+        `this partial report covers the operations that ran, verified as in a full run\n`,
     );
   }
   console.log(
@@ -108,22 +115,29 @@ function printRunReport(
     }),
   );
   console.log(
-    `total: ${counted(report.totalOps, 'operation')} in ${report.wallSeconds.toFixed(2)} s (${int(report.totalOps / report.wallSeconds)} ops/s)\n`,
+    `total: ${counted(report.totalOps, 'operation')} in ${report.wallSeconds.toFixed(2)} s` +
+      ` (${int(report.totalOps / report.wallSeconds)} ops/s)\n`,
   );
   console.log(renderCounterTable(report.counters, allCounters));
   console.log(
-    `\nall counters: expected ${BigInt(report.expected).toLocaleString('en-US')}, actual ${BigInt(report.actual).toLocaleString('en-US')}: ${report.exact ? 'EXACT' : counted(report.mismatches, 'MISMATCH', 'MISMATCHES')}`,
+    `\nall counters: expected ${BigInt(report.expected).toLocaleString('en-US')}, ` +
+      `actual ${BigInt(report.actual).toLocaleString('en-US')}` +
+      `: ${report.exact ? 'EXACT' : counted(report.mismatches, 'MISMATCH', 'MISMATCHES')}`,
   );
   const a = report.allocator;
   console.log(
-    `allocator: ${counted(a.nrAlloc, 'allocation')}, ${counted(a.nrDealloc, 'free')}, peak ${int(a.nrMaxAlloc)} live, ${counted(a.nrMaxChunks, 'chunk')} at most, ${counted(a.populatedPages, 'page')} populated (${bytes(a.populatedBytes)}), leaks ${report.leaks}, verify ${report.verified ? 'OK' : 'FAILED'}`,
+    `allocator: ${counted(a.nrAlloc, 'allocation')}, ${counted(a.nrDealloc, 'free')}, ` +
+      `peak ${int(a.nrMaxAlloc)} live, ${counted(a.nrMaxChunks, 'chunk')} at most,` +
+      ` ${counted(a.populatedPages, 'page')} populated (${bytes(a.populatedBytes)}), ` +
+      `leaks ${report.leaks}, verify ${report.verified ? 'OK' : 'FAILED'}`,
   );
   console.log(`log: ${logPath} (${counted(logLines, 'line')}; read it with: ${logReadCommand(logPath)})`);
   if (interrupted !== null) {
     const requested = report.opsPerCpu === null ? '' : ` of ${int(report.opsPerCpu * report.online)} requested`;
     const verdict = report.exact && report.leaks === 0 && report.verified ? 'verified' : 'NOT verified';
     console.log(
-      `result: INTERRUPTED by ${interrupted} after ${counted(report.totalOps, 'operation')}${requested}; what ran ${verdict}`,
+      `result: INTERRUPTED by ${interrupted} after ${counted(report.totalOps, 'operation')}${requested}; ` +
+        `what ran ${verdict}`,
     );
   }
 }

@@ -60,28 +60,35 @@ function printStressReport(r: StressReport, logPath: string, logLines: number, i
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
   console.log(
-    `percpu stress: ${counted(r.cpus, 'CPU')} × ${counted(r.opsPerCpu, 'operation')}, max size ${bytes(r.maxSize)}, seed ${r.seed}\n`,
+    `percpu stress: ${counted(r.cpus, 'CPU')} × ${counted(r.opsPerCpu, 'operation')}, ` +
+      `max size ${bytes(r.maxSize)}, seed ${r.seed}\n`,
   );
   if (interrupted !== null) {
     console.log(
-      `INTERRUPTED by ${interrupted}: the CPUs stopped early; this partial report covers the operations that ran, verified as in a full run\n`,
+      `INTERRUPTED by ${interrupted}: the CPUs stopped early; ` +
+        `this partial report covers the operations that ran, verified as in a full run\n`,
     );
   }
   console.log(`operations         ${int(r.opsDone)} of ${int(r.opsPerCpu * r.cpus)}`);
   // The CPUs' and the coordinator's (the percpu_counter's) add up to the allocator's own counts.
   const a = r.allocator;
   console.log(
-    `allocations        ${int(r.allocations)} for the CPUs + ${int(r.coordinatorAllocations)} by the coordinator (the percpu_counter${r.coordinatorAllocations > 1 ? ', the served metrics' : ''}) = ${int(a.nrAlloc)}, the allocator's nr_alloc`,
+    `allocations        ${int(r.allocations)} for the CPUs + ${int(r.coordinatorAllocations)} ` +
+      `by the coordinator (the percpu_counter${r.coordinatorAllocations > 1 ? ', the served metrics' : ''})` +
+      ` = ${int(a.nrAlloc)}, the allocator's nr_alloc`,
   );
   console.log(
-    `frees              ${int(r.frees)} for the CPUs + ${int(r.coordinatorFrees)} by the coordinator (the percpu_counter) = ${int(a.nrDealloc)}, the allocator's nr_dealloc`,
+    `frees              ${int(r.frees)} for the CPUs + ${int(r.coordinatorFrees)} ` +
+      `by the coordinator (the percpu_counter)` +
+      ` = ${int(a.nrDealloc)}, the allocator's nr_dealloc`,
   );
   console.log(`bytes allocated    ${bytes(Number(r.bytes))}`);
   console.log(`peak live          ${int(r.peakLive)}`);
   console.log(`out of space       ${int(r.failedAllocations)}`);
   const short = r.faultsInjectedTotal < r.faultsRequested && !r.stopped ? '  <- fewer than requested' : '';
   console.log(
-    `faults             requested ${r.faultsRequested}, injected ${r.faultsInjectedTotal} (${kinds}), worker deaths ${r.deaths}${short}`,
+    `faults             requested ${r.faultsRequested}, injected ${r.faultsInjectedTotal} (${kinds}), ` +
+      `worker deaths ${r.deaths}${short}`,
   );
   console.log(
     `violations         ${r.violations}${r.violations === 0 ? '' : '  <- areas overlapped or were not zeroed'}`,
@@ -89,7 +96,8 @@ function printStressReport(r: StressReport, logPath: string, logLines: number, i
   console.log(`leaks              ${r.leaks}`);
   const c = r.counts;
   console.log(
-    `counts             expected ${int(Number(c.expected))}, per-CPU u64 ${int(Number(c.perCpu))}, percpu_counter ${int(Number(c.counter))}, lost ${c.lost}`,
+    `counts             expected ${int(Number(c.expected))}, per-CPU u64 ${int(Number(c.perCpu))}, ` +
+      `percpu_counter ${int(Number(c.counter))}, lost ${c.lost}`,
   );
   console.log(`verify()           ${r.verified ? 'OK' : `FAILED: ${r.verifyError ?? ''}`}`);
   console.log(`duration           ${r.seconds.toFixed(2)} s`);
