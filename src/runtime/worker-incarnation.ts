@@ -35,6 +35,7 @@ export class WorkerIncarnation {
   private readonly pool: Piscina<TaskMessage, TaskEnvelope>;
   private readonly events: IncarnationEvents;
   private thread: Worker | null = null;
+  private startedThreadId = -1;
   /** The last error the thread emitted (an uncaught exception, running out of heap). */
   private lastError: unknown = undefined;
   /** Set when the controller stops the thread itself (close, destroy): its exit is no death. */
@@ -80,7 +81,8 @@ export class WorkerIncarnation {
 
   /** Its thread's id, or -1 before the first task started it. */
   get threadId(): number {
-    return this.thread?.threadId ?? -1;
+    // Captured when the thread started: a Worker's own threadId reads -1 once it has exited.
+    return this.startedThreadId;
   }
 
   /** Ready, and not dying: a task may be submitted. */
@@ -101,6 +103,7 @@ export class WorkerIncarnation {
 
   private attach(thread: Worker): void {
     this.thread = thread;
+    this.startedThreadId = thread.threadId;
     thread.on('error', (error: unknown) => {
       this.lastError = error;
     });

@@ -93,6 +93,12 @@ describe.each(WAYS)('a CPU that dies by $label', (way) => {
     expect(log.count('CPU worker died', 1)).toBe(1);
     expect(log.count('CPU worker replaced', 1)).toBe(1);
     expect(log.count('CPU worker died', 0)).toBe(0);
+    // The death names the thread that died: the one CPU 1 came online with (a Worker's own
+    // threadId reads -1 once it has exited, so it is captured at start).
+    const onlineLine = log.records().find((r) => r.msg === 'CPU online' && r.cpu === 1)!;
+    const diedLine = log.records().find((r) => r.msg === 'CPU worker died' && r.cpu === 1)!;
+    expect(diedLine.threadId).toBe(onlineLine.threadId);
+    expect(diedLine.threadId).toBeGreaterThan(0);
 
     // A second death on the same CPU is counted again, and the CPU comes back again.
     const again = await rejectionOf(way.crash(rt, 1, ptr, 20));
