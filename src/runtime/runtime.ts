@@ -14,22 +14,19 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { PercpuAllocator, type AllocOptions } from '../allocator/allocator.js';
 import type { ChunkStats } from '../allocator/stats.js';
-import { type CounterHandle, checkBatch } from '../counter/handle.js';
-import { type CounterHost, PercpuCounter } from '../counter/percpu-counter.js';
-import { CounterQuarantine } from '../counter/quarantine.js';
+import { CounterRegistry } from '../counter/counter-registry.js';
+import { checkBatch } from '../counter/handle.js';
+import type { PercpuCounter } from '../counter/percpu-counter.js';
 import {
   ClosedError,
   CpuDiedError,
   CpuOfflineError,
   InvalidArgumentError,
   InvalidFreeError,
-  OutOfSpaceError,
   TaskAbortedError,
   TaskFailedError,
   TaskTimeoutError,
-  VerifyError,
 } from '../errors.js';
-import { generationIndex, resetCounterSlot } from '../counter/slot-layout.js';
 import { MAX_COUNTERS, controlBufferSize } from '../memory/control-layout.js';
 import { PAGE_SIZE } from '../memory/layout.js';
 import { type CpuViews, PerCpuMemory } from '../memory/percpu-memory.js';
@@ -90,12 +87,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
   private readonly service: MailboxServer;
   /** What serving a CPU's allocation request needs (mailbox/serve.ts). */
   private readonly requestHost: CpuRequestHost;
-  private readonly counters = new Set<PercpuCounter>();
-  private readonly freeCounterSlots: number[];
-  /** Offsets of the counters' local parts (destroyed ones too, until released): not free()'s to free. */
-  private readonly counterPtrs = new Set<number>();
-  /** Destroyed counters wait here until no task that might hold their handle runs. */
-  private readonly quarantine: CounterQuarantine;
+  /** The percpu_counters: their slots, local parts and the quarantine of destroyed ones. */
+  private readonly counters: CounterRegistry;
   /** Per-CPU activity, kept by the runtime so it survives offline/online and worker deaths. */
   private readonly activity: { tasksRun: number; tasksFailed: number; deaths: number; allocs: number; frees: number }[];
   private taskNames: ReadonlySet<string> = new Set();
@@ -130,10 +123,19 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     this.control64 = new BigInt64Array(this.control);
     // Atomics.store: the slot count, before any worker starts (control-layout.ts, MAX_COUNTERS).
     Atomics.store(this.control32, MAX_COUNTERS, resolved.maxCounters);
-    this.quarantine = new CounterQuarantine((error) =>
-      this.logger.error({ err: error }, 'releasing a destroyed counter failed'),
-    );
-    this.freeCounterSlots = Array.from({ length: resolved.maxCounters }, (_, i) => resolved.maxCounters - 1 - i);
+    this.counters = new CounterRegistry({
+      cpus: resolved.cpus,
+      maxCounters: resolved.maxCounters,
+      views: this.memory.views,
+      control32: this.control32,
+      control64: this.control64,
+      allocator: this.allocator,
+      // CPUs whose local part may be unfolded: a CPU going offline still has one until it folds.
+      cpusMayHoldUnfolded: () => this.cpuControllers.filter((c) => c.mayHoldUnfolded).length,
+      afterAllocatorOp: (ptr, size) => this.afterAllocatorOp(ptr, size, 'counter'),
+      assertUsable: (what) => this.assertUsable(what),
+      onReleaseError: (error) => this.logger.error({ err: error }, 'releasing a destroyed counter failed'),
+    });
     this.cpuLoggers = Array.from({ length: resolved.cpus }, (_, cpu) => this.logger.child({ cpu }));
     this.trace = new RuntimeTrace(resolved.trace, this.memory, (cpu) => this.cpuLoggers[cpu]!);
     const logRings = Array.from({ length: resolved.cpus }, () => createLogRing());
@@ -187,7 +189,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
       afterWorkerGone: (cpu) => this.afterWorkerGone(cpu),
       countDeath: (cpu) => void this.activity[cpu]!.deaths++,
       quiesce: (cpu) => {
-        for (const counter of this.counters) counter.foldOfflineCpu(cpu);
+        this.counters.foldCpu(cpu);
       },
       checkMemoryForWorker: (cpu) => {
         const running = this.cpuControllers.filter((c) => c.hasWorker).length;
@@ -259,7 +261,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
 
   /** A counter's local part is freed by its destroy(), never by free(): InvalidFreeError. */
   private checkNotCounterMemory(ptr: number): void {
-    if (this.counterPtrs.has(ptr)) {
+    if (this.counters.owns(ptr)) {
       throw new InvalidFreeError(
         ptr,
         'owned-by-counter',
@@ -443,31 +445,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     this.assertUsable('create a counter');
     checkOptionsObject(options, '{ batch?: number }');
     const batch = options?.batch === undefined ? Math.max(32, 2 * this.onlineCpus().length) : checkBatch(options.batch);
-    const slot = this.freeCounterSlots.pop();
-    if (slot === undefined) {
-      const held = this.quarantine.size;
-      throw new OutOfSpaceError(
-        `All ${this.options.maxCounters} counter slots are in use (option maxCounters)` +
-          (held === 0
-            ? ''
-            : `; ${held} of them hold destroyed counters ` +
-              `until the tasks that were running or queued when they were destroyed end`),
-      );
-    }
-    const ptr = this.allocator.alloc(4, 4);
-    if (ptr === null) {
-      this.freeCounterSlots.push(slot);
-      throw new OutOfSpaceError('No per-CPU space left for a counter');
-    }
-    this.afterAllocatorOp(ptr, 4, 'counter');
-    resetCounterSlot(this.control32, this.control64, this.cpus, slot);
-    // Atomics.load: the slot's generation, moved on by every destroy() of a counter in it.
-    const generation = Atomics.load(this.control32, generationIndex(this.cpus, this.options.maxCounters, slot));
-    const handle: CounterHandle = { ptr, slot, batch, generation };
-    const counter = new PercpuCounter(this.counterHost, handle);
-    this.counters.add(counter);
-    this.counterPtrs.add(ptr);
-    return counter;
+    return this.counters.create(batch);
   }
 
   /** The runtime's metrics registry (the same object on every call): see docs/metrics.md. */
@@ -564,13 +542,8 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     this.logReaders[cpu]!.drain();
     settleAbandonedRequest(this.requestHost, cpu, this.service.abandon(cpu));
     this.metricsRegistry?.cpuGone(cpu);
-    for (const counter of this.counters) {
-      if (counter.releaseLockOf(cpu)) {
-        log.error(
-          { counterSlot: counter.handle.slot },
-          'CPU died while folding a counter; its count may be off by one fold',
-        );
-      }
+    for (const counterSlot of this.counters.releaseLocksOf(cpu)) {
+      log.error({ counterSlot }, 'CPU died while folding a counter; its count may be off by one fold');
     }
   }
 
@@ -583,7 +556,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     const activity = this.activity[controller.cpu]!;
     let envelope: TaskEnvelope;
     // The task may hold a counter's handle until it ends: the quarantine waits for it.
-    const task = this.quarantine.taskStarted();
+    const task = this.counters.quarantine.taskStarted();
     try {
       envelope = await controller.submit({ name, arg }, controls);
     } catch (error) {
@@ -595,7 +568,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
       if (started) activity.tasksFailed++;
       throw error;
     } finally {
-      this.quarantine.taskEnded(task);
+      this.counters.quarantine.taskEnded(task);
       // The lines the task logged, written before its outcome reaches the caller.
       this.logReaders[controller.cpu]!.drain();
     }
@@ -627,37 +600,6 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
   /** @internal */
   assertUsable(what: string): void {
     if (this.closing !== null) throw new ClosedError(what);
-  }
-
-  private get counterHost(): CounterHost {
-    return {
-      cpus: this.cpus,
-      views: this.memory.views,
-      control32: this.control32,
-      control64: this.control64,
-      // CPUs whose local part may be unfolded: a CPU going offline still has one until it folds.
-      onlineCount: () => this.cpuControllers.filter((c) => c.mayHoldUnfolded).length,
-      release: (counter) => {
-        const { ptr, slot } = counter.handle;
-        // Everything is checked before anything changes: destroy() is all or nothing.
-        if (!this.counters.has(counter) || !this.counterPtrs.has(ptr) || !this.allocator.isLive(ptr)) {
-          throw new VerifyError([`counter in slot ${slot}: its local part at ${ptr} is not a live counter allocation`]);
-        }
-        this.counters.delete(counter);
-        // Atomics.add: move the slot's generation on (seq-cst, before destroy() returns); every
-        // CPU-side counter of the old handle throws at its next add (cpu-counter.ts).
-        Atomics.add(this.control32, generationIndex(this.cpus, this.options.maxCounters, slot), 1);
-        // The slot and the local part go back once no task that might hold the handle runs.
-        this.quarantine.hold(() => {
-          this.counterPtrs.delete(ptr);
-          this.allocator.free(ptr);
-          this.freeCounterSlots.push(slot);
-          // A free like any other: robust mode's verifyEveryOperation checks after it too.
-          this.afterAllocatorOp(null, 0, 'counter');
-        });
-      },
-      assertUsable: (what) => this.assertUsable(what),
-    };
   }
 }
 
