@@ -370,11 +370,15 @@ export class CpuController {
         this.changed();
       },
       (error: unknown) => {
-        // piscina rejects a task only when its thread died: submit nothing more to it. The task
-        // rejects once the thread has exited and onDeath has run (the death counted, the
-        // mailbox settled), so a caller who sees CpuDiedError sees the death handled.
+        // piscina rejects a task when its thread died (the worker returns a task's own error as
+        // a value): submit nothing more to it. The task rejects once the thread has exited and
+        // onDeath has run (the death counted, the mailbox settled), so a caller who sees
+        // CpuDiedError sees the death handled. A rejection from a thread still alive (a bug in
+        // the worker script: a throw outside its task's try) would leave this wait, and the CPU,
+        // hanging: the thread is ended here, so its exit always comes (a no-op for a dead one).
         incarnation.dying = true;
         this.diedInTask = incarnation;
+        void incarnation.terminate();
         void incarnation.exited.then(() => {
           this.running = null;
           addTime(this.runMs, performance.now() - task.startedAt);
