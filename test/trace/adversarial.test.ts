@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CpuDiedError } from 'percpu';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { TraceCpuStats, TraceEvent } from '../../src/trace/events.js';
@@ -220,6 +220,43 @@ describe('deaths while tracing', () => {
 });
 
 describe('thisCpu.log under pressure', () => {
+  it('rt.killCpu in the middle of a burst of lines and events: what was written arrives, once, in order', async () => {
+    const log = captureLogger('info');
+    const rt = await runtimes.start<Tasks>({
+      cpus: 2,
+      tasks: ADVERSARIAL_TASKS,
+      logger: log.logger,
+      statics: { adv_marker: 'u32' },
+      trace: { bufferSize: 1 << 20, mode: 'discard' },
+    });
+    const text = 'ünïcødé ✓ '.repeat(30);
+    const dying = rejectionOf(rt.runOn(1, 'logAndTraceForever', { after: 2000, text }));
+    const marker = rt.staticPtr('adv_marker');
+    await vi.waitFor(() => expect(rt.read(marker, 1, 'u32')).toBe(1), { timeout: 5000, interval: 2 });
+    await rt.killCpu(1);
+    expect(await dying).toBeInstanceOf(CpuDiedError);
+    await rt.runOn(1, 'logBurst', { n: 3, text: 'after', exit: false });
+    await vi.waitFor(() => expect(log.count('burst', 1)).toBe(3), { timeout: 3000, interval: 10 });
+    const lines = log.records().filter((r) => r.cpu === 1 && (r.msg === 'endless' || r.msg === 'burst'));
+    const endless = lines.filter((r) => r.msg === 'endless');
+    expect(endless.length).toBeGreaterThan(2000);
+    expect(endless.map((r) => r.i)).toEqual(Array.from({ length: endless.length }, (_, i) => i));
+    expect(lines.slice(-3).map((r) => [r.msg, r.i])).toEqual([
+      ['burst', 0],
+      ['burst', 1],
+      ['burst', 2],
+    ]);
+    const events = ringEvents(rt.trace.drain(), 1);
+    const traced = events.filter((e) => e.name === 'endless').map((e) => e.args[0]);
+    const s = rt.trace.stats()[1]!;
+    identity([s]);
+    // Discard mode: the oldest are kept, in order; every dropped one is counted.
+    expect(traced).toEqual(Array.from({ length: traced.length }, (_, i) => i));
+    expect(events.map((e) => e.seq)).toEqual(
+      Array.from({ length: events.length }, (_, i) => (i < traced.length + 1 ? i : i + s.dropped)),
+    );
+  });
+
   it('a burst of unicode lines past the ring, then process.exit: every line once, in order', async () => {
     const log = captureLogger('info');
     const rt = await runtimes.start<Tasks>({ cpus: 2, tasks: ADVERSARIAL_TASKS, logger: log.logger });
