@@ -326,3 +326,40 @@ describe('the coordinator’s calls while CPUs write', () => {
     expect(written).toBe(all.length);
   });
 });
+
+describe('write() that fails', () => {
+  it('a write that fails gives the events it drained back to the next drain(): none lost', async () => {
+    const rt = await runtimes.start<Tracing>({ cpus: 2, tasks: TRACE_TASKS, statics: TRACE_STATICS, trace: {} });
+    await rt.runOnEach('traceN', { n: 50, name: 'kept' });
+    const error = await rejectionOf(rt.trace.write('/nonexistent-dir-percpu/t.json'));
+    expect((error as NodeJS.ErrnoException).code).toBe('ENOENT');
+    await rt.runOn(0, 'traceN', { n: 1, name: 'later' });
+    const events = rt.trace.drain();
+    for (const cpu of [0, 1]) {
+      const mine = ringEvents(events, cpu);
+      const n = cpu === 0 ? 55 : 52;
+      expect(mine.map((e) => e.seq)).toEqual(Array.from({ length: n }, (_, i) => i));
+    }
+    for (let i = 1; i < events.length; i++) expect(events[i]!.ts).toBeGreaterThanOrEqual(events[i - 1]!.ts);
+    const stats = rt.trace.stats();
+    identity(stats);
+    expect(stats.map((s) => [s.written, s.drained, s.lost])).toEqual([
+      [55, 55, 0],
+      [52, 52, 0],
+    ]);
+  });
+
+  it('events that are not drain()’s records are an InvalidArgumentError, not a TypeError', async () => {
+    const rt = await runtimes.start<Tracing>({ cpus: 1, tasks: TRACE_TASKS, statics: TRACE_STATICS, trace: {} });
+    const dir = mkdtempSync(join(tmpdir(), 'percpu-adv-'));
+    const good = { cpu: 0, seq: 0, ts: 1, name: 'x', kind: 'event', args: [1] };
+    for (const bad of [[null], [1], [{ ...good, args: 'no' }], [{ ...good, ts: 'late' }], [{ ...good, cpu: 0.5 }]]) {
+      for (const format of ['perfetto', 'ndjson'] as const) {
+        const error = await rejectionOf(rt.trace.write(join(dir, 'bad'), { format, events: bad as never }));
+        // The runtime is percpu's build (dist): its error classes are not src's.
+        expect(error).toMatchObject({ name: 'InvalidArgumentError', argument: 'events[0]' });
+      }
+    }
+    expect(await rt.trace.write(join(dir, 'good'), { events: [good as TraceEvent] })).toBe(1);
+  });
+});
