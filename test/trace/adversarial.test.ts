@@ -15,6 +15,7 @@ import { CpuDiedError } from 'percpu';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { TraceCpuStats, TraceEvent } from '../../src/trace/events.js';
 import { resolveTraceOptions } from '../../src/trace/options.js';
+import { TASK_NAME_NOT_INTERNED } from '../../src/cpu/trace.js';
 import { LOG_RING_BYTES } from '../../src/trace/log-ring.js';
 import { captureLogger, rejectionOf, trackRuntimes } from '../runtime/helpers.js';
 import type * as Adversarial from '../fixtures/trace-adversarial-tasks.js';
@@ -78,7 +79,7 @@ describe('names and values', () => {
   it('fills the name table with an OutOfSpaceError, and the names it took decode on the coordinator', async () => {
     const rt = await runtimes.start<Tasks>({ cpus: 1, tasks: ADVERSARIAL_TASKS, trace: { bufferSize: 128 * 1024 } });
     const { fitted, error } = await rt.runOn(0, 'fillNames', { n: 5000, prefix: 'name number ' });
-    // 'name number 123' is 15 bytes: 20 an entry, minus the task's and the runtime's 3 names.
+    // 'name number 123' is 15 bytes: 20 an entry, minus the task's and the runtime's 4 names.
     expect(error).toBe('OutOfSpaceError PERCPU_OUT_OF_SPACE');
     expect(fitted).toBeGreaterThan(1500);
     const mine = ringEvents(rt.trace.drain(), 0).filter((e) => e.kind === 'event');
@@ -88,6 +89,29 @@ describe('names and values', () => {
     // A name already interned still works once the table is full; a new one keeps failing.
     const again = await rt.runOn(0, 'fillNames', { n: 3, prefix: 'name number ' });
     expect(again).toEqual({ fitted: 3, error: null });
+  });
+
+  it('a task whose name cannot be interned (table full, name too long) still runs, its events counted', async () => {
+    const rt = await runtimes.start<Tasks>({ cpus: 1, tasks: ADVERSARIAL_TASKS, trace: {} });
+    expect((await rt.runOn(0, 'fillNames', { n: 5000, prefix: 'name number ' })).error).toMatch(/OutOfSpaceError/);
+    expect(await rt.runOn(0, 'runAfterTheTableIsFull')).toBe(42);
+    const long = ('a_task_whose_name_is_far_longer_than_the_two_hundred_and_fifty_six_bytes_an_event_name_may_take' +
+      '_in_the_trace_name_table_' +
+      'x'.repeat(150)) as 'runAfterTheTableIsFull';
+    expect(long.length).toBeGreaterThan(256);
+    expect(await rt.runOn(0, long)).toBe(7);
+    const mine = ringEvents(rt.trace.drain(), 0);
+    const tail = mine.slice(-5).map((e) => [e.kind, e.name]);
+    expect(tail).toEqual([
+      ['task-begin', TASK_NAME_NOT_INTERNED],
+      ['event', 'name number 0'],
+      ['task-end', TASK_NAME_NOT_INTERNED],
+      ['task-begin', TASK_NAME_NOT_INTERNED],
+      ['task-end', TASK_NAME_NOT_INTERNED],
+    ]);
+    expect(mine.map((e) => e.seq)).toEqual(Array.from({ length: mine.length }, (_, i) => i));
+    identity(rt.trace.stats());
+    expect(rt.trace.stats()[0]).toMatchObject({ written: mine.length, lost: 0 });
   });
 
   it('a call that throws for a bad value interns nothing: bad calls cannot fill the name table', async () => {
