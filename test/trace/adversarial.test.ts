@@ -48,6 +48,23 @@ describe('ring sizes', () => {
       expect(() => resolveTraceOptions({ bufferSize: bad }, unit, area)).toThrow(InvalidArgumentError);
   });
 
+  it('a ring that leaves the allocator exactly one unit: allocation and tracing both work', async () => {
+    const rt = await runtimes.start<Tracing>({
+      cpus: 1,
+      tasks: TRACE_TASKS,
+      statics: TRACE_STATICS,
+      unitSize: 64 * 1024,
+      areaSize: 128 * 1024,
+      trace: { bufferSize: 4096 },
+    });
+    expect(rt.trace.config).toMatchObject({ regionStart: 64 * 1024, regionSize: 64 * 1024, slots: 64 });
+    const ptrs = await rt.runOn(0, 'allocFree', { n: 8, size: 1024, align: 8 });
+    for (const ptr of ptrs) expect(ptr + 1024).toBeLessThanOrEqual(64 * 1024);
+    await rt.runOn(0, 'traceN', { n: 100, name: 'x' });
+    identity(rt.trace.stats());
+    expect(rt.trace.stats()[0]!.written).toBe(2 + 8 * 2 + 102);
+  });
+
   it.each(['overwrite', 'discard'] as const)(
     'the largest ring of a small area works end to end (%s mode, the allocator keeps its one unit)',
     async (mode) => {
