@@ -15,7 +15,6 @@ import { CpuDiedError } from 'percpu';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { TraceCpuStats, TraceEvent } from '../../src/trace/events.js';
 import { resolveTraceOptions } from '../../src/trace/options.js';
-import { TASK_NAME_NOT_INTERNED } from '../../src/cpu/trace.js';
 import { LOG_RING_BYTES } from '../../src/trace/log-ring.js';
 import { captureLogger, rejectionOf, trackRuntimes } from '../runtime/helpers.js';
 import type * as Adversarial from '../fixtures/trace-adversarial-tasks.js';
@@ -24,6 +23,8 @@ import { TRACE_STATICS, TRACE_TASKS, type Tracing, ringEvents, seqGaps } from '.
 const ADVERSARIAL_TASKS = new URL('../../dist/test/fixtures/trace-adversarial-tasks.js', import.meta.url);
 type Tasks = typeof Adversarial;
 const runtimes = trackRuntimes();
+/** src/cpu/trace.ts's TASK_NAME_NOT_INTERNED (that module runs in workers: not imported here). */
+const TASK_NAME_NOT_INTERNED = '(task name not interned)';
 
 const identity = (stats: readonly TraceCpuStats[]): void => {
   for (const s of stats) expect(s.written, `cpu ${s.cpu}`).toBe(s.drained + s.lost + s.inRing);
