@@ -121,7 +121,7 @@ export class TraceWriter {
   user(type: number, count: number, name: unknown, a: unknown, b: unknown, c: unknown, d: unknown): void {
     if (count > MAX_VALUES)
       throw new InvalidArgumentError('values', count, `at most ${MAX_VALUES} values (numbers or bigints)`);
-    const id = name === this.lastName ? this.lastId : this.idOf(name as string);
+    // The values are checked before the name is interned: a call that throws leaves no trace.
     let kinds = 0;
     if (count > 0) {
       kinds = kindOf(a, 0);
@@ -129,6 +129,7 @@ export class TraceWriter {
       if (count > 2) kinds |= kindOf(c, 2) << 4;
       if (count > 3) kinds |= kindOf(d, 3) << 6;
     }
+    const id = name === this.lastName ? this.lastId : this.idOf(name as string);
     this.put(type, id, count, kinds, a, b, c, d);
   }
 

@@ -18,6 +18,13 @@ let allocId = 0;
 let freeId = 0;
 let foldId = 0;
 
+/**
+ * The name of a task-begin/end event whose task name cannot be interned (the table is full, or
+ * the name is over 256 UTF-8 bytes): the task runs and its events are written under this name.
+ */
+export const TASK_NAME_NOT_INTERNED = '(task name not interned)';
+let unnamedTaskId = 0;
+
 /** Called once by the CPU worker after binding; returns the writer (null: tracing off). */
 export function setupTrace(binding: CpuBinding, config: TraceWorkerConfig | null): TraceWriter | null {
   if (config === null) return null;
@@ -25,7 +32,17 @@ export function setupTrace(binding: CpuBinding, config: TraceWorkerConfig | null
   allocId = writer.idOf('alloc');
   freeId = writer.idOf('free');
   foldId = writer.idOf('fold');
+  unnamedTaskId = writer.idOf(TASK_NAME_NOT_INTERNED);
   return writer;
+}
+
+/** A task's name id; the runtime's hooks never throw (a full table or a long name is the user's). */
+function taskId(tracer: TraceWriter, name: string): number {
+  try {
+    return tracer.idOf(name);
+  } catch {
+    return unnamedTaskId;
+  }
 }
 
 /** The clock events are stamped with, or 0 without reading it when tracing is off. */
@@ -36,14 +53,14 @@ export function traceClock(): number {
 /** A task starts: returns its start time (0 when off). */
 export function traceTaskBegin(name: string): number {
   if (writer === null) return 0;
-  writer.record(EVENT_TASK_BEGIN, writer.idOf(name), 0);
+  writer.record(EVENT_TASK_BEGIN, taskId(writer, name), 0);
   return writer.now();
 }
 
 /** A task ends (`ok`: returned rather than threw). */
 export function traceTaskEnd(name: string, started: number, ok: boolean): void {
   if (writer === null) return;
-  writer.record(EVENT_TASK_END, writer.idOf(name), 2, writer.now() - started, ok ? 1 : 0);
+  writer.record(EVENT_TASK_END, taskId(writer, name), 2, writer.now() - started, ok ? 1 : 0);
 }
 
 /** An allocation request was answered: [size, align, offset or -1, wait ms] or a free's [offset, wait ms, ok]. */

@@ -112,11 +112,19 @@ export class RuntimeTrace {
     const format = options?.format ?? 'perfetto';
     if (format !== 'perfetto' && format !== 'ndjson')
       throw new InvalidArgumentError('format', format, "'perfetto' or 'ndjson'");
-    if (options?.events !== undefined && !Array.isArray(options.events))
-      throw new InvalidArgumentError('events', options.events, 'an array of events from drain()');
-    const events = options?.events ?? this.drain();
-    const text = format === 'perfetto' ? JSON.stringify(toChromeTrace(events, this.cpus)) : toNdjson(events);
-    await writeFile(file, text);
+    if (options?.events !== undefined) checkEvents(options.events);
+    const given = options?.events;
+    const events = given ?? this.drain();
+    try {
+      const text = format === 'perfetto' ? JSON.stringify(toChromeTrace(events, this.cpus)) : toNdjson(events);
+      await writeFile(file, text);
+    } catch (error) {
+      // Events this call drained are not lost with the file: the next drain() returns them first.
+      // They are in time order and older than any lifecycle event recorded since, so `pending`
+      // stays one run in time order.
+      if (given === undefined) this.pending.unshift(...events);
+      throw error;
+    }
     return events.length;
   }
 
@@ -134,6 +142,26 @@ export class RuntimeTrace {
       );
     }
   }
+}
+
+/** A typed error unless `events` is an array of records shaped as drain()'s (checked before anything is written). */
+function checkEvents(events: unknown): asserts events is readonly TraceEvent[] {
+  if (!Array.isArray(events)) throw new InvalidArgumentError('events', events, 'an array of events from drain()');
+  events.forEach((e: unknown, i) => {
+    const r = e as Partial<Record<keyof TraceEvent, unknown>> | null;
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      !Number.isInteger(r.cpu) ||
+      typeof r.ts !== 'number' ||
+      typeof r.name !== 'string' ||
+      typeof r.kind !== 'string' ||
+      !Array.isArray(r.args) ||
+      (r.seq !== null && !Number.isInteger(r.seq))
+    ) {
+      throw new InvalidArgumentError(`events[${i}]`, e, 'an event from drain(): { cpu, seq, ts, name, kind, args }');
+    }
+  });
 }
 
 /** Merges runs each in time order into one, two at a time (log2(runs) passes over the events). */
