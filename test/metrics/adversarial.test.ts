@@ -352,3 +352,28 @@ describe('maxChildren reached concurrently on several CPUs', () => {
     expect(c.allocations).toBe(1 + c.size);
   });
 });
+
+describe('metric names whose series would clash', () => {
+  it('refuses a name that another family prints, so the exposition stays parseable', async () => {
+    const rt = await start();
+    const m = rt.metrics();
+    m.histogram({ name: 'lat', help: 'h', buckets: [1] }).observe(0.5);
+    m.counter({ name: 'req_total', help: 'c' }).inc();
+    const allocations = m.allocations;
+    // Each would print a sample or family name already printed: a second HELP for one family.
+    for (const [kind, name] of [
+      ['gauge', 'lat_count'],
+      ['counter', 'lat_bucket'],
+      ['gauge', 'lat_sum'],
+      ['counter', 'req'], // OpenMetrics family 'req' with 'req_total' samples
+      ['gauge', 'req_created'],
+    ] as const) {
+      expect(() => m[kind]({ name, help: 'x' })).toThrow(InvalidArgumentError);
+    }
+    expect(m.allocations).toBe(allocations); // nothing was taken
+    expect(m.get('lat_count')).toBeUndefined();
+    m.gauge({ name: 'lat_seconds', help: 'a distinct name is fine' }).set(1);
+    expect(promtool(await m.text()).status).toBe(0);
+    expect(promtool(await m.text({ openMetrics: true })).status).not.toBe(1);
+  });
+});
