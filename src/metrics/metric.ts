@@ -360,13 +360,15 @@ export abstract class Metric<K extends MetricKind, F> {
         const child = this.childOfKey(this.slotKey(cpu, slot));
         if (child === null) continue;
         views.u32[stateIdx + S_CHILD_PTR - S_STATE] = child.ptr;
+        // Before RESOLVED is published: once it is, the CPU may re-point and write the record
+        // that onResolved reads and (for gauges) zeroes.
+        this.onResolved(child, cpu);
         // Atomics.compareExchange: publish childPtr (stored above) with the state; fails only if a
         // replacement worker retired the slot meanwhile (then it is folded below).
         state = Atomics.compareExchange(views.s32, stateIdx, SLOT_PENDING, SLOT_RESOLVED);
         if (state === SLOT_PENDING) {
           this.slotOwners[index] = child;
           child.staged.add(index);
-          this.onResolved(child, cpu);
           continue;
         }
       }
