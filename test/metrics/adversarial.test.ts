@@ -152,6 +152,27 @@ describe('a worker killed at each step of the staging protocol', () => {
     rt.verify();
   });
 
+  for (const times of [0, 31]) {
+    it(`a child held across remove(), re-staged, ${times} counts since, then killed: the series holds exactly them`, async () => {
+      const rt = await start();
+      const c = rt.metrics().counter({ name: 'k_total', help: 'k', labelNames: ['route'] });
+      const task = rejectionOf(
+        rt.runOn(1, 'holdCountSpin', { handle: c.handle, values: ['/h'], ms: 200, times, spinMs: 5000 }),
+      );
+      const deadline = Date.now() + 5000;
+      while (c.get('/h') < 1n && Date.now() < deadline) await sleep(5);
+      c.remove('/h'); // CPU 1 takes it in while it waits: its child moves to a re-staged slot
+      await sleep(400); // it has counted `times` into that slot, and spins
+      expect(c.get('/h')).toBe(BigInt(times));
+      await killCpu(rt, 1);
+      expect(await task).toBeInstanceOf(CpuDiedError);
+      expect(c.get('/h')).toBe(BigInt(times));
+      expect(c.size).toBe(times === 0 ? 0 : 1); // a re-staged slot that counted nothing brings no series back
+      expect(c.allocations).toBe(1 + c.size);
+      rt.verify();
+    });
+  }
+
   it('offline right after staging, then online: every count once', async () => {
     const rt = await start();
     const c = rt.metrics().counter({ name: 'k_total', help: 'k', labelNames: ['route'] });
