@@ -189,6 +189,9 @@ export abstract class Metric<K extends MetricKind, F> {
       return;
     }
     const key = keyOfValues(this.labelNames, values);
+    // Staged counts the CPUs announced before this call are resolved into the child first, so
+    // they go with the removed series (revoked) instead of re-creating it at the next sync.
+    this.sync();
     const child = this.children.get(key);
     if (child !== undefined) this.unlink(child);
     this.syncRemovals();
@@ -204,6 +207,7 @@ export abstract class Metric<K extends MetricKind, F> {
       this.setRoot(fresh);
       this.queued.push(old.ptr);
     } else {
+      this.sync(); // as in remove(): what was staged before reset() goes with the series it resets
       for (const child of [...this.children.values()]) this.unlink(child);
     }
     this.syncRemovals();

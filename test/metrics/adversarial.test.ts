@@ -13,6 +13,7 @@ import { killCpu } from 'percpu/testing';
 import { CpuDiedError, InvalidArgumentError, TooManySeriesError } from 'percpu';
 import { rejectionOf, trackRuntimes } from '../runtime/helpers.js';
 import type * as Tasks from '../fixtures/adversarial-metric-tasks.js';
+import { H_EVENTS } from '../../src/metrics/layout.js';
 import { sampleKeys, sampleValue } from './helpers.js';
 
 const TASKS = new URL('../../dist/test/fixtures/adversarial-metric-tasks.js', import.meta.url);
@@ -348,6 +349,33 @@ describe('remove() and reset() racing CPUs that count into the same label sets',
     for (const route of routes) expect(c.get(route)).toBe(20n);
     expect(c.size).toBe(routes.length);
     expect(c.allocations).toBe(1 + routes.length);
+    rt.verify();
+  });
+});
+
+describe('reset() while a CPU has counts staged that the coordinator has not looked at yet', () => {
+  it('takes those counts out with the series instead of bringing the series back with them', async () => {
+    const rt = await start();
+    const c = rt.metrics().counter({ name: 'st_total', help: 'st', labelNames: ['route'] });
+    c.inc({ route: '/p' }, 2);
+    const events = rt.memory.views[1]!.s32;
+    const index = c.handle.staging / 4 + H_EVENTS;
+    const before = Atomics.load(events, index);
+    const task = rt.runOn(1, 'stageThenSpin', { handle: c.handle, values: ['/p'], times: 50, spinMs: 300 });
+    // This thread blocks (no timer of the registry runs) until CPU 1 has staged '/p' and counted.
+    const deadline = Date.now() + 5000;
+    while (Atomics.load(events, index) === before && Date.now() < deadline);
+    const counted = Date.now() + 50;
+    while (Date.now() < counted);
+    c.reset();
+    expect(c.size).toBe(0);
+    expect(await rt.metrics().text()).not.toContain('/p');
+    await task;
+    await rt.runOn(1, 'idle', { ms: 30 });
+    expect(c.size).toBe(0);
+    await rt.runOn(1, 'countRounds', { handle: c.handle, routes: ['/p'], rounds: 1, times: 4 });
+    await rt.runOn(1, 'idle', { ms: 30 });
+    expect(c.get('/p')).toBe(4n);
     rt.verify();
   });
 });
