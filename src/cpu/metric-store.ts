@@ -29,6 +29,7 @@ import {
   H_RING,
   H_ROOT_PTR,
   KEY_BYTES,
+  KEY_PROBE,
   KEY_RESTAGED,
   REMOVAL_RING,
   SLOT_FREE,
@@ -91,11 +92,39 @@ export class CpuMetricStore<C extends CpuMetricChild> {
     this.poll();
     const existing = this.children.get(key);
     if (existing !== undefined) return existing;
-    const slot = this.takeSlot(key);
+    // At the cap by this CPU's count, the label set may still exist (another CPU or the
+    // coordinator made it): ask the coordinator (a probe) rather than refuse it here.
+    // Atomics.load: the coordinator stores the count of label sets whenever it changes.
+    const probe = Atomics.load(this.views.u32, this.base + H_LIVE_CHILDREN) + this.pending >= this.handle.maxChildren;
+    const slot = this.takeSlot();
     const child = this.make(key, this.recordByte(slot));
+    this.publish(slot, key, child, false, probe);
+    if (probe && !this.probeAccepted(slot)) {
+      this.staged[slot] = null;
+      this.pending--;
+      throw new TooManySeriesError(this.handle.name, this.handle.maxChildren, valuesOfKey(key, this.handle.labelNames));
+    }
     this.children.set(key, child);
-    this.publish(slot, key, child);
     return child;
+  }
+
+  /** Waits for the coordinator's answer to a probe: resolved (the label set exists) or refused (FREE). */
+  private probeAccepted(slot: number): boolean {
+    const state = this.stateIndex(slot);
+    const deadline = Date.now() + SLOT_WAIT_LIMIT_MS;
+    for (;;) {
+      // Atomics.load: the coordinator stores RESOLVED (after childPtr) or FREE, then notifies.
+      const now = Atomics.load(this.views.s32, state);
+      if (now !== SLOT_PENDING) return now !== SLOT_FREE;
+      if (Date.now() > deadline) {
+        throw new OutOfSpaceError(
+          `Metric '${this.handle.name}': the coordinator did not answer for a label set in ${SLOT_WAIT_LIMIT_MS} ms` +
+            ` (is the coordinator's event loop blocked?)`,
+        );
+      }
+      // Atomics.wait: woken by the coordinator's notify on this slot's state word.
+      Atomics.wait(this.views.s32, state, SLOT_PENDING, SLOT_WAIT_MS);
+    }
   }
 
   /**
@@ -215,13 +244,8 @@ export class CpuMetricStore<C extends CpuMetricChild> {
     Atomics.store(u32, this.base + H_ACK_EPOCH, acked);
   }
 
-  /** A free slot for `key`, waiting for the coordinator if all are busy; checks the metric's cap. */
-  private takeSlot(key: string): number {
-    // Atomics.load: the coordinator stores the count of label sets whenever it changes.
-    const live = Atomics.load(this.views.u32, this.base + H_LIVE_CHILDREN);
-    if (live + this.pending >= this.handle.maxChildren) {
-      throw new TooManySeriesError(this.handle.name, this.handle.maxChildren, valuesOfKey(key, this.handle.labelNames));
-    }
+  /** A free slot, waiting for the coordinator if all are busy. */
+  private takeSlot(): number {
     const deadline = Date.now() + SLOT_WAIT_LIMIT_MS;
     for (;;) {
       const slot = this.freeSlot();
@@ -276,10 +300,10 @@ export class CpuMetricStore<C extends CpuMetricChild> {
   }
 
   /** Writes the key, then marks the slot PENDING and rings the coordinator. */
-  private publish(slot: number, key: string, child: C, restaged = false): void {
+  private publish(slot: number, key: string, child: C, restaged = false, probe = false): void {
     const start = this.handle.staging + slotByte(this.handle.recordSize, slot);
     const bytes = encodeKey(key, this.views.u8.subarray(start + SLOT_KEY_BYTE, start + SLOT_KEY_BYTE + KEY_BYTES));
-    this.views.u32[start / 4 + S_KEY_BYTES] = restaged ? (bytes | KEY_RESTAGED) >>> 0 : bytes;
+    this.views.u32[start / 4 + S_KEY_BYTES] = (bytes | (restaged ? KEY_RESTAGED : 0) | (probe ? KEY_PROBE : 0)) >>> 0;
     // Atomics.store: publishes the key words above to the coordinator's Atomics.load of the state.
     Atomics.store(this.views.s32, start / 4 + S_STATE, SLOT_PENDING);
     this.staged[slot] = child;

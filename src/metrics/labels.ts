@@ -14,6 +14,8 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export const KEY_SEPARATOR = '\u0000';
+/** A UTF-16 surrogate not part of a pair (in `u` mode, a pair is one code point, not matched). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export function checkMetricName(value: unknown): string {
   if (typeof value !== 'string' || !METRIC_NAME.test(value)) {
@@ -58,6 +60,10 @@ export function labelValue(name: string, value: unknown): string {
   if (typeof value === 'string') {
     if (value.includes(KEY_SEPARATOR))
       throw new InvalidArgumentError(`labels.${name}`, value, 'a string without NUL characters');
+    // A lone surrogate has no UTF-8 form: a CPU's key (and the exposition) would carry U+FFFD
+    // instead, a second series that reads as the same label set.
+    if (LONE_SURROGATE.test(value))
+      throw new InvalidArgumentError(`labels.${name}`, value, 'a well-formed string (no lone surrogate)');
     return value;
   }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);

@@ -70,6 +70,15 @@ export const S_CHILD_PTR = 2;
  * the coordinator creates its series again only once the slot's record is not all zero.
  */
 export const KEY_RESTAGED = 0x8000_0000;
+/**
+ * In S_KEY_BYTES: a probe. The CPU found the metric at its cap (by its own count) and cannot
+ * know whether the label set already exists: the coordinator resolves the slot only to an
+ * existing child, or refuses it (stores FREE) when the label set is new and the metric is full.
+ * The CPU waits for the answer and writes the record only once the slot is resolved.
+ */
+export const KEY_PROBE = 0x4000_0000;
+/** The key's byte count in S_KEY_BYTES, without the flags above. */
+export const KEY_BYTES_MASK = 0x3fff_ffff;
 /** Bytes before the key, and before the record (the record is 8-aligned). */
 export const SLOT_KEY_BYTE = 16;
 export const SLOT_RECORD_BYTE = SLOT_KEY_BYTE + KEY_BYTES;

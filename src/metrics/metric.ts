@@ -41,6 +41,8 @@ import {
   H_RING,
   H_ROOT_PTR,
   KEY_BYTES,
+  KEY_BYTES_MASK,
+  KEY_PROBE,
   KEY_RESTAGED,
   REMOVAL_RING,
   SLOT_FREE,
@@ -187,6 +189,9 @@ export abstract class Metric<K extends MetricKind, F> {
       return;
     }
     const key = keyOfValues(this.labelNames, values);
+    // Staged counts the CPUs announced before this call are resolved into the child first, so
+    // they go with the removed series (revoked) instead of re-creating it at the next sync.
+    this.sync();
     const child = this.children.get(key);
     if (child !== undefined) this.unlink(child);
     this.syncRemovals();
@@ -202,6 +207,7 @@ export abstract class Metric<K extends MetricKind, F> {
       this.setRoot(fresh);
       this.queued.push(old.ptr);
     } else {
+      this.sync(); // as in remove(): what was staged before reset() goes with the series it resets
       for (const child of [...this.children.values()]) this.unlink(child);
     }
     this.syncRemovals();
@@ -309,7 +315,7 @@ export abstract class Metric<K extends MetricKind, F> {
   private slotKey(cpu: number, slot: number): string {
     const start = this.handle.staging + slotByte(this.recordSize, slot);
     const views = this.host.views[cpu]!;
-    const bytes = Math.min(views.u32[start / 4 + S_KEY_BYTES]! & ~KEY_RESTAGED, KEY_BYTES);
+    const bytes = Math.min(views.u32[start / 4 + S_KEY_BYTES]! & KEY_BYTES_MASK, KEY_BYTES);
     return decodeKey(views.u8.subarray(start + SLOT_KEY_BYTE, start + SLOT_KEY_BYTE + bytes));
   }
 
@@ -341,22 +347,39 @@ export abstract class Metric<K extends MetricKind, F> {
       }
       this.lazySlots.delete(index);
       if (state === SLOT_PENDING) {
+        const key = this.slotKey(cpu, slot);
+        if (this.isProbe(cpu, slot) && !this.children.has(key) && this.children.size >= this.maxChildren) {
+          // A probe for a new label set of a full metric: refused. The CPU wrote nothing into the
+          // record (it waits for this answer); its update is a TooManySeriesError there.
+          // Atomics.compareExchange + notify: unless the CPU's worker died and it was retired
+          // meanwhile (then it is discarded below); the waiting CPU wakes.
+          state = Atomics.compareExchange(views.s32, stateIdx, SLOT_PENDING, SLOT_FREE);
+          if (state === SLOT_PENDING) {
+            Atomics.notify(views.s32, stateIdx);
+            continue;
+          }
+        }
+      }
+      if (state === SLOT_PENDING) {
         const child = this.childOfKey(this.slotKey(cpu, slot));
         if (child === null) continue;
         views.u32[stateIdx + S_CHILD_PTR - S_STATE] = child.ptr;
+        // Before RESOLVED is published: once it is, the CPU may re-point and write the record
+        // that onResolved reads and (for gauges) zeroes.
+        this.onResolved(child, cpu);
         // Atomics.compareExchange: publish childPtr (stored above) with the state; fails only if a
         // replacement worker retired the slot meanwhile (then it is folded below).
         state = Atomics.compareExchange(views.s32, stateIdx, SLOT_PENDING, SLOT_RESOLVED);
         if (state === SLOT_PENDING) {
           this.slotOwners[index] = child;
           child.staged.add(index);
-          this.onResolved(child, cpu);
           continue;
         }
       }
       if (state !== SLOT_RETIRED) continue;
       let owner = this.slotOwners[index] ?? null;
-      if (owner === null && this.isLazy(cpu, slot)) owner = 'discard'; // re-staged, never counted into
+      // Re-staged and never counted into, or a probe never answered (nothing was written into it).
+      if (owner === null && (this.isLazy(cpu, slot) || this.isProbe(cpu, slot))) owner = 'discard';
       if (owner === null) {
         // Retired without being resolved: its worker died while the slot was pending.
         owner = this.childOfKey(this.slotKey(cpu, slot));
@@ -375,6 +398,12 @@ export abstract class Metric<K extends MetricKind, F> {
       Atomics.store(views.s32, stateIdx, SLOT_FREE);
       Atomics.notify(views.s32, stateIdx);
     }
+  }
+
+  /** A slot a CPU at the metric's cap staged to ask whether its label set exists (layout.ts). */
+  private isProbe(cpu: number, slot: number): boolean {
+    const start = this.handle.staging + slotByte(this.recordSize, slot);
+    return (this.host.views[cpu]!.u32[start / 4 + S_KEY_BYTES]! & KEY_PROBE) !== 0;
   }
 
   /** A re-staged slot whose record is still zero: its series is not created again (yet). */

@@ -15,6 +15,7 @@ import { Counter, type CounterOptions } from './counter.js';
 import { renderFamilies } from './exposition.js';
 import { Gauge, type GaugeOptions } from './gauge.js';
 import { Histogram, type HistogramOptions } from './histogram.js';
+import type { MetricKind } from './handle.js';
 import type { FamilySnapshot, MetricsHost } from './host.js';
 import { type PromRegistryLike, promMetric } from './prom-client-bridge.js';
 import { type MetricsServer, serveMetrics } from './server.js';
@@ -29,9 +30,30 @@ export interface TextOptions {
 
 type AnyMetric = Counter | Gauge | Histogram;
 
+/**
+ * The family and sample names a metric takes in either format: a histogram `h` prints `h_bucket`,
+ * `h_sum`, `h_count` (and `h_created`); a counter `c_total` is the family `c` in OpenMetrics with
+ * `c_total` and `c_created`. Two metrics sharing one of them would make an invalid exposition (a
+ * second HELP for one family, or one sample name in two families).
+ */
+function exposedNames(kind: MetricKind, name: string): string[] {
+  switch (kind) {
+    case 'gauge':
+      return [name];
+    case 'histogram':
+      return [name, `${name}_bucket`, `${name}_sum`, `${name}_count`, `${name}_created`];
+    case 'counter': {
+      const base = name.endsWith('_total') ? name.slice(0, -6) : name;
+      return [...new Set([name, base, `${base}_total`, `${base}_created`])];
+    }
+  }
+}
+
 export class MetricsRegistry {
   private readonly host: MetricsHost;
   private readonly metrics = new Map<string, AnyMetric>();
+  /** Every family and sample name the formats print for a metric (exposedNames), to its metric's name. */
+  private readonly exposed = new Map<string, string>();
   private readonly bridges: PromRegistryLike[] = [];
   private readonly servers = new Set<MetricsServer>();
   private readonly collectHooks: (() => void)[] = [];
@@ -46,15 +68,15 @@ export class MetricsRegistry {
   }
 
   counter(options: CounterOptions): Counter {
-    return this.add(options, (id) => new Counter(this.host, id, options));
+    return this.add('counter', options, (id) => new Counter(this.host, id, options));
   }
 
   gauge(options: GaugeOptions): Gauge {
-    return this.add(options, (id) => new Gauge(this.host, id, options));
+    return this.add('gauge', options, (id) => new Gauge(this.host, id, options));
   }
 
   histogram(options: HistogramOptions): Histogram {
-    return this.add(options, (id) => new Histogram(this.host, id, options));
+    return this.add('histogram', options, (id) => new Histogram(this.host, id, options));
   }
 
   /** The metric registered under `name`, if any. */
@@ -141,15 +163,26 @@ export class MetricsRegistry {
     for (const metric of this.metrics.values()) metric.sync();
   }
 
-  private add<M extends AnyMetric>(options: unknown, make: (id: number) => M): M {
+  private add<M extends AnyMetric>(kind: MetricKind, options: unknown, make: (id: number) => M): M {
     this.host.assertUsable('create a metric');
     if (typeof options !== 'object' || options === null)
       throw new InvalidArgumentError('options', options, 'an object { name, help, labelNames?, ... }');
     const name = (options as { name?: unknown }).name;
     if (typeof name === 'string' && this.metrics.has(name))
       throw new InvalidArgumentError('name', name, 'a name not registered yet in this runtime');
+    const names = typeof name === 'string' ? exposedNames(kind, name) : [];
+    for (const exposed of names) {
+      const owner = this.exposed.get(exposed);
+      if (owner !== undefined)
+        throw new InvalidArgumentError(
+          'name',
+          name,
+          `a name whose families and samples do not clash with metric '${owner}' ('${exposed}' is taken)`,
+        );
+    }
     const metric = make(this.nextId++);
     this.metrics.set(metric.name, metric);
+    for (const exposed of names) this.exposed.set(exposed, metric.name);
     for (const registry of this.bridges) this.bridge(registry, metric);
     return metric;
   }
