@@ -57,8 +57,6 @@ export interface CpuControllerHost {
   workerData(cpu: number): CpuWorkerData;
   /** A worker of this CPU is gone (died or stopped): settle its mailbox and any fold it held. */
   afterWorkerGone(cpu: number): void;
-  /** A started worker died (counted in the CPU's activity). */
-  countDeath(cpu: number): void;
   /** No worker will write the CPU's unit until it comes online again: fold its counters. */
   quiesce(cpu: number): void;
   /** Before a first start: throws if the memory the process may use cannot hold one more worker. */
@@ -127,7 +125,7 @@ export class CpuController {
   private readonly queue: QueuedTask[] = [];
   private running: QueuedTask | null = null;
   private readonly waiters = new Set<() => void>();
-  /** Deaths of started workers of this CPU since the runtime started. */
+  /** Deaths of started workers of this CPU since the runtime started (stats().cpus[i].deaths). */
   deaths = 0;
   /** Time tasks waited in the queue before they started, and ran (until they settled). */
   readonly waitMs = { total: 0, max: 0 };
@@ -566,7 +564,6 @@ export class CpuController {
     this.killRequested = false;
     this.diedInTask = null;
     this.deaths++;
-    this.host.countDeath(this.cpu);
     if (!byKill && !byTask) this.startFailures++;
     this.log.error(
       {

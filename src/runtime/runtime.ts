@@ -90,7 +90,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
   /** The percpu_counters: their slots, local parts and the quarantine of destroyed ones. */
   private readonly counters: CounterRegistry;
   /** Per-CPU activity, kept by the runtime so it survives offline/online and worker deaths. */
-  private readonly activity: { tasksRun: number; tasksFailed: number; deaths: number; allocs: number; frees: number }[];
+  private readonly activity: { tasksRun: number; tasksFailed: number; allocs: number; frees: number }[];
   private taskNames: ReadonlySet<string> = new Set();
   private metricsRegistry: MetricsRegistry | null = null;
   private nextCpu = 0;
@@ -149,7 +149,6 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
     this.activity = Array.from({ length: resolved.cpus }, () => ({
       tasksRun: 0,
       tasksFailed: 0,
-      deaths: 0,
       allocs: 0,
       frees: 0,
     }));
@@ -187,7 +186,6 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
         trace: this.trace.workerConfig(),
       }),
       afterWorkerGone: (cpu) => this.afterWorkerGone(cpu),
-      countDeath: (cpu) => void this.activity[cpu]!.deaths++,
       quiesce: (cpu) => {
         this.counters.foldCpu(cpu);
       },
@@ -479,6 +477,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
           cpu,
           online: controller.isOnline,
           state: controller.state,
+          deaths: controller.deaths,
           ...a,
           taskWaitMs: { ...controller.waitMs },
           taskRunMs: { ...controller.runMs },

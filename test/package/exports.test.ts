@@ -34,71 +34,27 @@ const ERRORS = [
   'VerifyError',
 ];
 
-/** Each entry point's runtime names, sorted (the order of Array.prototype.sort). */
+/** Each entry point's runtime names: the errors and the rest (compared sorted). */
 const SURFACE: Record<string, readonly string[]> = {
   percpu: [
+    ...ERRORS,
     'AREA_GUARD',
-    'ClosedError',
-    'CounterDestroyedError',
-    'CpuDiedError',
-    'CpuFailedError',
-    'CpuOfflineError',
     'DEFAULT_AREA_SIZE',
     'DEFAULT_BUCKETS',
     'DEFAULT_MAX_CHILDREN',
     'DEFAULT_UNIT_SIZE',
-    'InsufficientMemoryError',
-    'InvalidArgumentError',
-    'InvalidFreeError',
-    'ListenError',
     'MAX_CPUS',
     'MetricsRegistry',
     'NULL_GUARD',
-    'NotOnCpuError',
-    'OutOfSpaceError',
     'PAGE_SIZE',
     'PERCPU_TYPES',
     'PerCpuMemory',
     'PercpuAllocator',
     'PercpuCounter',
-    'PercpuError',
-    'QueueFullError',
     'Runtime',
     'TYPE_WIDTH',
-    'TaskAbortedError',
-    'TaskFailedError',
-    'TaskTimeoutError',
-    'TasksLoadError',
-    'TooManySeriesError',
-    'TracingOffError',
-    'UnalignedAccessError',
-    'VerifyError',
   ],
-  'percpu/cpu': [
-    'ClosedError',
-    'CounterDestroyedError',
-    'CpuDiedError',
-    'CpuFailedError',
-    'CpuOfflineError',
-    'InsufficientMemoryError',
-    'InvalidArgumentError',
-    'InvalidFreeError',
-    'ListenError',
-    'NotOnCpuError',
-    'OutOfSpaceError',
-    'PercpuError',
-    'QueueFullError',
-    'TaskAbortedError',
-    'TaskFailedError',
-    'TaskTimeoutError',
-    'TasksLoadError',
-    'ThisCpu',
-    'TooManySeriesError',
-    'TracingOffError',
-    'UnalignedAccessError',
-    'VerifyError',
-    'thisCpu',
-  ],
+  'percpu/cpu': [...ERRORS, 'ThisCpu', 'thisCpu'],
   'percpu/testing': ['killCpu'],
 };
 
@@ -115,7 +71,7 @@ describe('the public surface', () => {
 
   it.each(Object.entries(SURFACE))('%s exports exactly the listed names', async (entry, names) => {
     const module = (await import(entry)) as Record<string, unknown>;
-    expect(sorted(Object.keys(module))).toEqual(names);
+    expect(sorted(Object.keys(module))).toEqual(sorted(names));
   });
 
   it('the errors on a CPU are the same classes as on the coordinator', async () => {
