@@ -23,7 +23,10 @@ import {
 type TaskFunction = (arg: unknown, cpu: ThisCpu) => unknown;
 
 const data = workerData as CpuWorkerData;
-thisCpu.setTracer(setupTrace(bindCpu(data), data.trace));
+const binding = bindCpu(data);
+// Before any task: the generic thisCpu calls read this binding (see src/cpu/this-cpu.ts).
+thisCpu.attach(binding);
+thisCpu.setTracer(setupTrace(binding, data.trace));
 
 // Lines go to the coordinator through this CPU's log ring (src/trace/log-ring.ts), which outlives
 // the worker, so a line logged just before the worker exits is kept; a line that does not fit

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { InvalidArgumentError, VerifyError } from '../errors.js';
 import { negate, opAddReturn, opCmpxchg, opRead, opWrite, opXchg } from '../memory/ops.js';
 import { elementIndex } from '../memory/pointer.js';
-import type { CpuViews } from '../memory/percpu-memory.js';
+import { type CpuViews, bufferSizeFor, createCpuViews } from '../memory/percpu-memory.js';
 import { type PerCpuType, TYPE_WIDTH, type ValueOf, checkDelta, checkType, checkValue } from '../memory/types.js';
 import { MailboxClient } from '../mailbox/client.js';
 import { type StaticDeclarations, staticOffset } from '../runtime/statics.js';
@@ -62,6 +62,11 @@ export class ThisCpu {
     return this.logger;
   }
 
+  /** @internal Called by the CPU worker right after bindCpu, before any task runs. */
+  attach(binding: CpuBinding): void {
+    attached.binding = binding;
+  }
+
   /** @internal Set by the CPU worker at start. */
   setLogger(logger: Logger): void {
     this.logger = logger;
@@ -97,127 +102,258 @@ export class ThisCpu {
     checkTraceCall(count, name, a, b, c, d);
   }
 
-  // The generic path: every call checks the binding, the type, the pointer and the value. The
-  // 32- and 64-bit integer types take a switch case of their own, whose typed-array access and
-  // arithmetic V8 keeps monomorphic, after one combined check of the pointer (fastIndex); the
-  // other types, and every pointer that fails that check, go through the precise checks
-  // (slowIndex), which build the errors. A call with a literal type inlines to its own case.
+  // The generic path: every call checks the binding, the type, the pointer and the value, and
+  // still compiles, in a loop, to the loop of a plain typed array (see "The generic path" below
+  // the class). The 32- and 64-bit integer types take a switch case each, which a call with a
+  // literal type inlines to; every other type, and every argument a case cannot take, goes to
+  // the checked path (checkedAdd, checkedRead), which builds the errors.
 
   read<T extends PerCpuType>(ptr: number, type: T): ValueOf<T> {
-    const b = boundCpu('read');
+    const views = attached.binding.views;
+    const width = type === 'u64' || type === 's64' ? 8 : 4;
+    // The element index, or no index (see "The generic path" below the class).
+    let quotient: number;
+    try {
+      quotient = ptr / width;
+    } catch {
+      quotient = -1;
+    }
+    const exact = +(quotient * width === ptr);
+    const i = quotient * exact + (exact - 1);
     switch (type) {
-      case 'u32':
-        return b.views.u32[fastIndex(b, ptr, 2, 'u32')] as ValueOf<T>;
-      case 's32':
-        return b.views.s32[fastIndex(b, ptr, 2, 's32')] as ValueOf<T>;
-      case 'u64':
-        return b.views.u64[fastIndex(b, ptr, 3, 'u64')] as ValueOf<T>;
-      case 's64':
-        return b.views.s64[fastIndex(b, ptr, 3, 's64')] as ValueOf<T>;
+      case 'u32': {
+        const v = views.u32[i];
+        return (v === undefined ? checkedRead('read', ptr, type) : v) as ValueOf<T>;
+      }
+      case 's32': {
+        const v = views.s32[i];
+        return (v === undefined ? checkedRead('read', ptr, type) : v) as ValueOf<T>;
+      }
+      case 'u64': {
+        const v = views.u64[i];
+        return (v === undefined ? checkedRead('read', ptr, type) : v) as ValueOf<T>;
+      }
+      case 's64': {
+        const v = views.s64[i];
+        return (v === undefined ? checkedRead('read', ptr, type) : v) as ValueOf<T>;
+      }
       default:
-        return opRead(b.views, type, slowIndex(b, ptr, type));
+        return checkedRead('read', ptr, type);
     }
   }
 
   write<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): void {
-    const b = boundCpu('write');
+    const views = attached.binding.views;
+    const width = type === 'u64' || type === 's64' ? 8 : 4;
+    let quotient: number;
+    try {
+      quotient = ptr / width;
+    } catch {
+      quotient = -1;
+    }
+    const v: unknown = value;
     switch (type) {
       case 'u32': {
-        const index = fastIndex(b, ptr, 2, 'u32');
-        // An integer from 0 to 2^32 - 1 is exactly one that `>>> 0` leaves as it is.
-        const v = value as unknown as number;
-        b.views.u32[index] = typeof v === 'number' && v >>> 0 === v ? v : checkValue('value', 'u32', v);
+        // An integer from 0 to 2^32 - 1 is exactly a number that `>>> 0` leaves as it is.
+        const exact = +(quotient * width === ptr) & +(typeof v === 'number' && v >>> 0 === v);
+        const i = quotient * exact + (exact - 1);
+        if (views.u32[i] === undefined) checkedWrite('write', ptr, type, value);
+        else views.u32[i] = v as number;
         return;
       }
       case 's32': {
-        const index = fastIndex(b, ptr, 2, 's32');
-        // An integer from -2^31 to 2^31 - 1 is exactly one that `| 0` leaves as it is.
-        const v = value as unknown as number;
-        b.views.s32[index] = typeof v === 'number' && (v | 0) === v ? v : checkValue('value', 's32', v);
+        // An integer from -2^31 to 2^31 - 1 is exactly a number that `| 0` leaves as it is.
+        const exact = +(quotient * width === ptr) & +(typeof v === 'number' && (v | 0) === v);
+        const i = quotient * exact + (exact - 1);
+        if (views.s32[i] === undefined) checkedWrite('write', ptr, type, value);
+        else views.s32[i] = v as number;
         return;
       }
       case 'u64': {
-        const index = fastIndex(b, ptr, 3, 'u64');
-        b.views.u64[index] = checkValue('value', 'u64', value as unknown as bigint);
+        const exact = +(quotient * width === ptr) & +(typeof v === 'bigint' && BigInt.asUintN(64, v) === v);
+        const i = quotient * exact + (exact - 1);
+        if (views.u64[i] === undefined) checkedWrite('write', ptr, type, value);
+        else views.u64[i] = v as bigint;
         return;
       }
       case 's64': {
-        const index = fastIndex(b, ptr, 3, 's64');
-        b.views.s64[index] = checkValue('value', 's64', value as unknown as bigint);
+        const exact = +(quotient * width === ptr) & +(typeof v === 'bigint' && BigInt.asIntN(64, v) === v);
+        const i = quotient * exact + (exact - 1);
+        if (views.s64[i] === undefined) checkedWrite('write', ptr, type, value);
+        else views.s64[i] = v as bigint;
         return;
       }
-      default: {
-        const index = slowIndex(b, ptr, type);
-        opWrite(b.views, type, index, checkValue('value', type, value));
-      }
+      default:
+        checkedWrite('write', ptr, type, value);
     }
   }
 
   add<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
-    addAt(boundCpu('add'), ptr, type, delta, false);
+    this.addDelta('add', ptr, type, delta, false);
   }
 
   sub<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
-    addAt(boundCpu('sub'), ptr, type, delta, true);
+    this.addDelta('sub', ptr, type, delta, true);
   }
 
   inc(ptr: number, type: PerCpuType): void {
-    const b = boundCpu('inc');
+    const views = attached.binding.views;
+    const width = type === 'u64' || type === 's64' ? 8 : 4;
+    let quotient: number;
+    try {
+      quotient = ptr / width;
+    } catch {
+      quotient = -1;
+    }
+    const exact = +(quotient * width === ptr);
+    const i = quotient * exact + (exact - 1);
     switch (type) {
-      case 'u32':
-        b.views.u32[fastIndex(b, ptr, 2, 'u32')]!++;
+      case 'u32': {
+        const old = views.u32[i];
+        if (old === undefined) checkedAdd('inc', ptr, type, 1, false);
+        else views.u32[i] = old + 1;
         return;
-      case 's32':
-        b.views.s32[fastIndex(b, ptr, 2, 's32')]!++;
+      }
+      case 's32': {
+        const old = views.s32[i];
+        if (old === undefined) checkedAdd('inc', ptr, type, 1, false);
+        else views.s32[i] = old + 1;
         return;
-      case 'u64':
-        b.views.u64[fastIndex(b, ptr, 3, 'u64')]! += 1n;
+      }
+      case 'u64': {
+        const old = views.u64[i];
+        if (old === undefined) checkedAdd('inc', ptr, type, 1n, false);
+        else views.u64[i] = old + 1n;
         return;
-      case 's64':
-        b.views.s64[fastIndex(b, ptr, 3, 's64')]! += 1n;
+      }
+      case 's64': {
+        const old = views.s64[i];
+        if (old === undefined) checkedAdd('inc', ptr, type, 1n, false);
+        else views.s64[i] = old + 1n;
         return;
+      }
       default:
-        opAddReturn(b.views, type, slowIndex(b, ptr, type), one(type));
+        checkedAdd('inc', ptr, type, one(type), false);
     }
   }
 
   dec(ptr: number, type: PerCpuType): void {
-    const b = boundCpu('dec');
+    const views = attached.binding.views;
+    const width = type === 'u64' || type === 's64' ? 8 : 4;
+    let quotient: number;
+    try {
+      quotient = ptr / width;
+    } catch {
+      quotient = -1;
+    }
+    const exact = +(quotient * width === ptr);
+    const i = quotient * exact + (exact - 1);
     switch (type) {
-      case 'u32':
-        b.views.u32[fastIndex(b, ptr, 2, 'u32')]!--;
+      case 'u32': {
+        const old = views.u32[i];
+        if (old === undefined) checkedAdd('dec', ptr, type, 1, true);
+        else views.u32[i] = old - 1;
         return;
-      case 's32':
-        b.views.s32[fastIndex(b, ptr, 2, 's32')]!--;
+      }
+      case 's32': {
+        const old = views.s32[i];
+        if (old === undefined) checkedAdd('dec', ptr, type, 1, true);
+        else views.s32[i] = old - 1;
         return;
-      case 'u64':
-        b.views.u64[fastIndex(b, ptr, 3, 'u64')]! -= 1n;
+      }
+      case 'u64': {
+        const old = views.u64[i];
+        if (old === undefined) checkedAdd('dec', ptr, type, 1n, true);
+        else views.u64[i] = old - 1n;
         return;
-      case 's64':
-        b.views.s64[fastIndex(b, ptr, 3, 's64')]! -= 1n;
+      }
+      case 's64': {
+        const old = views.s64[i];
+        if (old === undefined) checkedAdd('dec', ptr, type, 1n, true);
+        else views.s64[i] = old - 1n;
         return;
+      }
       default:
-        opAddReturn<PerCpuType>(b.views, type, slowIndex(b, ptr, type), negate<PerCpuType>(one<PerCpuType>(type)));
+        checkedAdd('dec', ptr, type, one(type), true);
     }
   }
 
   addReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
-    return addAt(boundCpu('addReturn'), ptr, type, delta, false);
+    return this.addDelta('addReturn', ptr, type, delta, false);
   }
 
   subReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
-    return addAt(boundCpu('subReturn'), ptr, type, delta, true);
+    return this.addDelta('subReturn', ptr, type, delta, true);
+  }
+
+  /**
+   * Adds (or, `negative`, subtracts) `delta` at `ptr` and returns the new value: the generic path
+   * of add/sub/addReturn/subReturn. A delta that is not a safe integer (a bigint for the 64-bit
+   * types) makes the index no index, like a bad pointer, and so takes the checked path.
+   */
+  private addDelta<T extends PerCpuType>(
+    what: string,
+    ptr: number,
+    type: T,
+    delta: ValueOf<T>,
+    negative: boolean,
+  ): ValueOf<T> {
+    const views = attached.binding.views;
+    const width = type === 'u64' || type === 's64' ? 8 : 4;
+    let quotient: number;
+    try {
+      quotient = ptr / width;
+    } catch {
+      quotient = -1;
+    }
+    const d: unknown = delta;
+    switch (type) {
+      case 'u32': {
+        const exact = +(quotient * width === ptr) & +Number.isSafeInteger(d);
+        const i = quotient * exact + (exact - 1);
+        const old = views.u32[i];
+        if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+        views.u32[i] = negative ? old - (d as number) : old + (d as number);
+        return views.u32[i] as ValueOf<T>;
+      }
+      case 's32': {
+        const exact = +(quotient * width === ptr) & +Number.isSafeInteger(d);
+        const i = quotient * exact + (exact - 1);
+        const old = views.s32[i];
+        if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+        views.s32[i] = negative ? old - (d as number) : old + (d as number);
+        return views.s32[i] as ValueOf<T>;
+      }
+      case 'u64': {
+        const exact = +(quotient * width === ptr) & +(typeof d === 'bigint');
+        const i = quotient * exact + (exact - 1);
+        const old = views.u64[i];
+        if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+        views.u64[i] = negative ? old - (d as bigint) : old + (d as bigint);
+        return views.u64[i] as ValueOf<T>;
+      }
+      case 's64': {
+        const exact = +(quotient * width === ptr) & +(typeof d === 'bigint');
+        const i = quotient * exact + (exact - 1);
+        const old = views.s64[i];
+        if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+        views.s64[i] = negative ? old - (d as bigint) : old + (d as bigint);
+        return views.s64[i] as ValueOf<T>;
+      }
+      default:
+        return checkedAdd(what, ptr, type, delta, negative);
+    }
   }
 
   xchg<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): ValueOf<T> {
-    const b = boundCpu('xchg');
-    const index = slowIndex(b, ptr, type);
+    const b = requireBinding('xchg');
+    const index = elementIndex(ptr, checkType('type', type), b.areaSize);
     return opXchg(b.views, type, index, checkValue('value', type, value));
   }
 
   cmpxchg<T extends PerCpuType>(ptr: number, type: T, expected: ValueOf<T>, value: ValueOf<T>): ValueOf<T> {
-    const b = boundCpu('cmpxchg');
-    const index = slowIndex(b, ptr, type);
+    const b = requireBinding('cmpxchg');
+    const index = elementIndex(ptr, checkType('type', type), b.areaSize);
     // An expected value the type cannot hold would never match: a caller's mistake, reported.
     const wanted = checkValue('expected', type, expected);
     return opCmpxchg(b.views, type, index, wanted, checkValue('value', type, value));
@@ -320,104 +456,82 @@ function one<T extends PerCpuType>(type: T): ValueOf<T> {
   return (type === 'u64' || type === 's64' ? 1n : 1) as ValueOf<T>;
 }
 
-/**
- * The binding of this thread, once a generic call has found it: a property added once and never
- * rewritten (a CPU's binding never changes), which V8 treats as a constant in a caller's optimized
- * loop, where a module's `let` (binding.ts) is loaded and checked on every call.
+/*
+ * The generic path.
+ *
+ * A loop of `thisCpu.inc(ptr, 'u32')` runs as fast as a loop of `array[index]++` when V8 can move
+ * every check out of the loop: it peels the loop's first iteration, and the checks of the later
+ * iterations, on the same values, are then known to pass. The code below is written for that:
+ *
+ * - A check that fails must not branch to a throw or to a call: V8 cannot peel a loop that an
+ *   inlined function may leave by a branch (a throw, or a call it has no feedback for, which it
+ *   compiles as a deoptimization). So a bad argument is not tested for: it makes the element
+ *   index one that is not an index (-1, a fraction, NaN, ±Infinity), the typed array read gives
+ *   undefined, and only then does the call take the checked path. V8 compiles an in-bounds read
+ *   to a bounds check that deoptimizes (a check, not a branch) and knows the value it reads is a
+ *   number, so `=== undefined` and the checked path vanish from the optimized loop.
+ * - The index: `quotient = ptr / width` is the element index of a good pointer and a fraction for
+ *   an unaligned one; a negative or too large one is out of the view by itself. `exact` is 1 or 0
+ *   by strict equality, which converts nothing, so a string or an object (which `/` converts)
+ *   is never taken for the number it converts to; a bigint or a symbol makes `/` throw, caught.
+ *   `exact` also takes in the check of the value or the delta. `quotient * exact + (exact - 1)`
+ *   is then the index, or -1 (NaN for NaN), with no branch.
+ * - The index is computed in each method, not by a helper: V8 unrolls the loop around the call
+ *   only when no further function is inlined into it (Node 24 runs 1.4× slower with a helper).
+ * - The hot code refers to nothing imported: an imported binding is read through a cell that
+ *   may still be uninitialized, a check that throws.
+ *
+ * Before the CPU worker attaches this thread's binding (and on a thread that is no CPU), the
+ * views are empty: every call takes the checked path, which throws NotOnCpuError.
  */
-const bound: { binding?: CpuBinding } = {};
 
-/**
- * This thread's binding, or NotOnCpuError naming `what` (off a CPU nothing is cached). The hot
- * helpers are `const` arrows, not function declarations: a module's function declaration is a
- * mutable binding, which an optimized caller loads and compares on every call, a `const` is not.
- */
-const boundCpu = (what: string): CpuBinding => bound.binding ?? bindOnce(what);
+/** This thread's binding, or a stand-in with views of no elements (not on a CPU). */
+const attached: { binding: CpuBinding } = { binding: unboundStandIn() };
 
-function bindOnce(what: string): CpuBinding {
+function unboundStandIn(): CpuBinding {
+  const empty = new SharedArrayBuffer(0);
+  return {
+    cpu: -1,
+    views: createCpuViews(new SharedArrayBuffer(bufferSizeFor(0)), 0),
+    areaSize: 0,
+    unitSize: 0,
+    cpus: 0,
+    control32: new Int32Array(empty),
+    control64: new BigInt64Array(empty),
+    statics: {},
+  };
+}
+
+/** A read whose fast case gave undefined: every check, in order, then the read. */
+function checkedRead<T extends PerCpuType>(what: string, ptr: number, type: T): ValueOf<T> {
   const b = requireBinding(what);
-  bound.binding = b;
-  return b;
+  return opRead(b.views, type, elementIndex(ptr, checkType('type', type), b.areaSize));
 }
 
-/** Bit 31 of an int32: set in every negative one. */
-const SIGN_BIT = 0x80000000 | 0;
-
-/**
- * The element index of `ptr` for a type of 2^shift bytes, by one combined test: a number (first,
- * so `|` never meets a bigint or an object's valueOf), an int32, neither negative nor unaligned
- * (one mask), and in the area. A pointer that fails it takes elementIndex, which throws the
- * precise error (or returns the index of an offset from 2^31 on, in an area that large).
- */
-const fastIndex = (b: CpuBinding, ptr: number, shift: number, type: PerCpuType): number => {
-  const width = 1 << shift;
-  // `| 0` leaves exactly the integers from -2^31 to 2^31 - 1 as they are; then one mask tests the
-  // sign bit and the low bits (not negative, aligned), one compare the end of the area.
-  if (
-    typeof ptr === 'number' &&
-    (ptr | 0) === ptr &&
-    (ptr & (SIGN_BIT | (width - 1))) === 0 &&
-    ptr <= b.areaSize - width
-  )
-    return ptr >>> shift;
-  return elementIndex(ptr, type, b.areaSize);
-};
-
-/** The element index of `ptr` after the full checks of the type and the pointer (their errors). */
-function slowIndex(b: CpuBinding, ptr: number, type: PerCpuType): number {
-  return elementIndex(ptr, checkType('type', type), b.areaSize);
+/** A write whose fast case could not take it: every check, in order, then the store. */
+function checkedWrite<T extends PerCpuType>(what: string, ptr: number, type: T, value: ValueOf<T>): void {
+  const b = requireBinding(what);
+  const index = elementIndex(ptr, checkType('type', type), b.areaSize);
+  opWrite(b.views, type, index, checkValue('value', type, value));
 }
 
 /**
- * Adds (or, `negative`, subtracts) a checked delta at `ptr` and returns the new value: the
- * generic path of add/sub/addReturn/subReturn. The pointer is checked, then the delta, then the
- * element is stored: a bad argument changes nothing.
+ * An update whose fast case could not take it: the binding, the type, the pointer, then the
+ * delta are checked (a bad argument changes nothing), then the element is updated. Returns the
+ * new value.
  */
-const addAt = <T extends PerCpuType>(
-  b: CpuBinding,
+function checkedAdd<T extends PerCpuType>(
+  what: string,
   ptr: number,
   type: T,
   delta: ValueOf<T>,
   negative: boolean,
-): ValueOf<T> => {
-  switch (type) {
-    case 'u32': {
-      const index = fastIndex(b, ptr, 2, 'u32');
-      const d: number =
-        typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 'u32', delta);
-      const view = b.views.u32;
-      view[index] = negative ? view[index]! - d : view[index]! + d;
-      return view[index] as ValueOf<T>;
-    }
-    case 's32': {
-      const index = fastIndex(b, ptr, 2, 's32');
-      const d: number =
-        typeof delta === 'number' && Number.isSafeInteger(delta) ? delta : checkDelta('delta', 's32', delta);
-      const view = b.views.s32;
-      view[index] = negative ? view[index]! - d : view[index]! + d;
-      return view[index] as ValueOf<T>;
-    }
-    case 'u64': {
-      const index = fastIndex(b, ptr, 3, 'u64');
-      const d: bigint = typeof delta === 'bigint' ? delta : checkDelta('delta', 'u64', delta);
-      const view = b.views.u64;
-      view[index] = negative ? view[index]! - d : view[index]! + d;
-      return view[index] as ValueOf<T>;
-    }
-    case 's64': {
-      const index = fastIndex(b, ptr, 3, 's64');
-      const d: bigint = typeof delta === 'bigint' ? delta : checkDelta('delta', 's64', delta);
-      const view = b.views.s64;
-      view[index] = negative ? view[index]! - d : view[index]! + d;
-      return view[index] as ValueOf<T>;
-    }
-    default: {
-      const index = slowIndex(b, ptr, type);
-      const d = checkDelta('delta', type, delta);
-      return opAddReturn(b.views, type, index, negative ? negate(d) : d);
-    }
-  }
-};
+): ValueOf<T> {
+  const b = requireBinding(what);
+  const index = elementIndex(ptr, checkType('type', type), b.areaSize);
+  const d = checkDelta('delta', type, delta);
+  return opAddReturn(b.views, type, index, negative ? negate(d) : d);
+}
 
 /** The CPU this thread plays; usable inside tasks (it throws NotOnCpuError elsewhere). */
 export const thisCpu = new ThisCpu();
