@@ -2,12 +2,14 @@
  * Tasks of bench/counters/generic-path.ts: one hot counter incremented n times through the
  * generic path (`thisCpu.inc(ptr, type)`, checked on every call), through a ref made once
  * (`thisCpu.ref(ptr, type).inc()`), and on the limit (a plain unshared Int32Array), for u32, s32
- * and u64. Each variant is its own function, so each has its own call site. Each returns the
- * loop's nanoseconds.
+ * and u64, and through the unchecked method of imported-floor.ts (the floor of any call through an
+ * imported binding). Each variant is its own function, so each has its own call site. Each
+ * returns the loop's nanoseconds.
  *
  * Context: a CPU's worker thread (one CPU: the runtime of generic-path.ts has one).
  */
 import { thisCpu } from 'percpu/cpu';
+import { unchecked } from './imported-floor.js';
 
 export interface GenericPathArg {
   /** The allocation: a u32 at ptr, an s32 at ptr + 8, a u64 at ptr + 16. */
@@ -78,5 +80,15 @@ export function refU64(arg: GenericPathArg): number {
   const n = arg.n;
   return elapsed(() => {
     for (let i = 0; i < n; i++) c.inc();
+  });
+}
+
+export function importedFloor(arg: GenericPathArg): number {
+  // This CPU's whole u32 view: the u32 at arg.ptr is element arg.ptr / 4 of it.
+  unchecked.attach(thisCpu.cell(0, 'u32').array);
+  const ptr = arg.ptr;
+  const n = arg.n;
+  return elapsed(() => {
+    for (let i = 0; i < n; i++) unchecked.inc(ptr);
   });
 }

@@ -2,7 +2,7 @@
  * What the generic path costs: `thisCpu.inc(ptr, type)` (pointer and type checked on every call)
  * against `ref(ptr, type).inc()` (checked once) and the limit (a plain unshared `Int32Array ++`),
  * for u32, s32 and u64, one hot counter, on one CPU (one worker), variants interleaved round by
- * round; the median of the rounds in ns per increment. Every increment is checked to have been
+ * round, and the floor of any call through an imported binding (imported-floor.ts: no checks); the median of the rounds in ns per increment. Every increment is checked to have been
  * counted (the sums at the end).
  *
  *   npm run build && node dist/bench/counters/generic-path.js [--n=20000000] [--rounds=7]
@@ -15,7 +15,16 @@ import { median } from '../lib/timing.js';
 import type * as Tasks from './generic-path-tasks.js';
 
 const TASKS = new URL('./generic-path-tasks.js', import.meta.url);
-const VARIANTS = ['limit', 'genericU32', 'genericS32', 'genericU64', 'refU32', 'refS32', 'refU64'] as const;
+const VARIANTS = [
+  'limit',
+  'genericU32',
+  'genericS32',
+  'genericU64',
+  'refU32',
+  'refS32',
+  'refU64',
+  'importedFloor',
+] as const;
 type Variant = (typeof VARIANTS)[number];
 
 async function main(): Promise<void> {
@@ -32,10 +41,11 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const variant of VARIANTS) ns[variant].push((await rt.runOn(0, variant, { ptr, n })) / n);
     }
-    // Each type's counter had its generic and its ref loops, warm-up included; u32 and s32 wrap at 2^32.
+    // Each type's counter had its generic and its ref loops, warm-up included, and the u32 also
+    // the floor's; u32 and s32 wrap at 2^32.
     const perType = 2 * (1 + rounds) * n;
     const sums = [rt.sum(ptr, 'u32'), rt.sum(ptr + 8, 's32') >>> 0, rt.sum(ptr + 16, 'u64')];
-    const expected = [perType >>> 0, perType >>> 0, BigInt(perType)];
+    const expected = [((3 * perType) / 2) >>> 0, perType >>> 0, BigInt(perType)];
     if (sums.some((s, i) => s !== expected[i]))
       throw new Error(`lost counts: sums ${sums.join(', ')}, expected ${expected.join(', ')}`);
     const limitNs = median(ns.limit);
@@ -44,6 +54,10 @@ async function main(): Promise<void> {
     );
     console.log(`node ${process.version}`);
     console.log(`limit (Int32Array ++): ${limitNs.toFixed(2)} ns/op`);
+    const floorNs = median(ns.importedFloor);
+    console.log(
+      `floor (an unchecked method through an imported binding): ${floorNs.toFixed(2)} ns/op, ${(limitNs / floorNs).toFixed(2)}× limit`,
+    );
     console.log('type  generic ns/op  ref ns/op  generic × limit  generic × ref');
     for (const [type, generic, ref] of [
       ['u32', 'genericU32', 'refU32'],
