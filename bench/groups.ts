@@ -1,11 +1,18 @@
 /**
  * Turns saved runs into the report's groups, in the order the report shows them: counters,
- * scaling on 16 cores (when bench/scaling-16.sh's results exist), runtime costs, the allocator,
+ * scaling on 16 cores (when bench/scaling-16.sh's results exist), the generic path (one group
+ * per Node version in bench-results/generic-path/), runtime costs, the allocator,
  * memory per possible CPU. Writes the charts the groups link to.
  */
 import { allocatorSections } from './allocator/sections.js';
 import type { AllocatorResults } from './allocator/suite.js';
 import { counterChartSvg } from './counters/chart.js';
+import {
+  type GenericPathResults,
+  genericPathFile,
+  genericPathSections,
+  loadGenericPathRuns,
+} from './counters/generic-path-results.js';
 import { scalingSections } from './counters/scaling-section.js';
 import { readSections } from './counters/sections-reads.js';
 import { updateSections } from './counters/sections-updates.js';
@@ -22,6 +29,8 @@ export interface SavedRuns {
   readonly costs: SavedRun<CostResults> | null;
   readonly allocator: SavedRun<AllocatorResults> | null;
   readonly scaling: SavedRun<CounterResults> | null;
+  /** bench/counters/generic-path.ts's runs, one per Node version, whatever the mode. */
+  readonly genericPath: readonly SavedRun<GenericPathResults>[];
 }
 
 /** The saved results of one mode (a suite not run yet: null), and bench/scaling-16.sh's if present. */
@@ -31,6 +40,7 @@ export function loadSavedRuns(out: Paths): SavedRuns {
     costs: loadRun<CostResults>(out.results.costs),
     allocator: loadRun<AllocatorResults>(out.results.allocator),
     scaling: loadRun<CounterResults>(SCALING_RESULTS),
+    genericPath: loadGenericPathRuns(),
   };
 }
 
@@ -73,6 +83,16 @@ export function buildGroups(runs: SavedRuns, out: Paths): DocGroup[] {
         runs.scaling,
         SCALING_RESULTS,
         scalingSections(runs.scaling.results, out.scalingChart.link),
+      ),
+    );
+  }
+  for (const run of runs.genericPath) {
+    groups.push(
+      group(
+        `The generic path on Node ${run.machine.nodeVersion}`,
+        run,
+        genericPathFile(run.machine.nodeVersion),
+        genericPathSections(run),
       ),
     );
   }

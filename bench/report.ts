@@ -32,7 +32,9 @@ const HOW_TO_RUN = [
     '`npm run bench` alone runs quick sizes (under 5 minutes on 2 cores) into `bench-results/benchmarks.quick.md`; ' +
     '`--only=counters,costs,allocator` runs some suites only. `bench/scaling-16.sh` runs ' +
     'the counter section at 1, 2, 4, 8 and 16 CPUs on a 16-core machine; its results appear below when ' +
-    '`bench-results/scaling-16.json` exists.',
+    '`bench-results/scaling-16.json` exists. `npm run bench:generic` measures the generic path (`thisCpu.inc`) on the ' +
+    'Node on the PATH into `bench-results/generic-path/node<major>.json`; `/path/to/node dist/bench/counters/generic-path.js --save` ' +
+    'does it for another Node version, and the page shows every version saved.',
 ];
 
 const loadAvg = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(', ');

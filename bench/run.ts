@@ -84,7 +84,7 @@ async function main(argv: readonly string[]): Promise<void> {
     );
   }
 
-  const saved: SavedRuns = { counters, costs, allocator, scaling: loaded.scaling };
+  const saved: SavedRuns = { counters, costs, allocator, scaling: loaded.scaling, genericPath: loaded.genericPath };
   const groups = buildGroups(saved, out);
   if (groups.length === 0) throw new Error(`no saved results for ${mode} sizes; run without --report-only first`);
   for (const group of groups) for (const section of group.sections) printSection(section);

@@ -10,6 +10,7 @@ import { aggregate, judgedCpus, perCpu } from './counters/lookup.js';
 import { FAST_PATHS, VARIANT_LABEL, type Variant, WORKLOAD_LABEL, type Workload, WORKLOADS } from './counters/model.js';
 import { sharedPeer } from './counters/shared-peer.js';
 import type { CounterResults } from './counters/suite.js';
+import { GENERIC_TARGET, genericRatio } from './counters/generic-path-results.js';
 import type { SavedRuns } from './groups.js';
 import * as fmt from './lib/format.js';
 import type { Table } from './lib/table.js';
@@ -116,6 +117,20 @@ export function otherTargets(runs: SavedRuns): TargetCheck[] {
         read.speedup >= TARGETS.readSpeedup,
       ),
     );
+  }
+  for (const run of runs.genericPath) {
+    for (const row of run.results.rows) {
+      const ratio = genericRatio(run.results, row);
+      const against = row.type === 'u64' ? 'ref()' : 'the limit';
+      checks.push(
+        check(
+          `thisCpu.inc(ptr, '${row.type}') vs ${against}, Node ${run.machine.nodeVersion}`,
+          `≥ ${GENERIC_TARGET}×`,
+          fmt.times(ratio),
+          ratio >= GENERIC_TARGET,
+        ),
+      );
+    }
   }
   const a = runs.allocator?.results;
   if (a === undefined) return checks;
