@@ -189,11 +189,11 @@ export class ThisCpu {
   }
 
   add<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
-    this.addDelta('add', ptr, type, delta, false);
+    addDelta('add', ptr, type, delta, false);
   }
 
   sub<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
-    this.addDelta('sub', ptr, type, delta, true);
+    addDelta('sub', ptr, type, delta, true);
   }
 
   inc(ptr: number, type: PerCpuType): void {
@@ -279,70 +279,11 @@ export class ThisCpu {
   }
 
   addReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
-    return this.addDelta('addReturn', ptr, type, delta, false);
+    return addDelta('addReturn', ptr, type, delta, false);
   }
 
   subReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
-    return this.addDelta('subReturn', ptr, type, delta, true);
-  }
-
-  /**
-   * Adds (or, `negative`, subtracts) `delta` at `ptr` and returns the new value: the generic path
-   * of add/sub/addReturn/subReturn. A delta that is not a safe integer (a bigint for the 64-bit
-   * types) makes the index no index, like a bad pointer, and so takes the checked path.
-   */
-  private addDelta<T extends PerCpuType>(
-    what: string,
-    ptr: number,
-    type: T,
-    delta: ValueOf<T>,
-    negative: boolean,
-  ): ValueOf<T> {
-    const views = attached.binding.views;
-    const width = type === 'u64' || type === 's64' ? 8 : 4;
-    let quotient: number;
-    try {
-      quotient = ptr / width;
-    } catch {
-      quotient = -1;
-    }
-    const d: unknown = delta;
-    switch (type) {
-      case 'u32': {
-        const exact = +(quotient * width === ptr) & +Number.isSafeInteger(d);
-        const i = quotient * exact + (exact - 1);
-        const old = views.u32[i];
-        if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
-        views.u32[i] = negative ? old - (d as number) : old + (d as number);
-        return views.u32[i] as ValueOf<T>;
-      }
-      case 's32': {
-        const exact = +(quotient * width === ptr) & +Number.isSafeInteger(d);
-        const i = quotient * exact + (exact - 1);
-        const old = views.s32[i];
-        if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
-        views.s32[i] = negative ? old - (d as number) : old + (d as number);
-        return views.s32[i] as ValueOf<T>;
-      }
-      case 'u64': {
-        const exact = +(quotient * width === ptr) & +(typeof d === 'bigint');
-        const i = quotient * exact + (exact - 1);
-        const old = views.u64[i];
-        if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
-        views.u64[i] = negative ? old - (d as bigint) : old + (d as bigint);
-        return views.u64[i] as ValueOf<T>;
-      }
-      case 's64': {
-        const exact = +(quotient * width === ptr) & +(typeof d === 'bigint');
-        const i = quotient * exact + (exact - 1);
-        const old = views.s64[i];
-        if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
-        views.s64[i] = negative ? old - (d as bigint) : old + (d as bigint);
-        return views.s64[i] as ValueOf<T>;
-      }
-      default:
-        return checkedAdd(what, ptr, type, delta, negative);
-    }
+    return addDelta('subReturn', ptr, type, delta, true);
   }
 
   xchg<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): ValueOf<T> {
@@ -501,6 +442,68 @@ function unboundStandIn(): CpuBinding {
     statics: {},
   };
 }
+
+/**
+ * Adds (or, `negative`, subtracts) `delta` at `ptr` and returns the new value: the generic path
+ * of add/sub/addReturn/subReturn. A delta that is not a safe integer (a bigint for the 64-bit
+ * types) makes the index no index, like a bad pointer, and so takes the checked path. Not a
+ * method: add() and the others need no receiver, like read() (a task may take them off thisCpu).
+ * A `const`, not a function declaration: a module's function declaration is a mutable binding,
+ * which an optimized caller loads and compares on every call.
+ */
+const addDelta = <T extends PerCpuType>(
+  what: string,
+  ptr: number,
+  type: T,
+  delta: ValueOf<T>,
+  negative: boolean,
+): ValueOf<T> => {
+  const views = attached.binding.views;
+  const width = type === 'u64' || type === 's64' ? 8 : 4;
+  let quotient: number;
+  try {
+    quotient = ptr / width;
+  } catch {
+    quotient = -1;
+  }
+  const d: unknown = delta;
+  switch (type) {
+    case 'u32': {
+      const exact = +(quotient * width === ptr) & +Number.isSafeInteger(d);
+      const i = quotient * exact + (exact - 1);
+      const old = views.u32[i];
+      if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+      views.u32[i] = negative ? old - (d as number) : old + (d as number);
+      return views.u32[i] as ValueOf<T>;
+    }
+    case 's32': {
+      const exact = +(quotient * width === ptr) & +Number.isSafeInteger(d);
+      const i = quotient * exact + (exact - 1);
+      const old = views.s32[i];
+      if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+      views.s32[i] = negative ? old - (d as number) : old + (d as number);
+      return views.s32[i] as ValueOf<T>;
+    }
+    case 'u64': {
+      const exact = +(quotient * width === ptr) & +(typeof d === 'bigint');
+      const i = quotient * exact + (exact - 1);
+      const old = views.u64[i];
+      if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+      views.u64[i] = negative ? old - (d as bigint) : old + (d as bigint);
+      return views.u64[i] as ValueOf<T>;
+    }
+    case 's64': {
+      const exact = +(quotient * width === ptr) & +(typeof d === 'bigint');
+      const i = quotient * exact + (exact - 1);
+      const old = views.s64[i];
+      if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+      views.s64[i] = negative ? old - (d as bigint) : old + (d as bigint);
+      return views.s64[i] as ValueOf<T>;
+    }
+    default:
+      return checkedAdd(what, ptr, type, delta, negative);
+  }
+};
 
 /** A read whose fast case gave undefined: every check, in order, then the read. */
 function checkedRead<T extends PerCpuType>(what: string, ptr: number, type: T): ValueOf<T> {

@@ -57,6 +57,20 @@ describe('the generic path, optimized', () => {
     expect(viaNegativeZero).toBe(viaZero);
     expect(viaZero).toBe(rt.read(0, 0, 'u32'));
   });
+
+  it('the eight calls work taken off thisCpu (no receiver), like before the generic path was rewritten', async () => {
+    const rt = await start();
+    const ptr = rt.alloc(24, 8)!;
+    const result = await rt.runOn(1, 'detached', { ptr });
+    // 10 + 5 - 2 + 1 - 1 = 13; +1 = 14; -3 = 11.
+    expect(result.u32).toEqual([14, 11, 11]);
+    // 13n + 1n = 14n; 14n - 20n wraps to 2^64 - 6.
+    expect(result.u64).toEqual([14n, 2n ** 64n - 6n, 2n ** 64n - 6n]);
+    // 250 + 5 - 2 + 1 - 1 = 253; +10 wraps to 7; -1 = 6.
+    expect(result.u8).toEqual([7, 6, 6]);
+    expect(result.badDelta).toEqual({ call: 'add u32 delta 1.5', code: 'PERCPU_INVALID_ARGUMENT', argument: 'delta' });
+    expect(rt.read(ptr, 1, 'u32')).toBe(11);
+  });
 });
 
 describe('the generic path off a CPU', () => {
@@ -73,6 +87,26 @@ describe('the generic path off a CPU', () => {
     for (const [what, call] of calls) {
       const error = thrownBy(call);
       expect(error).toBeInstanceOf(NotOnCpuError);
+      expect((error as Error).message).toContain(`Cannot ${what}:`);
+    }
+  });
+
+  it('a call taken off thisCpu (no receiver) throws NotOnCpuError naming the call too', () => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- what this test checks: they work unbound
+    const { read, write, add, sub, inc, dec, addReturn, subReturn } = thisCpu;
+    const calls: readonly (readonly [string, () => unknown])[] = [
+      ['read', () => read(0, 'u32')],
+      ['write', () => write(0, 'u32', 1)],
+      ['add', () => add(0, 'u32', 1)],
+      ['sub', () => sub(8, 'u64', 1n)],
+      ['inc', () => inc(0, 's32')],
+      ['dec', () => dec(0, 'u8')],
+      ['addReturn', () => addReturn(0, 'f64', 1)],
+      ['subReturn', () => subReturn(8, 's64', 1n)],
+    ];
+    for (const [what, call] of calls) {
+      const error = thrownBy(call);
+      expect([what, error]).toEqual([what, expect.any(NotOnCpuError)]);
       expect((error as Error).message).toContain(`Cannot ${what}:`);
     }
   });
