@@ -210,31 +210,31 @@ export class ThisCpu {
     switch (type) {
       case 'u32': {
         const old = views.u32[i];
-        if (old === undefined) checkedAdd('inc', ptr, type, 1, false);
-        else views.u32[i] = old + 1;
+        if (old === undefined) break;
+        views.u32[i] = old + 1;
         return;
       }
       case 's32': {
         const old = views.s32[i];
-        if (old === undefined) checkedAdd('inc', ptr, type, 1, false);
-        else views.s32[i] = old + 1;
+        if (old === undefined) break;
+        views.s32[i] = old + 1;
         return;
       }
       case 'u64': {
         const old = views.u64[i];
-        if (old === undefined) checkedAdd('inc', ptr, type, 1n, false);
-        else views.u64[i] = old + 1n;
+        if (old === undefined) break;
+        views.u64[i] = old + 1n;
         return;
       }
       case 's64': {
         const old = views.s64[i];
-        if (old === undefined) checkedAdd('inc', ptr, type, 1n, false);
-        else views.s64[i] = old + 1n;
+        if (old === undefined) break;
+        views.s64[i] = old + 1n;
         return;
       }
-      default:
-        checkedAdd('inc', ptr, type, one(type), false);
     }
+    // Only an argument a case could not take (or a type that has no case) gets here.
+    checkedAdd('inc', ptr, type, one(type), false);
   }
 
   dec(ptr: number, type: PerCpuType): void {
@@ -251,31 +251,31 @@ export class ThisCpu {
     switch (type) {
       case 'u32': {
         const old = views.u32[i];
-        if (old === undefined) checkedAdd('dec', ptr, type, 1, true);
-        else views.u32[i] = old - 1;
+        if (old === undefined) break;
+        views.u32[i] = old - 1;
         return;
       }
       case 's32': {
         const old = views.s32[i];
-        if (old === undefined) checkedAdd('dec', ptr, type, 1, true);
-        else views.s32[i] = old - 1;
+        if (old === undefined) break;
+        views.s32[i] = old - 1;
         return;
       }
       case 'u64': {
         const old = views.u64[i];
-        if (old === undefined) checkedAdd('dec', ptr, type, 1n, true);
-        else views.u64[i] = old - 1n;
+        if (old === undefined) break;
+        views.u64[i] = old - 1n;
         return;
       }
       case 's64': {
         const old = views.s64[i];
-        if (old === undefined) checkedAdd('dec', ptr, type, 1n, true);
-        else views.s64[i] = old - 1n;
+        if (old === undefined) break;
+        views.s64[i] = old - 1n;
         return;
       }
-      default:
-        checkedAdd('dec', ptr, type, one(type), true);
     }
+    // Only an argument a case could not take (or a type that has no case) gets here.
+    checkedAdd('dec', ptr, type, one(type), true);
   }
 
   addReturn<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): ValueOf<T> {
@@ -459,7 +459,8 @@ const addDelta = <T extends PerCpuType>(
   negative: boolean,
 ): ValueOf<T> => {
   const views = attached.binding.views;
-  const width = type === 'u64' || type === 's64' ? 8 : 4;
+  const bigints = type === 'u64' || type === 's64';
+  const width = bigints ? 8 : 4;
   let quotient: number;
   try {
     quotient = ptr / width;
@@ -467,42 +468,35 @@ const addDelta = <T extends PerCpuType>(
     quotient = -1;
   }
   const d: unknown = delta;
+  const exact = +(quotient * width === ptr) & +(bigints ? typeof d === 'bigint' : Number.isSafeInteger(d));
+  const i = quotient * exact + (exact - 1);
   switch (type) {
     case 'u32': {
-      const exact = +(quotient * width === ptr) & +Number.isSafeInteger(d);
-      const i = quotient * exact + (exact - 1);
       const old = views.u32[i];
-      if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+      if (old === undefined) break;
       views.u32[i] = negative ? old - (d as number) : old + (d as number);
       return views.u32[i] as ValueOf<T>;
     }
     case 's32': {
-      const exact = +(quotient * width === ptr) & +Number.isSafeInteger(d);
-      const i = quotient * exact + (exact - 1);
       const old = views.s32[i];
-      if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+      if (old === undefined) break;
       views.s32[i] = negative ? old - (d as number) : old + (d as number);
       return views.s32[i] as ValueOf<T>;
     }
     case 'u64': {
-      const exact = +(quotient * width === ptr) & +(typeof d === 'bigint');
-      const i = quotient * exact + (exact - 1);
       const old = views.u64[i];
-      if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+      if (old === undefined) break;
       views.u64[i] = negative ? old - (d as bigint) : old + (d as bigint);
       return views.u64[i] as ValueOf<T>;
     }
     case 's64': {
-      const exact = +(quotient * width === ptr) & +(typeof d === 'bigint');
-      const i = quotient * exact + (exact - 1);
       const old = views.s64[i];
-      if (old === undefined) return checkedAdd(what, ptr, type, delta, negative);
+      if (old === undefined) break;
       views.s64[i] = negative ? old - (d as bigint) : old + (d as bigint);
       return views.s64[i] as ValueOf<T>;
     }
-    default:
-      return checkedAdd(what, ptr, type, delta, negative);
   }
+  return checkedAdd(what, ptr, type, delta, negative);
 };
 
 /** A read whose fast case gave undefined: every check, in order, then the read. */
