@@ -35,6 +35,18 @@ export function limit(arg: GenericPathArg): number {
   return ns;
 }
 
+/** The 64-bit limit: a plain unshared BigUint64Array, `cells[index] += 1n`. */
+export function limitU64(arg: GenericPathArg): number {
+  const cells = new BigUint64Array(512);
+  const index = (arg.ptr >>> 3) & 511;
+  const n = arg.n;
+  const ns = elapsed(() => {
+    for (let i = 0; i < n; i++) cells[index]! += 1n;
+  });
+  if (cells[index] !== BigInt(n)) throw new Error('the u64 limit loop lost counts');
+  return ns;
+}
+
 export function genericU32(arg: GenericPathArg): number {
   const ptr = arg.ptr;
   const n = arg.n;

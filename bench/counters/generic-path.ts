@@ -24,6 +24,7 @@ import type * as Tasks from './generic-path-tasks.js';
 const TASKS = new URL('./generic-path-tasks.js', import.meta.url);
 const VARIANTS = [
   'limit',
+  'limitU64',
   'genericU32',
   'genericS32',
   'genericU64',
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
       n,
       rounds,
       limitNs: median(ns.limit),
+      limitU64Ns: median(ns.limitU64),
       floorNs: median(ns.importedFloor),
       rows: (
         [
@@ -93,6 +95,7 @@ function print(r: GenericPathResults): void {
   );
   console.log(`node ${process.version}`);
   console.log(`limit (Int32Array ++): ${r.limitNs.toFixed(2)} ns/op`);
+  console.log(`64-bit limit (BigUint64Array += 1n): ${r.limitU64Ns.toFixed(2)} ns/op`);
   console.log(
     `floor (an unchecked method through an imported binding): ${r.floorNs.toFixed(2)} ns/op, ${(r.limitNs / r.floorNs).toFixed(2)}× limit`,
   );
