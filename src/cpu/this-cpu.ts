@@ -123,23 +123,27 @@ export class ThisCpu {
     switch (type) {
       case 'u32': {
         const v = views.u32[i];
-        return (v === undefined ? checkedRead('read', ptr, type) : v) as ValueOf<T>;
+        if (v === undefined) break;
+        return v as ValueOf<T>;
       }
       case 's32': {
         const v = views.s32[i];
-        return (v === undefined ? checkedRead('read', ptr, type) : v) as ValueOf<T>;
+        if (v === undefined) break;
+        return v as ValueOf<T>;
       }
       case 'u64': {
         const v = views.u64[i];
-        return (v === undefined ? checkedRead('read', ptr, type) : v) as ValueOf<T>;
+        if (v === undefined) break;
+        return v as ValueOf<T>;
       }
       case 's64': {
         const v = views.s64[i];
-        return (v === undefined ? checkedRead('read', ptr, type) : v) as ValueOf<T>;
+        if (v === undefined) break;
+        return v as ValueOf<T>;
       }
-      default:
-        return checkedRead('read', ptr, type);
     }
+    // Only a pointer a case could not take (or a type that has no case) gets here.
+    return checkedRead('read', ptr, type);
   }
 
   write<T extends PerCpuType>(ptr: number, type: T, value: ValueOf<T>): void {
@@ -151,41 +155,28 @@ export class ThisCpu {
     } catch {
       quotient = -1;
     }
-    const v: unknown = value;
+    const exact = +(quotient * width === ptr) & +fits(type, value);
+    const i = quotient * exact + (exact - 1);
     switch (type) {
-      case 'u32': {
-        // An integer from 0 to 2^32 - 1 is exactly a number that `>>> 0` leaves as it is.
-        const exact = +(quotient * width === ptr) & +(typeof v === 'number' && v >>> 0 === v);
-        const i = quotient * exact + (exact - 1);
-        if (views.u32[i] === undefined) checkedWrite('write', ptr, type, value);
-        else views.u32[i] = v as number;
+      case 'u32':
+        if (views.u32[i] === undefined) break;
+        views.u32[i] = value as number;
         return;
-      }
-      case 's32': {
-        // An integer from -2^31 to 2^31 - 1 is exactly a number that `| 0` leaves as it is.
-        const exact = +(quotient * width === ptr) & +(typeof v === 'number' && (v | 0) === v);
-        const i = quotient * exact + (exact - 1);
-        if (views.s32[i] === undefined) checkedWrite('write', ptr, type, value);
-        else views.s32[i] = v as number;
+      case 's32':
+        if (views.s32[i] === undefined) break;
+        views.s32[i] = value as number;
         return;
-      }
-      case 'u64': {
-        const exact = +(quotient * width === ptr) & +(typeof v === 'bigint' && BigInt.asUintN(64, v) === v);
-        const i = quotient * exact + (exact - 1);
-        if (views.u64[i] === undefined) checkedWrite('write', ptr, type, value);
-        else views.u64[i] = v as bigint;
+      case 'u64':
+        if (views.u64[i] === undefined) break;
+        views.u64[i] = value as bigint;
         return;
-      }
-      case 's64': {
-        const exact = +(quotient * width === ptr) & +(typeof v === 'bigint' && BigInt.asIntN(64, v) === v);
-        const i = quotient * exact + (exact - 1);
-        if (views.s64[i] === undefined) checkedWrite('write', ptr, type, value);
-        else views.s64[i] = v as bigint;
+      case 's64':
+        if (views.s64[i] === undefined) break;
+        views.s64[i] = value as bigint;
         return;
-      }
-      default:
-        checkedWrite('write', ptr, type, value);
     }
+    // Only an argument a case could not take (or a type that has no case) gets here.
+    checkedWrite('write', ptr, type, value);
   }
 
   add<T extends PerCpuType>(ptr: number, type: T, delta: ValueOf<T>): void {
@@ -497,6 +488,27 @@ const addDelta = <T extends PerCpuType>(
     }
   }
   return checkedAdd(what, ptr, type, delta, negative);
+};
+
+/**
+ * Whether `value` is one that write() stores as it is, for the types with a case of their own
+ * (the others take the checked path whatever this says). No conversion: `>>> 0` and `| 0` only
+ * meet numbers. An integer from 0 to 2^32 - 1 is exactly a number that `>>> 0` leaves as it is;
+ * one from -2^31 to 2^31 - 1, one that `| 0` leaves as it is.
+ */
+const fits = (type: PerCpuType, value: unknown): boolean => {
+  switch (type) {
+    case 'u32':
+      return typeof value === 'number' && value >>> 0 === value;
+    case 's32':
+      return typeof value === 'number' && (value | 0) === value;
+    case 'u64':
+      return typeof value === 'bigint' && BigInt.asUintN(64, value) === value;
+    case 's64':
+      return typeof value === 'bigint' && BigInt.asIntN(64, value) === value;
+    default:
+      return false;
+  }
 };
 
 /** A read whose fast case gave undefined: every check, in order, then the read. */
