@@ -408,8 +408,9 @@ function one<T extends PerCpuType>(type: T): ValueOf<T> {
  *   is never taken for the number it converts to; a bigint or a symbol makes `/` throw, caught.
  *   `exact` also takes in the check of the value or the delta. `quotient * exact + (exact - 1)`
  *   is then the index, or -1 (NaN for NaN), with no branch.
- * - The index is computed in each method, not by a helper: V8 unrolls the loop around the call
- *   only when no further function is inlined into it (Node 24 runs 1.4× slower with a helper).
+ * - The index is computed in each method, not by a helper: Node 24 unrolled the loop of a call
+ *   only when no further function was inlined into it for the index (write's value check, fits,
+ *   is a helper: a loop stores a different value each time, so that check stays in it anyway).
  * - The hot code refers to nothing imported: an imported binding is read through a cell that
  *   may still be uninitialized, a check that throws.
  *
