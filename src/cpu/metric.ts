@@ -4,8 +4,9 @@
  * the metric has one label), and `labels(...)` returns the bound child for loops.
  *
  * A label set seen for the first time on this CPU is checked in full (names, values, size) and
- * staged (metric-store.ts). The lookup after that checks the values' types only: extra keys in a
- * labels object are refused when a label set is first used, not on every update.
+ * staged (metric-store.ts). The lookup after that checks the values' types only (a string, or a
+ * finite number, as the first use does): extra keys in a labels object are refused when a label
+ * set is first used, not on every update.
  *
  * Context: a CPU's worker thread.
  */
@@ -53,7 +54,13 @@ class CpuMetricBase<C extends CpuMetricChild> {
   protected childOf(labels: LabelsObject): C {
     if (this.labelCount === 1) {
       const value = labels[this.firstLabel];
-      const key = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+      // A number as labelValue (metrics/labels.ts) takes it: finite only, so NaN never finds a 'NaN' series.
+      const key =
+        typeof value === 'string'
+          ? value
+          : typeof value === 'number' && Number.isFinite(value)
+            ? String(value)
+            : undefined;
       if (key !== undefined) {
         const child = this.store.children.get(key);
         if (child !== undefined) return child;
@@ -63,7 +70,12 @@ class CpuMetricBase<C extends CpuMetricChild> {
       let clean = true;
       for (let i = 0; i < this.labelCount; i++) {
         const value = labels[this.handle.labelNames[i]!];
-        const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+        const text =
+          typeof value === 'string'
+            ? value
+            : typeof value === 'number' && Number.isFinite(value)
+              ? String(value)
+              : undefined;
         if (text === undefined || text.includes(KEY_SEPARATOR)) {
           clean = false;
           break;

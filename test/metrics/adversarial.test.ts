@@ -203,6 +203,37 @@ describe('label values', () => {
   });
 });
 
+describe('a label value that is not finite, once a series of its text exists', () => {
+  it("NaN and ±Infinity never count into the 'NaN' or 'Infinity' series, with one label or two", async () => {
+    const rt = await start();
+    const one = rt.metrics().counter({ name: 'nonfinite_total', help: 'n', labelNames: ['k'] });
+    const two = rt.metrics().counter({ name: 'nonfinite2_total', help: 'n', labelNames: ['k', 'other'] });
+    const texts = ['NaN', 'Infinity', '-Infinity'];
+    // The series exist on this CPU (its fast lookup finds them by their text) ...
+    expect(await rt.runOn(0, 'incEach', { handle: one.handle, label: 'k', values: texts })).toMatchObject({ done: 3 });
+    expect(await rt.runOn(0, 'incEachTwo', { handle: two.handle, label: 'k', values: texts })).toMatchObject({
+      done: 3,
+    });
+    // ... and the numbers are still refused, as on the coordinator.
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      expect(() => one.inc({ k: bad })).toThrow(InvalidArgumentError);
+      expect(await rt.runOn(0, 'incEach', { handle: one.handle, label: 'k', values: [bad] })).toMatchObject({
+        done: 0,
+        name: 'InvalidArgumentError',
+      });
+      expect(await rt.runOn(0, 'incEachTwo', { handle: two.handle, label: 'k', values: [bad] })).toMatchObject({
+        done: 0,
+        name: 'InvalidArgumentError',
+      });
+    }
+    await rt.runOn(0, 'idle', { ms: 30 });
+    for (const text of texts) {
+      expect(one.get(text)).toBe(1n);
+      expect(two.get(text, 'x')).toBe(1n);
+    }
+  });
+});
+
 describe('histogram edge values', () => {
   it('puts a value equal to a bound in that bucket, takes ±Infinity and negatives, refuses NaN, stays valid', async () => {
     const rt = await start();
