@@ -20,6 +20,13 @@ export interface RobustOptions {
 /** Who allocated an area: the coordinator, a CPU, or a percpu_counter. */
 export type AllocationOwner = 'coordinator' | 'counter' | { readonly cpu: number };
 
+/**
+ * An owner of areas that are no one's to free: the metrics registry's staging areas and label
+ * sets' records live as long as the runtime, so they are remembered (a free of one is still
+ * poisoned) but never listed as leaks.
+ */
+export type InternalOwner = 'metrics';
+
 export interface WriteAfterFree {
   readonly code: 'PERCPU_WRITE_AFTER_FREE';
   /** The first offset found changed, and the CPU whose copy it is. */
@@ -41,7 +48,7 @@ export class RobustChecker {
   readonly verifyEveryOperation: boolean;
   private readonly memory: PerCpuMemory;
   private readonly logger: Logger;
-  private readonly owners = new Map<number, { size: number; by: AllocationOwner }>();
+  private readonly owners = new Map<number, { size: number; by: AllocationOwner | InternalOwner }>();
 
   constructor(memory: PerCpuMemory, logger: Logger, options: RobustOptions) {
     this.memory = memory;
@@ -79,17 +86,16 @@ export class RobustChecker {
     this.owners.delete(offset);
   }
 
-  allocated(ptr: number, size: number, by: AllocationOwner): void {
+  allocated(ptr: number, size: number, by: AllocationOwner | InternalOwner): void {
     this.owners.set(ptr, { size, by });
   }
 
-  /** Live allocations, with who made them. */
+  /** Live allocations, with who made them (the runtime's own, the metrics', are none). */
   leaks(): Leak[] {
-    return [...this.owners].map(([ptr, owner]) => ({
-      code: 'PERCPU_LEAK',
-      ptr,
-      size: owner.size,
-      allocatedBy: owner.by,
-    }));
+    const leaks: Leak[] = [];
+    for (const [ptr, { size, by }] of this.owners) {
+      if (by !== 'metrics') leaks.push({ code: 'PERCPU_LEAK', ptr, size, allocatedBy: by });
+    }
+    return leaks;
   }
 }

@@ -40,7 +40,7 @@ import type { CpuState } from './cpu-state.js';
 import { defaultRootLogger } from './logging.js';
 import { type CpuWorkerData, INTERNAL_TASK_PREFIX, type TaskEnvelope } from './messages.js';
 import { type ResolvedOptions, type RuntimeOptions, checkCpuId, resolveOptions } from './options.js';
-import { type AllocationOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
+import { type AllocationOwner, type InternalOwner, type Leak, RobustChecker, type WriteAfterFree } from './robust.js';
 import { type StaticDeclarations, layoutStatics, staticOffset } from './statics.js';
 import { LOG_DRAIN_INTERVAL_MS, LogRingReader, createLogRing } from '../trace/log-ring.js';
 import { RuntimeTrace } from '../trace/runtime-trace.js';
@@ -278,7 +278,7 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
   }
 
   /** Robust mode: remember the owner of a new area; verify() when asked to after every operation. */
-  private afterAllocatorOp(ptr: number | null, size: number, by: AllocationOwner): void {
+  private afterAllocatorOp(ptr: number | null, size: number, by: AllocationOwner | InternalOwner): void {
     if (this.robust === null) return;
     if (ptr !== null) this.robust.allocated(ptr, size, by);
     if (this.robust.verifyEveryOperation) this.allocator.verify();
@@ -455,12 +455,12 @@ export class Runtime<Tasks extends TaskModule = TaskModule, Statics extends stri
       // runtime closes too.
       alloc: (size, align) => {
         const ptr = this.allocator.alloc(size, align);
-        if (ptr !== null) this.afterAllocatorOp(ptr, size, 'coordinator');
+        if (ptr !== null) this.afterAllocatorOp(ptr, size, 'metrics');
         return ptr;
       },
       free: (ptr) => {
         this.allocator.free(ptr);
-        this.afterAllocatorOp(null, 0, 'coordinator');
+        this.afterAllocatorOp(null, 0, 'metrics');
       },
       logger: this.logger,
       assertUsable: (what) => this.assertUsable(what),
