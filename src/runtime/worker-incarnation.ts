@@ -104,7 +104,9 @@ export class WorkerIncarnation {
   private attach(thread: Worker): void {
     this.thread = thread;
     this.startedThreadId = thread.threadId;
-    thread.on('error', (error: unknown) => {
+    // Before piscina's own listener, which re-emits an error no task can take as the pool's
+    // 'error': that handler must already know the error is the thread's (its death reports it).
+    thread.prependListener('error', (error: unknown) => {
       this.lastError = error;
     });
     // Listeners run in the order added: piscina's own (which fails the running task) first.

@@ -164,4 +164,21 @@ describe('a death with an allocation in flight', () => {
     expect(ptr).not.toBeNull();
     expect(rt.stats().allocator.nrCurAlloc).toBe(2);
   });
+
+  it('logs an idle worker’s uncaught exception once, as its death, and replaces the worker', async () => {
+    const log = captureLogger('info');
+    const rt = await runtimes.start({ cpus: 2, logger: log.logger });
+    expect(await rt.runOn(1, 'throwWhenIdle', { ms: 20 })).toBe(20);
+    const deadline = Date.now() + 10_000;
+    while (log.count('CPU worker replaced', 1) === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log.count('CPU worker replaced', 1)).toBe(1);
+    const died = log.records().filter((r) => r.msg === 'CPU worker died');
+    expect(died).toHaveLength(1);
+    expect(died[0]).toMatchObject({ cpu: 1, during: 'idle', err: { message: 'uncaught exception while idle' } });
+    // Not also as an error piscina reports with no task (it used to be logged a second time).
+    expect(log.count('CPU worker error')).toBe(0);
+    expect(rt.stats().cpus[1]!.deaths).toBe(1);
+    expect(await rt.runOn(1, 'whoAmI')).toMatchObject({ id: 1 });
+  });
 });
