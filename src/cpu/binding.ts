@@ -42,7 +42,3 @@ export function requireBinding(what: string): CpuBinding {
   if (binding === null) throw new NotOnCpuError(what);
   return binding;
 }
-
-export function isBound(): boolean {
-  return binding !== null;
-}
